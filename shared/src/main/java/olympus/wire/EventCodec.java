@@ -1,0 +1,269 @@
+package olympus.wire;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * JSON form of {@link WireEvent}s: one flat object, {@code "type"} plus the record's components
+ * under their own names, instants as ISO-8601 UTC strings, null fields left out. Unknown fields
+ * are ignored so a producer may add optional fields within a schema version.
+ *
+ * <p>The mapping is read off the records themselves, so a field cannot be forgotten here, and
+ * every field rule lives in the record constructors, so Java code and the wire agree. Immutable
+ * and thread-safe.
+ */
+public final class EventCodec {
+    public static final int SCHEMA_VERSION = 1;
+    /** Default payload limit: generous for these events, small enough to bound parsing work. */
+    public static final int MAX_BYTES = 8192;
+
+    private static final Map<String, Class<? extends WireEvent>> TYPES = Arrays
+            .stream(WireEvent.class.getPermittedSubclasses())
+            .map(EventCodec::asEventType)
+            .collect(Collectors.toUnmodifiableMap(Class::getSimpleName, Function.identity()));
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            // Trailing bytes and repeated keys make a payload ambiguous; in a revocation that is
+            // a way to slip one reading past one consumer and another past the next.
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    private final int maxBytes;
+
+    public EventCodec() {
+        this(MAX_BYTES);
+    }
+
+    public EventCodec(int maxBytes) {
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("maxBytes must be positive, got " + maxBytes);
+        }
+        this.maxBytes = maxBytes;
+    }
+
+    public int maxBytes() {
+        return maxBytes;
+    }
+
+    /** A fresh event id. Random, so two regions can never mint the same one. */
+    public static String newEventId() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** Refuses (TOO_LARGE) an event whose encoding would be refused by a decoder with the same limit. */
+    public byte[] encode(WireEvent event) {
+        Objects.requireNonNull(event, "event");
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("type", event.type());
+        for (RecordComponent c : event.getClass().getRecordComponents()) {
+            Object value = read(c, event);
+            if (value == null) {
+                continue;
+            }
+            if (value instanceof String s) {
+                node.put(c.getName(), s);
+            } else if (value instanceof Instant i) {
+                node.put(c.getName(), i.toString());
+            } else if (value instanceof Integer n) {
+                node.put(c.getName(), n);
+            } else if (value instanceof Long n) {
+                node.put(c.getName(), n);
+            } else if (value instanceof Double n) {
+                node.put(c.getName(), n);
+            } else if (value instanceof Boolean b) {
+                node.put(c.getName(), b);
+            } else {
+                throw new IllegalStateException("no wire form for " + c);
+            }
+        }
+        byte[] bytes;
+        try {
+            bytes = MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a JSON tree", e);
+        }
+        checkSize(bytes.length);
+        return bytes;
+    }
+
+    public WireEvent decode(byte[] bytes) {
+        return decode(bytes, WireEvent.class);
+    }
+
+    public <T extends WireEvent> T decode(byte[] bytes, Class<T> expected) {
+        Objects.requireNonNull(bytes, "bytes");
+        checkSize(bytes.length);
+        JsonNode root = parse(bytes);
+        if (!root.isObject()) {
+            throw new WireException(Rejection.NOT_AN_OBJECT, null,
+                    "payload is a JSON " + kind(root) + ", not an object");
+        }
+        // Version before type: a type added by a later version should read as "newer version",
+        // not as garbage.
+        checkVersion(root.get("schemaVersion"));
+        Class<? extends WireEvent> type = typeOf(root.get("type"));
+        if (!expected.isAssignableFrom(type)) {
+            throw new WireException(Rejection.TYPE_MISMATCH, "type",
+                    "field 'type' is " + type.getSimpleName() + ", expected " + expected.getSimpleName());
+        }
+        return expected.cast(build(type, root));
+    }
+
+    private void checkSize(int length) {
+        if (length > maxBytes) {
+            throw new WireException(Rejection.TOO_LARGE, null,
+                    "payload is " + length + " bytes, over the " + maxBytes + "-byte limit");
+        }
+    }
+
+    private static JsonNode parse(byte[] bytes) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(bytes);
+        } catch (IOException e) {
+            // Jackson's message quotes the input and spans lines: keep the first line, made safe.
+            String detail = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new WireException(Rejection.MALFORMED_JSON, null,
+                    "payload is not valid JSON: " + Check.clean(detail, 160));
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new WireException(Rejection.MALFORMED_JSON, null, "payload is empty");
+        }
+        return root;
+    }
+
+    private static void checkVersion(JsonNode v) {
+        if (v == null || v.isNull()) {
+            throw WireException.missing("schemaVersion");
+        }
+        if (!v.isIntegralNumber()) {
+            throw new WireException(Rejection.UNSUPPORTED_VERSION, "schemaVersion",
+                    "field 'schemaVersion' must be a JSON integer, got " + kind(v) + " " + shorten(v));
+        }
+        if (!v.isInt()) {
+            throw Check.unsupportedVersion(v.asText());
+        }
+        Check.version(v.intValue());
+    }
+
+    private static Class<? extends WireEvent> typeOf(JsonNode t) {
+        if (t == null || t.isNull()) {
+            throw WireException.missing("type");
+        }
+        if (!t.isTextual()) {
+            throw WireException.invalid("type", "must be a JSON string, got " + kind(t));
+        }
+        Class<? extends WireEvent> type = TYPES.get(t.textValue());
+        if (type == null) {
+            throw new WireException(Rejection.UNKNOWN_TYPE, "type", "field 'type' is "
+                    + Check.quote(t.textValue()) + ", not a known event type " + TYPES.keySet().stream().sorted().toList());
+        }
+        return type;
+    }
+
+    private static WireEvent build(Class<? extends WireEvent> type, JsonNode root) {
+        RecordComponent[] components = type.getRecordComponents();
+        Object[] args = new Object[components.length];
+        Class<?>[] argTypes = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            args[i] = value(components[i], root.get(components[i].getName()));
+            argTypes[i] = components[i].getType();
+        }
+        try {
+            Constructor<? extends WireEvent> canonical = type.getDeclaredConstructor(argTypes);
+            return canonical.newInstance(args);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof WireException w) {
+                throw w;
+            }
+            throw new IllegalStateException("constructor of " + type.getSimpleName() + " failed", e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot construct " + type.getSimpleName(), e);
+        }
+    }
+
+    /** A JSON value as the component's Java type; null when absent (the constructor decides if that is allowed). */
+    private static Object value(RecordComponent c, JsonNode v) {
+        String field = c.getName();
+        Class<?> t = c.getType();
+        if (v == null || v.isNull()) {
+            if (t.isPrimitive()) {
+                throw WireException.missing(field);
+            }
+            return null;
+        }
+        if (t == String.class) {
+            return expect(field, v, v.isTextual(), "a JSON string").textValue();
+        }
+        if (t == Instant.class) {
+            String s = expect(field, v, v.isTextual(), "an ISO-8601 instant string").textValue();
+            try {
+                return Instant.parse(s);
+            } catch (DateTimeParseException e) {
+                throw WireException.invalid(field, "is not an ISO-8601 instant: " + Check.quote(s));
+            }
+        }
+        if (t == int.class || t == Integer.class) {
+            return expect(field, v, v.isInt(), "a JSON integer").intValue();
+        }
+        if (t == long.class || t == Long.class) {
+            return expect(field, v, v.isIntegralNumber() && v.canConvertToLong(), "a JSON integer").longValue();
+        }
+        if (t == double.class || t == Double.class) {
+            return expect(field, v, v.isNumber(), "a JSON number").doubleValue();
+        }
+        if (t == boolean.class || t == Boolean.class) {
+            return expect(field, v, v.isBoolean(), "true or false").booleanValue();
+        }
+        throw new IllegalStateException("no wire form for " + c);
+    }
+
+    private static JsonNode expect(String field, JsonNode v, boolean ok, String what) {
+        if (!ok) {
+            throw WireException.invalid(field, "must be " + what + ", got " + kind(v) + " " + shorten(v));
+        }
+        return v;
+    }
+
+    private static String kind(JsonNode v) {
+        JsonNodeType t = v.getNodeType();
+        return t == JsonNodeType.POJO || t == JsonNodeType.BINARY ? "value" : t.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String shorten(JsonNode v) {
+        return Check.quote(v.toString());
+    }
+
+    private static Object read(RecordComponent c, WireEvent event) {
+        try {
+            return c.getAccessor().invoke(event);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read " + c, e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Class<? extends WireEvent> asEventType(Class<?> c) {
+        return (Class<? extends WireEvent>) c;
+    }
+}

@@ -1,0 +1,81 @@
+package olympus.topology;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Passwords the topology generates on first start and keeps in {@code credentials.json}
+ * (mode 0600) in its working directory: one NATS user per role, PostgreSQL roles, PgBouncer admin.
+ */
+public record Credentials(Map<String, String> nats, Map<String, String> postgres) {
+    public static final String FILE = "credentials.json";
+
+    public Credentials {
+        nats = Map.copyOf(nats);
+        postgres = Map.copyOf(postgres);
+    }
+
+    public String natsPassword(NatsRole role) {
+        return require(nats, role.user());
+    }
+
+    public String pgPassword(String role) {
+        return require(postgres, role);
+    }
+
+    private static String require(Map<String, String> m, String k) {
+        String v = m.get(k);
+        if (v == null) {
+            throw new TopologyException("no credentials for '" + k + "' in " + FILE);
+        }
+        return v;
+    }
+
+    static Credentials generate() {
+        Map<String, String> n = new LinkedHashMap<>();
+        for (NatsRole r : NatsRole.values()) {
+            n.put(r.user(), secret());
+        }
+        Map<String, String> p = new LinkedHashMap<>();
+        for (String r : PgRoles.ALL) {
+            p.put(r, secret());
+        }
+        return new Credentials(n, p);
+    }
+
+    static Credentials loadOrCreate(Path dir) {
+        Path f = dir.resolve(FILE);
+        ObjectMapper om = new ObjectMapper();
+        try {
+            if (Files.exists(f)) {
+                return om.readValue(f.toFile(), Credentials.class);
+            }
+            Credentials c = generate();
+            Files.createDirectories(dir);
+            om.writerWithDefaultPrettyPrinter().writeValue(f.toFile(), c);
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+            return c;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or write " + f, e);
+        }
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+    private static String secret() {
+        StringBuilder sb = new StringBuilder(24);
+        for (int i = 0; i < 24; i++) {
+            sb.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,788 @@
+package olympus.topology;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
+import io.nats.client.KeyValueOptions;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import olympus.nats.ControlBuckets;
+import olympus.nats.StreamLayout;
+import olympus.topology.Ports.LinkKind;
+import olympus.wire.Naming;
+import olympus.wire.Naming.Family;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A whole multi-region Olympus topology on one machine, from the installed binaries: per region a
+ * NATS server (own JetStream domain), a control-cluster node, Redis, PostgreSQL (primary in the
+ * first region, streaming replicas elsewhere) and PgBouncer; links between regions that can be cut.
+ *
+ * <p>The one implementation behind {@code deploy/local/topology}, the benchmarks and the
+ * integration tests. All state lives in {@link TopologySpec#workDir()}.
+ */
+public final class LocalTopology {
+    public static final String STATE_FILE = "topology.json";
+
+    private final TopologySpec spec;
+    private final Credentials creds;
+    private final Consumer<String> progress;
+
+    private LocalTopology(TopologySpec spec, Credentials creds, Consumer<String> progress) {
+        this.spec = spec;
+        this.creds = creds;
+        this.progress = progress;
+    }
+
+    /** A topology to bring up (or one already up in the same directory, which {@link #up()} reuses). */
+    public static LocalTopology of(TopologySpec spec, Consumer<String> progress) {
+        return new LocalTopology(spec, Credentials.loadOrCreate(spec.workDir()), progress);
+    }
+
+    /** The topology described by {@code dir/topology.json}, as written by a completed {@link #up()}. */
+    public static LocalTopology load(Path dir, Consumer<String> progress) {
+        Path f = dir.resolve(STATE_FILE);
+        if (!Files.exists(f)) {
+            throw new TopologyException("no topology in " + dir + " (no " + STATE_FILE + "): run deploy/local/topology up first");
+        }
+        try {
+            State s = new ObjectMapper().readValue(f.toFile(), State.class);
+            return of(new TopologySpec(s.regions(), s.basePort(), dir), progress);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + f, e);
+        }
+    }
+
+    public static boolean exists(Path dir) {
+        return Files.exists(dir.resolve(STATE_FILE));
+    }
+
+    /** Written when {@link #up()} completes; what other tools read to find the servers. */
+    public record State(List<String> regions, int basePort, String primary, Map<String, Map<String, Object>> endpoints) {}
+
+    public TopologySpec spec() {
+        return spec;
+    }
+
+    public Credentials credentials() {
+        return creds;
+    }
+
+    public List<String> regions() {
+        return spec.regions();
+    }
+
+    public Ports ports() {
+        return spec.ports();
+    }
+
+    int index(String region) {
+        int i = spec.regions().indexOf(region);
+        if (i < 0) {
+            throw new TopologyException("unknown region '" + region + "': regions are " + spec.regions());
+        }
+        return i;
+    }
+
+    // ---------------------------------------------------------------- servers
+
+    enum Kind { LINKS, NATS, CONTROL, REDIS, POSTGRES, PGBOUNCER }
+
+    /** One process of the topology, by name (e.g. nats-us-east, pg-eu-west, control-ap-south). */
+    public record Server(String name, Kind kind, String region, int port, int index) {}
+
+    public List<Server> servers() {
+        Ports p = ports();
+        List<Server> s = new ArrayList<>();
+        s.add(new Server("links", Kind.LINKS, "-", p.linkControl(), -1));
+        for (int i = 0; i < spec.controlNodes(); i++) {
+            s.add(new Server("control-" + spec.controlNodeRegion(i), Kind.CONTROL, spec.controlNodeRegion(i), p.control(i), i));
+        }
+        for (int i = 0; i < spec.regions().size(); i++) {
+            String r = spec.regions().get(i);
+            s.add(new Server("nats-" + r, Kind.NATS, r, p.nats(i), i));
+            s.add(new Server("redis-" + r, Kind.REDIS, r, p.redis(i), i));
+            s.add(new Server("pg-" + r, Kind.POSTGRES, r, p.postgres(i), i));
+            s.add(new Server("pgbouncer-" + r, Kind.PGBOUNCER, r, p.pgbouncer(i), i));
+        }
+        return s;
+    }
+
+    public Server server(String name) {
+        return servers().stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new TopologyException("unknown server '" + name + "': servers are "
+                        + servers().stream().map(Server::name).toList()));
+    }
+
+    private Path dir(String... parts) {
+        Path p = spec.workDir();
+        for (String part : parts) {
+            p = p.resolve(part);
+        }
+        return p;
+    }
+
+    private Path pidFile(Server s) {
+        return switch (s.kind()) {
+            case POSTGRES -> pg(s.index()).data().resolve("postmaster.pid");
+            case LINKS -> dir("links.pid");
+            case NATS -> dir("nats", s.region(), "nats.pid");
+            case CONTROL -> dir("control", s.region(), "nats.pid");
+            case REDIS -> dir("redis", s.region(), "redis.pid");
+            case PGBOUNCER -> dir("pgbouncer", s.region(), "pgbouncer.pid");
+        };
+    }
+
+    public long pid(Server s) {
+        return Proc.readPid(pidFile(s)).orElse(-1L);
+    }
+
+    public boolean alive(Server s) {
+        return Proc.alive(pid(s)) && Proc.portOpen(s.port());
+    }
+
+    PgNode pg(int i) {
+        return new PgNode(spec, creds, i);
+    }
+
+    private void start(Server s) {
+        switch (s.kind()) {
+            case LINKS -> {
+                long pid = Proc.spawn(List.of(javaBin(), "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                        LinkDaemon.class.getName(), "--dir", spec.workDir().toString()), dir("logs", "links.log"));
+                PgNode.write(pidFile(s), pid + "\n");
+            }
+            case NATS, CONTROL -> {
+                Path d = s.kind() == Kind.NATS ? dir("nats", s.region()) : dir("control", s.region());
+                Proc.spawn(List.of("nats-server", "-c", d.resolve("nats.conf").toString()), d.resolve("stdout.log"));
+            }
+            case REDIS -> {
+                Path d = dir("redis", s.region());
+                Proc.run(List.of("redis-server", d.resolve("redis.conf").toString()), Duration.ofSeconds(10));
+            }
+            case POSTGRES -> pg(s.index()).start();
+            case PGBOUNCER -> {
+                Path d = dir("pgbouncer", s.region());
+                Proc.run(Proc.asPostgres(List.of("setsid", "pgbouncer", "-d", "-q", d.resolve("pgbouncer.ini").toString())),
+                        Duration.ofSeconds(10));
+            }
+        }
+        Proc.await(s.name() + " to listen on " + s.port() + " (log under " + spec.workDir() + ")",
+                Duration.ofSeconds(30), () -> Proc.portOpen(s.port()));
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    // ---------------------------------------------------------------- up / down
+
+    /**
+     * Brings the topology up. Idempotent: a complete topology already running is left as it is;
+     * one with servers down gets them restarted; a start that fails is cleaned up before the
+     * error is thrown.
+     */
+    public void up() {
+        long t0 = System.nanoTime();
+        if (exists(spec.workDir())) {
+            List<Server> dead = servers().stream().filter(s -> !alive(s)).toList();
+            if (dead.isEmpty()) {
+                progress.accept("already up in " + spec.workDir());
+                return;
+            }
+            for (Server s : dead) {
+                progress.accept("restarting " + s.name());
+                start(s);
+            }
+            progress.accept("up (restarted " + dead.size() + ") in " + ms(t0) + " ms");
+            return;
+        }
+        // A directory without a state file is a start that never completed: start over.
+        down(true);
+        try {
+            fresh(t0);
+        } catch (RuntimeException e) {
+            progress.accept("start failed; stopping what started, keeping logs in " + spec.workDir());
+            try {
+                down(false);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private void fresh(long t0) {
+        Credentials.loadOrCreate(spec.workDir());
+        for (String d : List.of("logs", "sock")) {
+            mkdirs(dir(d));
+        }
+        chmodOpen(spec.workDir());
+        PgNode.chown(dir("sock"));
+        PgNode.write(dir("link-control.port"), ports().linkControl() + "\n");
+        writeLinks();
+        writeNatsConfigs();
+        writeRedisConfigs();
+
+        progress.accept("starting links, NATS, Redis; initialising PostgreSQL primary in " + spec.primaryRegion());
+        start(server("links"));
+        CompletableFuture<Void> natsAndRedis = CompletableFuture.runAsync(() -> servers().stream()
+                .filter(s -> s.kind() == Kind.NATS || s.kind() == Kind.CONTROL || s.kind() == Kind.REDIS)
+                .forEach(this::start));
+        PgNode primary = pg(0);
+        primary.initPrimary();
+        progress.accept("primary up (" + ms(t0) + " ms); cloning replicas");
+        List<CompletableFuture<Void>> replicas = new ArrayList<>();
+        for (int i = 1; i < spec.regions().size(); i++) {
+            PgNode r = pg(i);
+            replicas.add(CompletableFuture.runAsync(() -> r.initReplica(primary)));
+        }
+        join(replicas);
+        join(List.of(natsAndRedis));
+        progress.accept("PostgreSQL and NATS up (" + ms(t0) + " ms); provisioning streams and the control buckets");
+        writePgBouncerConfigs();
+        CompletableFuture<Void> bouncers = CompletableFuture.runAsync(() -> servers().stream()
+                .filter(s -> s.kind() == Kind.PGBOUNCER).forEach(this::start));
+        provision();
+        join(List.of(bouncers));
+        awaitStreaming(Duration.ofSeconds(20));
+        writeState();
+        progress.accept("up in " + ms(t0) + " ms: " + spec.workDir());
+    }
+
+    private static void join(List<CompletableFuture<Void>> fs) {
+        try {
+            CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
+    /** Stops every process of this topology; {@code wipe} also deletes the working directory. */
+    public void down(boolean wipe) {
+        String marker = spec.workDir().toString();
+        for (Server s : servers()) {
+            if (s.kind() == Kind.POSTGRES) {
+                try {
+                    pg(s.index()).stop();
+                } catch (RuntimeException e) {
+                    progress.accept("pg_ctl stop " + s.region() + " failed (" + e.getMessage().lines().findFirst().orElse("")
+                            + "), killing it");
+                }
+            }
+            long pid = pid(s);
+            if (Proc.alive(pid)) {
+                Proc.signal(pid, "TERM");
+            }
+        }
+        // Anything left that mentions our directory (or is one of our Redis servers, which
+        // rename themselves), wherever its pid file went.
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            List<ProcessHandle> left = leftovers(marker);
+            if (left.isEmpty()) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                left.forEach(ProcessHandle::destroyForcibly);
+                Proc.sleep(200);
+                break;
+            }
+            left.forEach(ProcessHandle::destroy);
+            Proc.sleep(100);
+        }
+        if (wipe) {
+            deleteTree(spec.workDir());
+        }
+    }
+
+    private List<ProcessHandle> leftovers(String marker) {
+        List<ProcessHandle> left = new ArrayList<>(Proc.mentioning(marker));
+        for (int i = 0; i < spec.regions().size(); i++) {
+            left.addAll(Proc.mentioning("redis-server 127.0.0.1:" + ports().redis(i)));
+        }
+        return left;
+    }
+
+    /** Ports of this topology still in use (after {@link #down}: should be none). */
+    public List<Integer> portsInUse() {
+        List<Integer> used = new ArrayList<>();
+        for (Server s : servers()) {
+            if (Proc.portOpen(s.port())) {
+                used.add(s.port());
+            }
+        }
+        return used;
+    }
+
+    // ---------------------------------------------------------------- configuration files
+
+    private void writeLinks() {
+        List<LinkDaemon.Link> links = new ArrayList<>();
+        Ports p = ports();
+        int nodes = spec.controlNodes();
+        for (int i = 0; i < nodes; i++) {
+            for (int j = 0; j < nodes; j++) {
+                if (i == j) {
+                    continue;
+                }
+                String from = spec.controlNodeRegion(i);
+                String to = spec.controlNodeRegion(j);
+                links.add(new LinkDaemon.Link("route-" + from + "-" + to, from, to, p.link(i, j, LinkKind.ROUTE), p.controlRoute(j)));
+                if (i < spec.regions().size()) {
+                    links.add(new LinkDaemon.Link("leaf-" + from + "-" + to, from, to, p.link(i, j, LinkKind.LEAF), p.controlLeaf(j)));
+                }
+                if (i < spec.regions().size() && j < spec.regions().size()) {
+                    links.add(new LinkDaemon.Link("pg-" + from + "-" + to, from, to, p.link(i, j, LinkKind.POSTGRES), p.postgres(j)));
+                }
+            }
+        }
+        try {
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(dir(LinkDaemon.LINKS_FILE).toFile(), links);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writeNatsConfigs() {
+        for (int i = 0; i < spec.controlNodes(); i++) {
+            Path d = dir("control", spec.controlNodeRegion(i));
+            mkdirs(d.resolve("jetstream"));
+            PgNode.write(d.resolve("nats.conf"), NatsConfigs.controlNode(spec, creds, i, d.resolve("jetstream"),
+                    d.resolve("nats.pid"), d.resolve("nats.log")));
+        }
+        for (int i = 0; i < spec.regions().size(); i++) {
+            Path d = dir("nats", spec.regions().get(i));
+            mkdirs(d.resolve("jetstream"));
+            PgNode.write(d.resolve("nats.conf"), NatsConfigs.regionServer(spec, creds, i, d.resolve("jetstream"),
+                    d.resolve("nats.pid"), d.resolve("nats.log")));
+        }
+    }
+
+    private void writeRedisConfigs() {
+        for (int i = 0; i < spec.regions().size(); i++) {
+            Path d = dir("redis", spec.regions().get(i));
+            mkdirs(d);
+            // A cache, as in production (BRIEF: the stream is the record, Redis is rebuilt from it).
+            PgNode.write(d.resolve("redis.conf"), """
+                    port %d
+                    bind 127.0.0.1
+                    protected-mode yes
+                    daemonize yes
+                    pidfile %s
+                    logfile %s
+                    dir %s
+                    save ""
+                    appendonly no
+                    maxmemory 512mb
+                    maxmemory-policy noeviction
+                    """.formatted(ports().redis(i), d.resolve("redis.pid"), d.resolve("redis.log"), d));
+        }
+    }
+
+    /** PgBouncer in every region points at the primary: directly in its region, through a link elsewhere. */
+    private void writePgBouncerConfigs() {
+        int primary = index(primaryRegion());
+        for (int i = 0; i < spec.regions().size(); i++) {
+            Path d = dir("pgbouncer", spec.regions().get(i));
+            mkdirs(d);
+            int target = i == primary ? ports().postgres(primary) : ports().link(i, primary, LinkKind.POSTGRES);
+            PgNode.write(d.resolve("pgbouncer.ini"), pgBouncerIni(i, target, d));
+            StringBuilder users = new StringBuilder();
+            for (String role : List.of(PgRoles.APP, PgRoles.MONITOR, PgRoles.PGBOUNCER_ADMIN, PgRoles.SUPERUSER)) {
+                users.append('"').append(role).append("\" \"").append(creds.pgPassword(role)).append("\"\n");
+            }
+            PgNode.write(d.resolve("userlist.txt"), users.toString());
+            PgNode.chown(d);
+        }
+    }
+
+    private String pgBouncerIni(int i, int targetPort, Path d) {
+        return """
+                [databases]
+                %s = host=127.0.0.1 port=%d dbname=%s
+                postgres = host=127.0.0.1 port=%d dbname=postgres
+
+                [pgbouncer]
+                listen_addr = 127.0.0.1
+                listen_port = %d
+                unix_socket_dir =
+                auth_type = scram-sha-256
+                auth_file = %s
+                ; transaction pooling: what Kratos/Hydra use behind PgBouncer, and what lets
+                ; PAUSE hold clients between transactions during a planned switchover
+                pool_mode = transaction
+                admin_users = %s
+                stats_users = %s
+                max_client_conn = 1000
+                default_pool_size = 20
+                server_connect_timeout = 3
+                server_login_retry = 1
+                query_wait_timeout = 30
+                ignore_startup_parameters = extra_float_digits,options
+                pidfile = %s
+                logfile = %s
+                """.formatted(PgRoles.DATABASE, targetPort, PgRoles.DATABASE, targetPort, ports().pgbouncer(i),
+                d.resolve("userlist.txt"), PgRoles.PGBOUNCER_ADMIN, PgRoles.MONITOR,
+                d.resolve("pgbouncer.pid"), d.resolve("pgbouncer.log"));
+    }
+
+    // ---------------------------------------------------------------- provisioning
+
+    /** Streams in every region's domain, control buckets in the control domain. */
+    private void provision() {
+        for (String region : spec.regions()) {
+            try (Connection nc = connect(region, NatsRole.ADMIN)) {
+                JetStreamManagement jsm = nc.jetStreamManagement();
+                retry("JetStream in " + region, Duration.ofSeconds(20), () -> {
+                    for (Family f : Family.values()) {
+                        StreamLayout.ensure(jsm, f, region, spec.regions());
+                    }
+                });
+            } catch (IOException | InterruptedException e) {
+                throw new TopologyException("cannot reach NATS in " + region + ": " + e.getMessage(), e);
+            }
+        }
+        try (Connection nc = connectControl(spec.primaryRegion(), NatsRole.ADMIN)) {
+            retry("the control cluster's JetStream quorum", Duration.ofSeconds(30),
+                    () -> ControlBuckets.ensure(nc.keyValueManagement()));
+        } catch (IOException | InterruptedException e) {
+            throw new TopologyException("cannot reach the control cluster: " + e.getMessage(), e);
+        }
+    }
+
+    interface Step {
+        void run() throws IOException, JetStreamApiException;
+    }
+
+    private static void retry(String what, Duration timeout, Step step) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                step.run();
+                return;
+            } catch (IOException | JetStreamApiException | IllegalStateException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new TopologyException("timed out waiting for " + what + ": " + e.getMessage(), e);
+                }
+                Proc.sleep(200);
+            }
+        }
+    }
+
+    private void awaitStreaming(Duration timeout) {
+        int expected = spec.regions().size() - 1;
+        Proc.await(expected + " replicas streaming", timeout, () -> replication().stream()
+                .filter(r -> "streaming".equals(r.state())).count() == expected);
+    }
+
+    private void writeState() {
+        Map<String, Map<String, Object>> endpoints = new LinkedHashMap<>();
+        for (String r : spec.regions()) {
+            int i = index(r);
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("nats", natsUrl(r));
+            e.put("control", controlUrl(r));
+            e.put("redis", redisUri(r));
+            e.put("postgres", ports().postgres(i));
+            e.put("pgbouncer", ports().pgbouncer(i));
+            e.put("revocationBusHttp", ports().revocationBusHttp(i));
+            e.put("lagMonitorHttp", ports().lagMonitorHttp(i));
+            e.put("sessionRouterHttp", ports().sessionRouterHttp(i));
+            e.put("failoverCoordinatorHttp", ports().failoverCoordinatorHttp(i));
+            endpoints.put(r, e);
+        }
+        try {
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(dir(STATE_FILE).toFile(),
+                    new State(spec.regions(), spec.basePort(), primaryRegion(), endpoints));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- endpoints and clients
+
+    public String primaryRegion() {
+        return spec.primaryRegion();
+    }
+
+    public String natsUrl(String region) {
+        return "nats://127.0.0.1:" + ports().nats(index(region));
+    }
+
+    public String controlUrl(String region) {
+        return "nats://127.0.0.1:" + ports().control(index(region));
+    }
+
+    public String redisUri(String region) {
+        return "redis://127.0.0.1:" + ports().redis(index(region));
+    }
+
+    public int redisPort(String region) {
+        return ports().redis(index(region));
+    }
+
+    public int postgresPort(String region) {
+        return ports().postgres(index(region));
+    }
+
+    public int pgBouncerPort(String region) {
+        return ports().pgbouncer(index(region));
+    }
+
+    /** JDBC URL of a region's PostgreSQL (primary or replica), database olympus. */
+    public String jdbcUrl(String region) {
+        return "jdbc:postgresql://127.0.0.1:" + postgresPort(region) + "/" + PgRoles.DATABASE;
+    }
+
+    /** JDBC URL through a region's PgBouncer (transaction pooling: no server-side prepared statements). */
+    public String pgBouncerJdbcUrl(String region) {
+        return "jdbc:postgresql://127.0.0.1:" + pgBouncerPort(region) + "/" + PgRoles.DATABASE + "?prepareThreshold=0";
+    }
+
+    public Options.Builder natsOptions(String url, NatsRole role) {
+        return new Options.Builder().server(url).userInfo(role.user(), creds.natsPassword(role))
+                .connectionName(role.user()).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
+                .connectionTimeout(Duration.ofSeconds(3));
+    }
+
+    /** A connection to a region's own NATS server, as {@code role}. */
+    public Connection connect(String region, NatsRole role) throws IOException, InterruptedException {
+        return Nats.connect(natsOptions(natsUrl(region), role).build());
+    }
+
+    /** A connection to a region's control-cluster node, as {@code role}. */
+    public Connection connectControl(String region, NatsRole role) throws IOException, InterruptedException {
+        return Nats.connect(natsOptions("nats://127.0.0.1:" + ports().control(controlNodeIndex(region)), role).build());
+    }
+
+    private int controlNodeIndex(String node) {
+        for (int i = 0; i < spec.controlNodes(); i++) {
+            if (spec.controlNodeRegion(i).equals(node)) {
+                return i;
+            }
+        }
+        throw new TopologyException("no control node in '" + node + "'");
+    }
+
+    /** JetStream options for the control domain, from a connection to any region's server. */
+    public static JetStreamOptions controlDomain() {
+        return JetStreamOptions.builder().domain(Naming.CONTROL_DOMAIN).build();
+    }
+
+    public static KeyValueOptions controlKv() {
+        return KeyValueOptions.builder().jsDomain(Naming.CONTROL_DOMAIN).build();
+    }
+
+    // ---------------------------------------------------------------- faults
+
+    /** Cuts every link between {@code region} and the others; each side keeps working locally. */
+    public void cut(String region) {
+        LinkDaemon.send(ports().linkControl(), "cut " + region);
+    }
+
+    public void heal(String region) {
+        LinkDaemon.send(ports().linkControl(), "heal " + region);
+    }
+
+    public String cutStatus() {
+        return LinkDaemon.send(ports().linkControl(), "status");
+    }
+
+    String cutStatusAfter(Runnable change) {
+        change.run();
+        return cutStatus();
+    }
+
+    /** Shell variables for reaching a region's servers, for scripts and demos. */
+    public String env(String region, NatsRole role) {
+        return "OLYMPUS_REGION=" + region + "\n"
+                + "NATS_URL=" + natsUrl(region) + "\n"
+                + "NATS_USER=" + role.user() + "\n"
+                + "NATS_PASSWORD=" + creds.natsPassword(role) + "\n"
+                + "REDIS_URI=" + redisUri(region) + "\n"
+                + "PGHOST=127.0.0.1\nPGPORT=" + pgBouncerPort(region) + "\nPGDATABASE=" + PgRoles.DATABASE + "\n"
+                + "PGUSER=" + PgRoles.APP + "\nPGPASSWORD=" + creds.pgPassword(PgRoles.APP) + "\n";
+    }
+
+    /** kill -9, as a crash would. */
+    public void kill(String serverName) {
+        Server s = server(serverName);
+        long pid = pid(s);
+        if (!Proc.alive(pid)) {
+            throw new TopologyException(serverName + " is not running");
+        }
+        Proc.signal(pid, "KILL");
+        Proc.await(serverName + " to die", Duration.ofSeconds(10), () -> !Proc.alive(pid));
+        if (s.kind() == Kind.POSTGRES) {
+            // The postmaster's children notice its death by themselves; wait so the port is free.
+            Proc.await(serverName + "'s port to close", Duration.ofSeconds(10), () -> !Proc.portOpen(s.port()));
+        }
+    }
+
+    public void restart(String serverName) {
+        Server s = server(serverName);
+        if (alive(s)) {
+            throw new TopologyException(serverName + " is already running (kill it first)");
+        }
+        start(s);
+    }
+
+    public void pauseReplay(String region) {
+        requireReplica(region).execute("SELECT pg_wal_replay_pause()");
+    }
+
+    public void resumeReplay(String region) {
+        requireReplica(region).execute("SELECT pg_wal_replay_resume()");
+    }
+
+    private PgNode requireReplica(String region) {
+        if (region.equals(primaryRegion())) {
+            throw new TopologyException(region + " holds the primary: pause or resume replay on a replica (" +
+                    spec.regions().stream().filter(r -> !r.equals(primaryRegion())).toList() + ")");
+        }
+        return pg(index(region));
+    }
+
+    // ---------------------------------------------------------------- status
+
+    /** One replica as the primary sees it in pg_stat_replication. */
+    public record Replication(String region, String state, long replayLagBytes, Double replayLagSeconds, boolean replayPaused) {}
+
+    public List<Replication> replication() {
+        List<Replication> out = new ArrayList<>();
+        PgNode primary = pg(index(primaryRegion()));
+        if (!primary.alive()) {
+            return out;
+        }
+        try (java.sql.Connection c = primary.connect("postgres"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT application_name, state, "
+                     + "COALESCE(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), -1)::bigint, "
+                     + "EXTRACT(EPOCH FROM replay_lag)::float8 FROM pg_stat_replication")) {
+            while (rs.next()) {
+                double lag = rs.getDouble(4);
+                Double lagS = rs.wasNull() ? null : lag;
+                String region = rs.getString(1);
+                out.add(new Replication(region, rs.getString(2), rs.getLong(3), lagS, replayPaused(region)));
+            }
+        } catch (SQLException e) {
+            return out;
+        }
+        return out;
+    }
+
+    private boolean replayPaused(String region) {
+        if (!spec.regions().contains(region)) {
+            return false;
+        }
+        try (java.sql.Connection c = pg(index(region)).connect("postgres"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_get_wal_replay_pause_state() <> 'not paused'")) {
+            rs.next();
+            return rs.getBoolean(1);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** The status table: every server, region, role, port, alive, and replication detail. */
+    public String statusTable() {
+        Map<String, Replication> repl = new LinkedHashMap<>();
+        replication().forEach(r -> repl.put(r.region(), r));
+        StringBuilder sb = new StringBuilder();
+        String fmt = "%-22s %-10s %-16s %-6s %-6s %s%n";
+        sb.append(String.format(fmt, "SERVER", "REGION", "ROLE", "PORT", "ALIVE", "DETAIL"));
+        for (Server s : servers()) {
+            boolean alive = alive(s);
+            String role;
+            String detail = "";
+            switch (s.kind()) {
+                case POSTGRES -> {
+                    boolean primary = s.region().equals(primaryRegion());
+                    role = primary ? "pg primary" : "pg replica";
+                    if (!primary) {
+                        Replication r = repl.get(s.region());
+                        detail = r == null ? "NOT STREAMING" : r.state() + ", replay lag " + r.replayLagBytes() + " B"
+                                + (r.replayLagSeconds() == null ? "" : String.format(" / %.3f s", r.replayLagSeconds()))
+                                + (r.replayPaused() ? ", REPLAY PAUSED" : "");
+                    }
+                }
+                case NATS -> {
+                    role = "nats (domain " + s.region() + ")";
+                }
+                case CONTROL -> role = "nats control";
+                case REDIS -> role = "redis";
+                case PGBOUNCER -> {
+                    role = "pgbouncer";
+                    detail = "-> primary " + primaryRegion();
+                }
+                default -> {
+                    role = "links";
+                    detail = alive ? cutStatus() : "";
+                }
+            }
+            sb.append(String.format(fmt, s.name(), s.region(), role, s.port(), alive ? "yes" : "NO", detail));
+        }
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- files
+
+    private static String ms(long t0) {
+        return Long.toString((System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private static void mkdirs(Path p) {
+        try {
+            Files.createDirectories(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The postgres user must traverse the working directory. */
+    private static void chmodOpen(Path p) {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + root, e);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package olympus.topology;
+
+import olympus.wire.Naming;
+import olympus.wire.Naming.Family;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One NATS user per role, with the subjects that role needs and nothing more. Authority comes
+ * from these permissions, never from a field inside a message: a session-router cannot publish a
+ * revocation or write the control KV because the server refuses it, whatever it sends.
+ *
+ * <p>Streams and buckets are provisioned by the deployment ({@link #ADMIN}); services get the
+ * JetStream API calls that use them (info, consumers, direct get), not create or delete.
+ */
+public enum NatsRole {
+    REVOCATION_BUS("revocation-bus"),
+    LAG_MONITOR("lag-monitor"),
+    SESSION_ROUTER("session-router"),
+    FAILOVER_COORDINATOR("failover-coordinator"),
+    SRE("sre"),
+    OBSERVER("observer"),
+    /** Provisions streams and buckets; used by the deployment tooling only. */
+    ADMIN("admin"),
+    /** Leaf node connections from each region's server into the control cluster. */
+    LEAF("leaf"),
+    /** Control cluster route authentication. */
+    ROUTE("route");
+
+    private final String user;
+
+    NatsRole(String user) {
+        this.user = user;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    /** Roles that are client users of the OLYMPUS account (not LEAF/ROUTE plumbing). */
+    public static List<NatsRole> clientRoles() {
+        return List.of(REVOCATION_BUS, LAG_MONITOR, SESSION_ROUTER, FAILOVER_COORDINATOR, SRE, OBSERVER, ADMIN, LEAF);
+    }
+
+    /** Publish and subscribe allow-lists; null means everything. */
+    public record Permissions(List<String> publish, List<String> subscribe, boolean allowResponses) {}
+
+    public Permissions permissions(List<String> regions) {
+        Set<String> pub = new LinkedHashSet<>();
+        Set<String> sub = new LinkedHashSet<>();
+        sub.add("_INBOX.>");
+        boolean responses = false;
+        List<String> revocationStreams = streams(Family.REVOCATION, regions);
+        List<String> lagStreams = streams(Family.LAG, regions);
+        List<String> auditStreams = streams(Family.AUDIT, regions);
+        String control = Naming.kvStream(Naming.CONTROL_BUCKET);
+        String lagKv = Naming.kvStream(Naming.LAG_BUCKET);
+        switch (this) {
+            case REVOCATION_BUS -> {
+                pub.add(Naming.allSubjects(Family.REVOCATION));
+                pub.add("olympus.deadletter." + Family.REVOCATION.token() + ".>");
+                sub.add(Naming.allSubjects(Family.REVOCATION));
+                sub.add("olympus.revocation-bus.>");
+                revocationStreams.forEach(s -> jsUse(pub, s));
+                jsUse(pub, control);
+                jsAccountInfo(pub);
+                responses = true;
+            }
+            case LAG_MONITOR -> {
+                pub.add(Naming.allSubjects(Family.LAG));
+                sub.add(Naming.allSubjects(Family.LAG));
+                lagStreams.forEach(s -> jsUse(pub, s));
+                jsUse(pub, lagKv);
+                kvWrite(pub, Naming.LAG_BUCKET);
+                jsUse(pub, control);
+                jsAccountInfo(pub);
+                responses = true;
+            }
+            case SESSION_ROUTER -> {
+                sub.add(Naming.allSubjects(Family.LAG));
+                sub.add(Naming.TOPOLOGY_ANNOUNCE);
+                lagStreams.forEach(s -> jsUse(pub, s));
+                jsUse(pub, lagKv);
+                jsUse(pub, control);
+                jsAccountInfo(pub);
+            }
+            case FAILOVER_COORDINATOR -> {
+                pub.add(Naming.TOPOLOGY_ANNOUNCE);
+                pub.add(Naming.allSubjects(Family.AUDIT));
+                pub.add("olympus.coordinator.>");
+                sub.add(Naming.CONTROL_COMMANDS);
+                sub.add("olympus.coordinator.>");
+                sub.add(Naming.allSubjects(Family.LAG));
+                sub.add(Naming.TOPOLOGY_ANNOUNCE);
+                auditStreams.forEach(s -> jsUse(pub, s));
+                lagStreams.forEach(s -> jsUse(pub, s));
+                jsUse(pub, control);
+                jsUse(pub, lagKv);
+                kvWrite(pub, Naming.CONTROL_BUCKET);
+                jsAccountInfo(pub);
+                responses = true;
+            }
+            case SRE -> {
+                pub.add(Naming.CONTROL_COMMANDS);
+                sub.add(Naming.TOPOLOGY_ANNOUNCE);
+                sub.add(Naming.allSubjects(Family.LAG));
+                for (String s : concat(auditStreams, lagStreams, List.of(control, lagKv))) {
+                    jsUse(pub, s);
+                }
+                jsAccountInfo(pub);
+            }
+            case OBSERVER -> {
+                sub.add(Naming.allSubjects(Family.LAG));
+                sub.add(Naming.allSubjects(Family.REVOCATION));
+                sub.add(Naming.TOPOLOGY_ANNOUNCE);
+                for (String s : concat(revocationStreams, auditStreams, lagStreams, List.of(control, lagKv))) {
+                    jsRead(pub, s);
+                }
+                jsAccountInfo(pub);
+            }
+            case ADMIN, LEAF, ROUTE -> {
+                return new Permissions(null, null, false);
+            }
+        }
+        return new Permissions(new ArrayList<>(pub), new ArrayList<>(sub), responses);
+    }
+
+    private static List<String> streams(Family f, List<String> regions) {
+        List<String> s = new ArrayList<>();
+        s.add(Naming.viewStream(f));
+        regions.forEach(r -> s.add(Naming.originStream(f, r)));
+        return s;
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... lists) {
+        List<String> all = new ArrayList<>();
+        for (List<String> l : lists) {
+            all.addAll(l);
+        }
+        return all;
+    }
+
+    /** Local-domain form ($JS.API.…) and any-domain form ($JS.&lt;domain&gt;.API.…). */
+    private static void api(Set<String> pub, String rest) {
+        pub.add("$JS.API." + rest);
+        pub.add("$JS.*.API." + rest);
+    }
+
+    private static void jsAccountInfo(Set<String> pub) {
+        api(pub, "INFO");
+    }
+
+    /** Read a stream: info, direct and stored-message gets, ephemeral consumers. */
+    private static void jsRead(Set<String> pub, String stream) {
+        api(pub, "STREAM.INFO." + stream);
+        api(pub, "STREAM.MSG.GET." + stream);
+        api(pub, "DIRECT.GET." + stream);
+        api(pub, "DIRECT.GET." + stream + ".>");
+        api(pub, "CONSUMER.CREATE." + stream);
+        api(pub, "CONSUMER.CREATE." + stream + ".>");
+        api(pub, "CONSUMER.INFO." + stream + ".*");
+        api(pub, "CONSUMER.DELETE." + stream + ".*");
+        api(pub, "CONSUMER.MSG.NEXT." + stream + ".*");
+        pub.add("$JS.ACK." + stream + ".>");
+        pub.add("$JS.FC." + stream + ".>");
+    }
+
+    /** Use a stream as a service does: read it and keep durable consumers on it. */
+    private static void jsUse(Set<String> pub, String stream) {
+        jsRead(pub, stream);
+        api(pub, "CONSUMER.DURABLE.CREATE." + stream + ".*");
+        api(pub, "CONSUMER.NAMES." + stream);
+        api(pub, "CONSUMER.LIST." + stream);
+    }
+
+    private static void kvWrite(Set<String> pub, String bucket) {
+        pub.add("$KV." + bucket + ".>");
+        pub.add("$JS.*.API.$KV." + bucket + ".>");
+    }
+}
