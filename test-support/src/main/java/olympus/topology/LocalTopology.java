@@ -11,6 +11,7 @@ import io.nats.client.Options;
 import olympus.nats.ControlBuckets;
 import olympus.nats.StreamLayout;
 import olympus.topology.Ports.LinkKind;
+import olympus.wire.ClusterTopology;
 import olympus.wire.Naming;
 import olympus.wire.Naming.Family;
 
@@ -55,6 +56,11 @@ public final class LocalTopology {
     /** A topology to bring up (or one already up in the same directory, which {@link #up()} reuses). */
     public static LocalTopology of(TopologySpec spec, Consumer<String> progress) {
         return new LocalTopology(spec, Credentials.loadOrCreate(spec.workDir()), progress);
+    }
+
+    /** For port arithmetic only: no credentials, nothing on disk. */
+    static LocalTopology of0(TopologySpec spec) {
+        return new LocalTopology(spec, new Credentials(java.util.Map.of(), java.util.Map.of()), s -> { });
     }
 
     /** The topology described by {@code dir/topology.json}, as written by a completed {@link #up()}. */
@@ -325,6 +331,49 @@ public final class LocalTopology {
         return left;
     }
 
+    /** Every port the topology listens on: servers, links, service slots. */
+    public List<Integer> allPorts() {
+        List<Integer> all = new ArrayList<>();
+        servers().forEach(s -> all.add(s.port()));
+        for (int i = 0; i < spec.controlNodes(); i++) {
+            all.addAll(List.of(ports().natsMonitor(i), ports().controlRoute(i), ports().controlLeaf(i), ports().controlMonitor(i)));
+            for (int j = 0; j < spec.controlNodes(); j++) {
+                for (LinkKind k : LinkKind.values()) {
+                    if (i != j) {
+                        all.add(ports().link(i, j, k));
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < spec.regions().size(); i++) {
+            all.addAll(List.of(ports().revocationBusHttp(i), ports().lagMonitorHttp(i), ports().sessionRouterHttp(i),
+                    ports().failoverCoordinatorHttp(i)));
+        }
+        return all;
+    }
+
+    /**
+     * Puts the topology back whole after a test's faults: heals every cut, restarts dead servers,
+     * resumes replay on every replica, and waits until both replicas stream again.
+     */
+    public void repair() {
+        for (int i = 0; i < spec.controlNodes(); i++) {
+            heal(spec.controlNodeRegion(i));
+        }
+        for (Server s : servers()) {
+            if (!alive(s)) {
+                progress.accept("repair: restarting " + s.name());
+                start(s);
+            }
+        }
+        for (String r : spec.regions()) {
+            if (!r.equals(primaryRegion())) {
+                resumeReplay(r);
+            }
+        }
+        awaitStreaming(Duration.ofSeconds(30));
+    }
+
     /** Ports of this topology still in use (after {@link #down}: should be none). */
     public List<Integer> portsInUse() {
         List<Integer> used = new ArrayList<>();
@@ -467,6 +516,13 @@ public final class LocalTopology {
         try (Connection nc = connectControl(spec.primaryRegion(), NatsRole.ADMIN)) {
             retry("the control cluster's JetStream quorum", Duration.ofSeconds(30),
                     () -> ControlBuckets.ensure(nc.keyValueManagement()));
+            io.nats.client.KeyValue kv = nc.keyValue(Naming.CONTROL_BUCKET);
+            if (kv.get(ClusterTopology.KEY) == null) {
+                kv.create(ClusterTopology.KEY, ClusterTopology.initial(primaryRegion(), spec.regions(),
+                        java.time.Instant.now()).toJson());
+            }
+        } catch (JetStreamApiException e) {
+            throw new TopologyException("cannot write the initial topology to the control bucket: " + e.getMessage(), e);
         } catch (IOException | InterruptedException e) {
             throw new TopologyException("cannot reach the control cluster: " + e.getMessage(), e);
         }
@@ -615,15 +671,68 @@ public final class LocalTopology {
         return cutStatus();
     }
 
-    /** Shell variables for reaching a region's servers, for scripts and demos. */
+    /**
+     * Environment for running a service in {@code region} as NATS user {@code role}: what every
+     * service reads (see each service's README), one variable a line.
+     */
     public String env(String region, NatsRole role) {
-        return "OLYMPUS_REGION=" + region + "\n"
-                + "NATS_URL=" + natsUrl(region) + "\n"
-                + "NATS_USER=" + role.user() + "\n"
-                + "NATS_PASSWORD=" + creds.natsPassword(role) + "\n"
-                + "REDIS_URI=" + redisUri(region) + "\n"
-                + "PGHOST=127.0.0.1\nPGPORT=" + pgBouncerPort(region) + "\nPGDATABASE=" + PgRoles.DATABASE + "\n"
-                + "PGUSER=" + PgRoles.APP + "\nPGPASSWORD=" + creds.pgPassword(PgRoles.APP) + "\n";
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put("OLYMPUS_REGION", region);
+        e.put("OLYMPUS_REGIONS", String.join(",", spec.regions()));
+        e.put("OLYMPUS_PRIMARY_REGION", primaryRegion());
+        e.put("NATS_URL", natsUrl(region));
+        e.put("NATS_CONTROL_URL", controlUrl(region));
+        e.put("NATS_USER", role.user());
+        e.put("NATS_PASSWORD", creds.natsPassword(role));
+        e.put("REDIS_URI", redisUri(region));
+        e.put("OLYMPUS_POSTGRES_ENDPOINTS", postgresEndpointsFrom(region));
+        e.put("PGBOUNCER_PORT", Integer.toString(pgBouncerPort(region)));
+        e.put("PGDATABASE", PgRoles.DATABASE);
+        e.put("PG_APP_USER", PgRoles.APP);
+        e.put("PG_APP_PASSWORD", creds.pgPassword(PgRoles.APP));
+        e.put("PG_MONITOR_USER", PgRoles.MONITOR);
+        e.put("PG_MONITOR_PASSWORD", creds.pgPassword(PgRoles.MONITOR));
+        e.put("PG_SUPERUSER", PgRoles.SUPERUSER);
+        e.put("PG_SUPERUSER_PASSWORD", creds.pgPassword(PgRoles.SUPERUSER));
+        e.put("PGBOUNCER_ADMIN_USER", PgRoles.PGBOUNCER_ADMIN);
+        e.put("PGBOUNCER_ADMIN_PASSWORD", creds.pgPassword(PgRoles.PGBOUNCER_ADMIN));
+        int i = index(region);
+        e.put("HTTP_PORT_REVOCATION_BUS", Integer.toString(ports().revocationBusHttp(i)));
+        e.put("HTTP_PORT_LAG_MONITOR", Integer.toString(ports().lagMonitorHttp(i)));
+        e.put("HTTP_PORT_SESSION_ROUTER", Integer.toString(ports().sessionRouterHttp(i)));
+        e.put("HTTP_PORT_FAILOVER_COORDINATOR", Integer.toString(ports().failoverCoordinatorHttp(i)));
+        StringBuilder sb = new StringBuilder();
+        e.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+        return sb.toString();
+    }
+
+    /**
+     * Port at which {@code from}'s processes reach {@code target}'s PostgreSQL: direct within a
+     * region, through the cuttable link across regions (so a cut region loses its database links too).
+     */
+    public int postgresPortFrom(String from, String target) {
+        int i = index(from);
+        int j = index(target);
+        return i == j ? ports().postgres(j) : ports().link(i, j, LinkKind.POSTGRES);
+    }
+
+    /** {@code region=127.0.0.1:port,...} for every region's PostgreSQL as seen from {@code from}. */
+    public String postgresEndpointsFrom(String from) {
+        List<String> parts = new ArrayList<>();
+        for (String r : spec.regions()) {
+            parts.add(r + "=127.0.0.1:" + postgresPortFrom(from, r));
+        }
+        return String.join(",", parts);
+    }
+
+    /** Path of a region's PgBouncer configuration (what a switchover rewrites and RELOADs). */
+    public Path pgBouncerIni(String region) {
+        return dir("pgbouncer", region, "pgbouncer.ini");
+    }
+
+    /** Data directory of a region's PostgreSQL (owned by the postgres user). */
+    public Path pgData(String region) {
+        return pg(index(region)).data();
     }
 
     /** kill -9, as a crash would. */
