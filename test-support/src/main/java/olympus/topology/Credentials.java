@@ -51,20 +51,24 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
         return new Credentials(n, p);
     }
 
-    static Credentials loadOrCreate(Path dir) {
+    /** The credentials in {@code dir}, or new ones (not yet saved) when there are none. */
+    static Credentials loadOrGenerate(Path dir) {
         Path f = dir.resolve(FILE);
-        ObjectMapper om = new ObjectMapper();
         try {
-            if (Files.exists(f)) {
-                return om.readValue(f.toFile(), Credentials.class);
-            }
-            Credentials c = generate();
-            Files.createDirectories(dir);
-            om.writerWithDefaultPrettyPrinter().writeValue(f.toFile(), c);
-            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-            return c;
+            return Files.exists(f) ? new ObjectMapper().readValue(f.toFile(), Credentials.class) : generate();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or write " + f, e);
+            throw new UncheckedIOException("cannot read " + f, e);
+        }
+    }
+
+    void save(Path dir) {
+        Path f = dir.resolve(FILE);
+        try {
+            Files.createDirectories(dir);
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(f.toFile(), this);
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + f, e);
         }
     }
 

@@ -55,7 +55,7 @@ public final class LocalTopology {
 
     /** A topology to bring up (or one already up in the same directory, which {@link #up()} reuses). */
     public static LocalTopology of(TopologySpec spec, Consumer<String> progress) {
-        return new LocalTopology(spec, Credentials.loadOrCreate(spec.workDir()), progress);
+        return new LocalTopology(spec, Credentials.loadOrGenerate(spec.workDir()), progress);
     }
 
     /** For port arithmetic only: no credentials, nothing on disk. */
@@ -237,7 +237,7 @@ public final class LocalTopology {
     }
 
     private void fresh(long t0) {
-        Credentials.loadOrCreate(spec.workDir());
+        creds.save(spec.workDir());
         for (String d : List.of("logs", "sock")) {
             mkdirs(dir(d));
         }

@@ -91,7 +91,11 @@ final class NatsConfigs {
                 cluster {
                   name: "control"
                   listen: "127.0.0.1:%d"
-                  no_advertise: true
+                  # Gossip would tell peers this node's real route port, and a peer would then
+                  # connect to it directly, around the link, where a cut cannot reach. Every node
+                  # has explicit routes (through links) to every other, so advertise a port that
+                  # nothing listens on and let gossiped routes fail.
+                  advertise: "127.0.0.1:%d"
                   connect_retries: 120
                   authorization { user: "%s", password: "%s" }
                   routes: [%s]
@@ -101,7 +105,7 @@ final class NatsConfigs {
                   no_advertise: true
                 }
                 """.formatted(spec.controlNodeRegion(i), p.control(i), p.controlMonitor(i), pidFile, logFile, dataDir,
-                Naming.CONTROL_DOMAIN, accounts(spec, creds), p.controlRoute(i),
+                Naming.CONTROL_DOMAIN, accounts(spec, creds), p.controlRoute(i), p.unused(i),
                 NatsRole.ROUTE.user(), creds.natsPassword(NatsRole.ROUTE), quoteAll(routes), p.controlLeaf(i));
     }
 

@@ -7,7 +7,7 @@ package olympus.topology;
  *
  * <pre>
  * base + 10*i + 0..9   region i: nats, nats-monitor, control, control-route, control-leaf,
- *                      control-monitor, redis, postgres, pgbouncer, (spare)
+ *                      control-monitor, redis, postgres, pgbouncer, (never used)
  * base + 200 + 10*i    region i's service HTTP ports: +0 revocation-bus, +1 lag-monitor,
  *                      +2 session-router, +3 failover-coordinator
  * base + 399           link daemon control port
@@ -29,6 +29,8 @@ public record Ports(int base) {
     public int redis(int i) { return base + 10 * i + 6; }
     public int postgres(int i) { return base + 10 * i + 7; }
     public int pgbouncer(int i) { return base + 10 * i + 8; }
+    /** Never listened on: what control nodes advertise for route gossip (see NatsConfigs). */
+    public int unused(int i) { return base + 10 * i + 9; }
 
     public int revocationBusHttp(int i) { return base + 200 + 10 * i; }
     public int lagMonitorHttp(int i) { return base + 200 + 10 * i + 1; }

@@ -84,7 +84,7 @@ public final class TopologyExtension implements ParameterResolver {
         }
     }
 
-    private static int freeBase() {
+    static int freeBase() {
         for (int attempt = 0; attempt < 50; attempt++) {
             int base = 30000 + 10 * ThreadLocalRandom.current().nextInt(0, 2500);
             TopologySpec probe = new TopologySpec(TopologySpec.regionNames(3), base, Path.of("/tmp/probe"));

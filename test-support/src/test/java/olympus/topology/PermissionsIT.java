@@ -1,0 +1,161 @@
+package olympus.topology;
+
+import io.nats.client.Connection;
+import io.nats.client.ErrorListener;
+import io.nats.client.JetStreamOptions;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueOptions;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import olympus.wire.Naming;
+import olympus.wire.Naming.Family;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Each service user can do what its role needs and the server refuses the rest. Refusal is
+ * checked where it counts: the stream or bucket did not change, and the server reported a
+ * permissions violation to the client.
+ */
+@ExtendWith(TopologyExtension.class)
+class PermissionsIT {
+    private static final String REGION = "us-east";
+
+    /** A connection that records the server's permission errors. */
+    record Client(Connection nc, List<String> errors) implements AutoCloseable {
+        @Override
+        public void close() throws InterruptedException {
+            nc.close();
+        }
+
+        void awaitViolation(String subject) {
+            await("permissions violation for " + subject).atMost(Duration.ofSeconds(5)).until(() ->
+                    errors.stream().anyMatch(e -> e.toLowerCase().contains("permissions violation") && e.contains(subject)));
+        }
+    }
+
+    private static Client client(LocalTopology t, NatsRole role) throws Exception {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        Options o = t.natsOptions(t.natsUrl(REGION), role).errorListener(new ErrorListener() {
+            @Override
+            public void errorOccurred(Connection conn, String error) {
+                errors.add(error);
+            }
+        }).build();
+        return new Client(Nats.connect(o), errors);
+    }
+
+    private static KeyValue kv(Connection nc, String bucket) throws Exception {
+        return nc.keyValue(bucket, KeyValueOptions.builder().jsDomain(Naming.CONTROL_DOMAIN)
+                .jetStreamOptions(JetStreamOptions.builder().domain(Naming.CONTROL_DOMAIN).requestTimeout(Duration.ofSeconds(1)).build())
+                .build());
+    }
+
+    private static long originCount(LocalTopology t, Family f) throws Exception {
+        try (Connection nc = t.connect(REGION, NatsRole.ADMIN)) {
+            return nc.jetStreamManagement().getStreamInfo(Naming.originStream(f, REGION)).getStreamState().getMsgCount();
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void session_router_cannot_publish_a_revocation_or_write_the_control_bucket_but_can_read_it(LocalTopology t) throws Exception {
+        String subject = Naming.subject(Family.REVOCATION, REGION, "token");
+        long before = originCount(t, Family.REVOCATION);
+        try (Client c = client(t, NatsRole.SESSION_ROUTER)) {
+            c.nc().publish(subject, bytes("{}"));
+            c.nc().flush(Duration.ofSeconds(2));
+            c.awaitViolation(subject);
+
+            KeyValue control = kv(c.nc(), Naming.CONTROL_BUCKET);
+            assertThat(control.get(olympus.wire.ClusterTopology.KEY)).isNotNull();
+            assertThatThrownBy(() -> control.put("router-was-here", bytes("x"))).isInstanceOf(Exception.class);
+            c.awaitViolation("$KV." + Naming.CONTROL_BUCKET + ".router-was-here");
+        }
+        assertThat(originCount(t, Family.REVOCATION)).isEqualTo(before);
+        try (Connection admin = t.connect(REGION, NatsRole.ADMIN)) {
+            assertThat(kv(admin, Naming.CONTROL_BUCKET).get("router-was-here")).isNull();
+        }
+    }
+
+    @Test
+    void revocation_bus_can_publish_revocations_but_not_write_the_control_bucket(LocalTopology t) throws Exception {
+        long before = originCount(t, Family.REVOCATION);
+        try (Client c = client(t, NatsRole.REVOCATION_BUS)) {
+            c.nc().jetStream().publish(Naming.subject(Family.REVOCATION, REGION, "token"), bytes("{}"));
+            assertThat(originCount(t, Family.REVOCATION)).isEqualTo(before + 1);
+            KeyValue control = kv(c.nc(), Naming.CONTROL_BUCKET);
+            assertThatThrownBy(() -> control.put("bus-was-here", bytes("x"))).isInstanceOf(Exception.class);
+            c.awaitViolation("$KV." + Naming.CONTROL_BUCKET + ".bus-was-here");
+        }
+    }
+
+    @Test
+    void failover_coordinator_writes_the_control_bucket_and_cannot_publish_revocations(LocalTopology t) throws Exception {
+        try (Client c = client(t, NatsRole.FAILOVER_COORDINATOR)) {
+            KeyValue control = kv(c.nc(), Naming.CONTROL_BUCKET);
+            long rev = control.put("coordinator-was-here", bytes("x"));
+            assertThat(control.get("coordinator-was-here").getRevision()).isEqualTo(rev);
+            String subject = Naming.subject(Family.REVOCATION, REGION, "session");
+            c.nc().publish(subject, bytes("{}"));
+            c.awaitViolation(subject);
+        }
+    }
+
+    @Test
+    void lag_monitor_writes_lag_samples_and_the_lag_bucket_only(LocalTopology t) throws Exception {
+        long before = originCount(t, Family.LAG);
+        try (Client c = client(t, NatsRole.LAG_MONITOR)) {
+            c.nc().jetStream().publish(Naming.subject(Family.LAG, REGION, "sample"), bytes("{}"));
+            assertThat(originCount(t, Family.LAG)).isEqualTo(before + 1);
+            long rev = kv(c.nc(), Naming.LAG_BUCKET).put("eu-west", bytes("{}"));
+            assertThat(rev).isPositive();
+            assertThatThrownBy(() -> kv(c.nc(), Naming.CONTROL_BUCKET).put("lag-was-here", bytes("x"))).isInstanceOf(Exception.class);
+            c.awaitViolation("$KV." + Naming.CONTROL_BUCKET + ".lag-was-here");
+        }
+    }
+
+    @Test
+    void sre_may_send_control_commands_and_nothing_else(LocalTopology t) throws Exception {
+        try (Client sre = client(t, NatsRole.SRE); Client coord = client(t, NatsRole.FAILOVER_COORDINATOR)) {
+            var sub = coord.nc().subscribe(Naming.CONTROL_COMMANDS);
+            coord.nc().flush(Duration.ofSeconds(2));
+            sre.nc().publish(Naming.controlCommand("status"), bytes("{}"));
+            assertThat(sub.nextMessage(Duration.ofSeconds(5))).as("command delivered").isNotNull();
+            String subject = Naming.subject(Family.REVOCATION, REGION, "token");
+            sre.nc().publish(subject, bytes("{}"));
+            sre.awaitViolation(subject);
+        }
+    }
+
+    @Test
+    void observer_reads_but_cannot_publish_or_write(LocalTopology t) throws Exception {
+        try (Client c = client(t, NatsRole.OBSERVER)) {
+            assertThat(kv(c.nc(), Naming.CONTROL_BUCKET).get(olympus.wire.ClusterTopology.KEY)).isNotNull();
+            String lag = Naming.subject(Family.LAG, REGION, "sample");
+            c.nc().publish(lag, bytes("{}"));
+            c.awaitViolation(lag);
+            c.nc().publish(Naming.controlCommand("switchover"), bytes("{}"));
+            c.awaitViolation(Naming.controlCommand("switchover"));
+        }
+    }
+
+    @Test
+    void a_wrong_password_is_refused(LocalTopology t) {
+        Options o = new Options.Builder().server(t.natsUrl(REGION)).userInfo(NatsRole.SRE.user(), "not-the-password")
+                .maxReconnects(0).connectionTimeout(Duration.ofSeconds(2)).build();
+        assertThatThrownBy(() -> Nats.connect(o)).hasMessageContaining("Authorization Violation");
+    }
+}
