@@ -48,6 +48,7 @@ public final class StreamLayout {
                 // Lag samples are only useful fresh; an hour is plenty to debug an incident.
                 case LAG -> new Retention(Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(1), 256L << 20);
                 case AUDIT -> new Retention(Duration.ofDays(365), Duration.ofMinutes(2), Duration.ofSeconds(1), -1);
+                case BENCH -> new Retention(Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(1), 512L << 20);
             };
         }
     }

@@ -36,7 +36,9 @@ public final class Naming {
     public enum Family {
         REVOCATION("revocation"),
         LAG("lag"),
-        AUDIT("audit");
+        AUDIT("audit"),
+        /** Benchmark traffic (bench/run nats), kept apart from real families. */
+        BENCH("bench");
 
         private final String token;
 

@@ -620,8 +620,16 @@ public final class LocalTopology {
     public Options.Builder natsOptions(String url, NatsRole role) {
         return new Options.Builder().server(url).userInfo(role.user(), creds.natsPassword(role))
                 .connectionName(role.user()).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
-                .connectionTimeout(Duration.ofSeconds(3));
+                .connectionTimeout(Duration.ofSeconds(3)).errorListener(QUIET_FLOW_CONTROL);
     }
+
+    /** jnats logs every flow-control reply at INFO; keep errors, drop that noise. */
+    private static final io.nats.client.ErrorListener QUIET_FLOW_CONTROL = new io.nats.client.ErrorListener() {
+        @Override
+        public void flowControlProcessed(Connection conn, io.nats.client.JetStreamSubscription sub, String subject,
+                                         FlowControlSource source) {
+        }
+    };
 
     /** A connection to a region's own NATS server, as {@code role}. */
     public Connection connect(String region, NatsRole role) throws IOException, InterruptedException {
