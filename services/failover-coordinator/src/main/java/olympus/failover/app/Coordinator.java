@@ -1,0 +1,886 @@
+package olympus.failover.app;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nats.client.Connection;
+import olympus.failover.core.AutoFailover;
+import olympus.failover.core.ClusterView;
+import olympus.failover.core.CommandRefusedException;
+import olympus.failover.core.CommandRequest;
+import olympus.failover.core.CommandResult;
+import olympus.failover.core.Lsn;
+import olympus.failover.core.NodeAgent;
+import olympus.failover.core.NodeStatus;
+import olympus.failover.core.NotLeaderException;
+import olympus.failover.core.Observation;
+import olympus.failover.core.Operation;
+import olympus.failover.core.PauseExpiry;
+import olympus.failover.core.Preflight;
+import olympus.failover.core.Recovery;
+import olympus.failover.core.StaleTopologyException;
+import olympus.failover.core.Verb;
+import olympus.failover.core.Verdict;
+import olympus.failover.nats.ControlKv;
+import olympus.wire.ClusterTopology;
+import olympus.wire.Naming;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs commands. Mutating commands run only on the leader, one at a time, on one thread; every
+ * topology change is one compare-and-set, and the leader re-checks it may still act before each
+ * step that changes a database. A command interrupted by the leader's death is finished or
+ * rolled back by the next leader ({@link Recovery}), found through the "operation" key.
+ */
+public final class Coordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+
+    /** Settings the command flows need (a view of FailoverConfiguration). */
+    public record Settings(String region, List<String> regions, Preflight.Limits limits, Duration pauseTimeout,
+                           Duration catchUpTimeout, Duration promoteTimeout, Duration observeInterval, Duration selfFenceAfter,
+                           boolean autoFailover, Duration autoFailoverAfter) {}
+
+    private final Settings settings;
+    private final ControlKv kv;
+    private final NodeAgent agent;
+    private final Leadership leadership;
+    private final AuditSink audit;
+    private final Connection nc;
+    private final Clock clock;
+    private final MeterRegistry metrics;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> daemon(r, "coordinator"));
+    private final ScheduledExecutorService background = Executors.newScheduledThreadPool(2, r -> daemon(r, "coordinator-bg"));
+    private final ExecutorService fanout = Executors.newCachedThreadPool(r -> daemon(r, "coordinator-fanout"));
+    private final AtomicReference<String> running = new AtomicReference<>();
+
+    public Coordinator(Settings settings, ControlKv kv, NodeAgent agent, Leadership leadership, AuditSink audit,
+                       Connection nc, Clock clock, MeterRegistry metrics) {
+        this.settings = settings;
+        this.kv = kv;
+        this.agent = agent;
+        this.leadership = leadership;
+        this.audit = audit;
+        this.nc = nc;
+        this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    public void start() {
+        long every = settings.observeInterval().toMillis();
+        background.scheduleWithFixedDelay(this::observe, 0, every, TimeUnit.MILLISECONDS);
+        background.scheduleWithFixedDelay(this::maintain, every, 500, TimeUnit.MILLISECONDS);
+    }
+
+    public Leadership leadership() {
+        return leadership;
+    }
+
+    // ---------------------------------------------------------------- entry point
+
+    /**
+     * Accepts a command: read-only ones are answered at once; a mutating one is refused here
+     * (not leader, busy) or queued, and its result completes the future.
+     */
+    public CompletableFuture<CommandResult> submit(CommandRequest req) {
+        if (!req.verb().mutating()) {
+            return CompletableFuture.completedFuture(readOnly(req));
+        }
+        if (!leadership.mayAct()) {
+            throw new NotLeaderException(leadership.leader());
+        }
+        String busy = running.get();
+        if (busy != null || !running.compareAndSet(null, req.verb().token() + " " + req.id())) {
+            throw new CommandRefusedException("another command is running on the leader: " + running.get() + "; one at a time");
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            Run run = new Run(req, audit, clock.instant().toString());
+            CommandResult r;
+            try {
+                r = execute(run);
+            } catch (NotLeaderException e) {
+                r = finish(run, CommandResult.FAILED, "lost the leadership mid-command (" + e.getMessage()
+                        + "); the next leader finishes or rolls it back");
+            } catch (CommandRefusedException e) {
+                r = finish(run, CommandResult.REFUSED, e.getMessage());
+            } catch (Exception e) {
+                LOG.warn("{} {} failed", req.verb().token(), req.id(), e);
+                r = finish(run, CommandResult.FAILED, String.valueOf(e.getMessage()));
+            } finally {
+                running.set(null);
+            }
+            return r;
+        }, worker);
+    }
+
+    /** Records a refusal that never reached execution (bad input, wrong principal, not leader, busy). */
+    public CommandResult refused(CommandRequest req, Verb verb, String principal, String reason) {
+        CommandRequest r = req != null ? req : new CommandRequest(UUID.randomUUID().toString(), verb, null, false, null, null, null, 0, principal, null);
+        CommandResult res = new Run(r, audit, clock.instant().toString()).result(CommandResult.REFUSED, reason, leadership.leader(), null, null, null);
+        metrics.counter("failover_commands", "verb", r.verb().token(), "outcome", CommandResult.REFUSED).increment();
+        LOG.info("refused {} from {}: {}", r.verb().token(), principal, reason);
+        publish(res);
+        return res;
+    }
+
+    private CommandResult execute(Run run) throws Exception {
+        return switch (run.req.verb()) {
+            case SWITCHOVER -> switchover(run);
+            case FAILOVER -> failover(run);
+            case PAUSE -> pause(run);
+            case RESUME -> resume(run, "resumed by " + run.req.principal());
+            case MIGRATE -> migrate(run);
+            case REJOIN -> rejoin(run);
+            case ACK -> ack(run);
+            default -> throw new CommandRefusedException("verb", "not a mutating command: " + run.req.verb().token());
+        };
+    }
+
+    private CommandResult finish(Run run, String outcome, String reason) {
+        ClusterTopology t = null;
+        try {
+            t = kv.topology().value();
+        } catch (Exception ignored) {
+            // the result still stands without the topology
+        }
+        CommandResult r = run.result(outcome, reason, leadership.leader(), t == null ? null : t.primary(), t == null ? null : t.epoch(), null);
+        metrics.counter("failover_commands", "verb", run.req.verb().token(), "outcome", outcome).increment();
+        LOG.info("{} {} {}: {} ({} ms)", run.req.verb().token(), run.req.id(), outcome, reason, r.totalMillis());
+        publish(r);
+        return r;
+    }
+
+    private void publish(CommandResult r) {
+        try {
+            audit.result(r);
+        } catch (RuntimeException e) {
+            LOG.warn("could not record the result of {}: {}", r.id(), e.toString());
+        }
+    }
+
+    private void requireLeader() {
+        if (!leadership.mayAct()) {
+            throw new NotLeaderException(leadership.leader());
+        }
+    }
+
+    // ---------------------------------------------------------------- snapshot
+
+    ClusterView view() throws Exception {
+        ClusterTopology t = kv.topology().value();
+        Map<String, NodeStatus> nodes = probeAll(t.members().keySet());
+        List<Observation> obs = new ArrayList<>();
+        Long last = null;
+        for (String r : t.members().keySet()) {
+            Observation o = kv.observation(r);
+            if (o != null) {
+                obs.add(o);
+                if (o.primaryLsn() != null && o.primary().equals(t.primary()) && o.epoch() == t.epoch()) {
+                    last = last == null ? o.primaryLsn() : Math.max(last, o.primaryLsn());
+                }
+            }
+        }
+        NodeStatus p = nodes.get(t.primary());
+        if (p != null && p.reachable() && !p.inRecovery() && p.walLsn() != null) {
+            last = last == null ? p.walLsn() : Math.max(last, p.walLsn());
+        }
+        return new ClusterView(t, nodes, obs, last, clock.millis());
+    }
+
+    private Map<String, NodeStatus> probeAll(java.util.Collection<String> regions) {
+        Map<String, CompletableFuture<NodeStatus>> f = new LinkedHashMap<>();
+        for (String r : regions) {
+            f.put(r, CompletableFuture.supplyAsync(() -> agent.status(r), fanout));
+        }
+        Map<String, NodeStatus> out = new LinkedHashMap<>();
+        f.forEach((r, v) -> out.put(r, v.join()));
+        return out;
+    }
+
+    private void forEachRegion(List<String> regions, java.util.function.Consumer<String> action) {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (String r : regions) {
+            all.add(CompletableFuture.runAsync(() -> action.accept(r), fanout));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+    }
+
+    private static RuntimeException unwrap(Exception e) {
+        Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        return c instanceof RuntimeException re ? re : new IllegalStateException(c);
+    }
+
+    // ---------------------------------------------------------------- topology writes
+
+    private interface Change {
+        ClusterTopology apply(ClusterTopology t);
+    }
+
+    /** One compare-and-set on the topology, then the announcement with its epoch. */
+    private ClusterTopology cas(Change change) throws Exception {
+        ControlKv.Versioned<ClusterTopology> v = kv.topology();
+        ClusterTopology next = change.apply(v.value());
+        requireLeader();
+        kv.updateTopology(next, v.revision());
+        nc.publish(Naming.TOPOLOGY_ANNOUNCE, next.toJson());
+        return next;
+    }
+
+    private ClusterTopology with(ClusterTopology t, long epoch, String primary, ClusterTopology.Writes writes,
+                                 Map<String, ClusterTopology.Member> members, String reason) {
+        return new ClusterTopology(ClusterTopology.SCHEMA_VERSION, epoch, primary, writes, members, clock.instant().toString(),
+                leadership.id(), reason);
+    }
+
+    private ClusterTopology.Writes paused(String reason, String by, Instant deadline) {
+        return new ClusterTopology.Writes(ClusterTopology.WritesState.PAUSED, reason, by, clock.instant().toString(),
+                deadline == null ? null : deadline.toString());
+    }
+
+    private Operation claim(Run run, ClusterTopology t, String from, String to) throws Exception {
+        Operation op = new Operation(run.req.id(), run.req.verb().token(), from, to, "claimed", leadership.id(), leadership.term(),
+                t.epoch(), run.startedAt, run.req.principal());
+        try {
+            kv.startOperation(op);
+        } catch (StaleTopologyException e) {
+            ControlKv.Versioned<Operation> other = kv.operation();
+            throw new CommandRefusedException("another operation is in progress: " + (other == null || other.value() == null ? "?"
+                    : other.value().verb() + " " + other.value().id() + " since " + other.value().startedAt()));
+        }
+        return op;
+    }
+
+    private void stage(Operation op, String stage) {
+        try {
+            ControlKv.Versioned<Operation> v = kv.operation();
+            if (v != null && v.value() != null && v.value().id().equals(op.id())) {
+                kv.updateOperation(v.value().at(stage), v.revision());
+            }
+        } catch (Exception e) {
+            LOG.debug("could not record stage {}: {}", stage, e.toString());
+        }
+    }
+
+    private void endOperation() {
+        try {
+            kv.endOperation();
+        } catch (Exception e) {
+            LOG.warn("could not clear the operation key: {}", e.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- switchover
+
+    private CommandResult switchover(Run run) throws Exception {
+        String to = run.req.to();
+        ClusterView view = run.step("preflight", () -> {
+            ClusterView v = view();
+            Verdict verdict = Preflight.switchover(v, to, clock.millis(), settings.limits());
+            if (!verdict.ok()) {
+                throw new CommandRefusedException(verdict.reason());
+            }
+            return v;
+        });
+        String from = view.primary();
+        List<String> regions = List.copyOf(view.topology().members().keySet());
+        Operation op = run.step("claim the operation (one at a time, across coordinators)", () -> claim(run, view.topology(), from, to));
+        boolean promoted = false;
+        try {
+            run.run("writes PAUSED in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(),
+                    paused("switchover " + from + " -> " + to, run.req.principal(), null), t.members(), "switchover " + run.req.id() + ": pausing writes")));
+            stage(op, "pause");
+            run.step("PgBouncer PAUSE in every region", () -> {
+                forEachRegion(regions, r -> agent.pausePool(r, settings.pauseTimeout()));
+                return "clients wait instead of failing";
+            });
+            requireLeader();
+            stage(op, "fence");
+            run.step("fence old primary " + from, () -> agent.fence(from));
+            long finalLsn = run.step("stop " + from + " cleanly (its shutdown checkpoint is its last record)",
+                    () -> agent.shutDown(from, Duration.ofSeconds(20)));
+            run.step("candidate " + to + " replays past final LSN " + Lsn.format(finalLsn), () -> awaitReplay(List.of(to), finalLsn + 1));
+            requireLeader();
+            stage(op, "promote");
+            run.step("promote " + to, () -> {
+                agent.promote(to, settings.promoteTimeout());
+                return null;
+            });
+            promoted = true;
+            ClusterTopology next = run.step("epoch++ and new primary in the control KV", () -> cas(t -> with(t, t.epoch() + 1, to, t.writes(),
+                    Preflight.members(t, to, from), "switchover " + run.req.id() + ": " + from + " -> " + to)));
+            stage(op, "repoint");
+            List<String> others = regions.stream().filter(r -> !r.equals(to) && !r.equals(from)).toList();
+            CompletableFuture<Void> following = CompletableFuture.runAsync(() -> forEachRegion(others, r -> agent.follow(r, to)), fanout);
+            run.step("repoint PgBouncer in every region to " + to + " and RESUME", () -> {
+                forEachRegion(regions, r -> agent.repointAndResume(r, to));
+                return "clients continue on " + to;
+            });
+            run.step("repoint replicas " + others, () -> {
+                following.join();
+                return null;
+            });
+            run.run("writes OPEN in the control KV (epoch " + next.epoch() + ")", () -> cas(t -> with(t, t.epoch(), t.primary(),
+                    ClusterTopology.Writes.open(), t.members(), "switchover " + run.req.id() + ": writes open")));
+            stage(op, "rejoin");
+            String rejoined = run.step("rejoin " + from + " as a replica of " + to, () -> agent.rejoin(from, to, true, Duration.ofSeconds(60)));
+            run.run("members updated", () -> cas(t -> with(t, t.epoch(), t.primary(), t.writes(), Preflight.members(t, t.primary(), null),
+                    "switchover " + run.req.id() + ": " + from + " rejoined")));
+            endOperation();
+            return finish(run, CommandResult.DONE, "primary is " + to + " (epoch " + next.epoch() + "); " + from + ": " + rejoined);
+        } catch (NotLeaderException e) {
+            throw e;
+        } catch (Exception e) {
+            if (promoted) {
+                endOperation();
+                throw e;
+            }
+            rollBackSwitchover(run, from, regions);
+            endOperation();
+            return finish(run, CommandResult.ROLLED_BACK, "switchover failed before promotion (" + unwrap(e).getMessage()
+                    + "); rolled back: " + from + " stays primary, writes reopened");
+        }
+    }
+
+    private String awaitReplay(List<String> regions, long lsn) {
+        long deadline = System.nanoTime() + settings.catchUpTimeout().toNanos();
+        while (true) {
+            List<String> behind = new ArrayList<>();
+            for (String r : regions) {
+                NodeStatus s = agent.status(r);
+                if (!s.reachable() || s.replayLsn() == null || s.replayLsn() < lsn) {
+                    behind.add(r + " at " + (s.replayLsn() == null ? s.describe() : Lsn.format(s.replayLsn())));
+                }
+            }
+            if (behind.isEmpty()) {
+                return "replayed " + Lsn.format(lsn);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not caught up to " + Lsn.format(lsn) + " within " + settings.catchUpTimeout().toSeconds()
+                        + " s: " + behind);
+            }
+            sleep(20);
+        }
+    }
+
+    private void rollBackSwitchover(Run run, String from, List<String> regions) {
+        try {
+            run.run("roll back: start " + from + " again if stopped", () -> agent.restart(from));
+        } catch (Exception e) {
+            LOG.warn("rollback restart failed: {}", e.toString());
+        }
+        try {
+            run.run("roll back: unfence " + from, () -> {
+                agent.unfence(from);
+                return null;
+            });
+        } catch (Exception e) {
+            LOG.warn("rollback unfence failed: {}", e.toString());
+        }
+        try {
+            run.run("roll back: PgBouncer RESUME", () -> {
+                forEachRegion(regions, agent::resumePool);
+                return null;
+            });
+        } catch (Exception e) {
+            LOG.warn("rollback resume failed: {}", e.toString());
+        }
+        try {
+            run.run("roll back: writes OPEN", () -> cas(t -> with(t, t.epoch(), t.primary(), ClusterTopology.Writes.open(), t.members(),
+                    "rolled back " + run.req.id())));
+        } catch (Exception e) {
+            LOG.warn("rollback KV failed: {}", e.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- failover
+
+    private CommandResult failover(Run run) throws Exception {
+        ClusterView view = run.step("preflight", () -> view());
+        Verdict verdict = run.step("lag guard and observer quorum", () -> {
+            Verdict v = Preflight.failover(view, run.req.to(), run.req.force(), clock.millis(), settings.limits());
+            if (!v.ok()) {
+                throw new CommandRefusedException(v.reason());
+            }
+            return v;
+        });
+        String to = verdict.candidate();
+        String from = view.primary();
+        List<String> regions = List.copyOf(view.topology().members().keySet());
+        Operation op = run.step("claim the operation", () -> claim(run, view.topology(), from, to));
+        run.run("writes PAUSED in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(),
+                paused("failover " + from + " -> " + to, run.req.principal(), null), t.members(), "failover " + run.req.id())));
+        stage(op, "fence");
+        List<String> reachable = regions.stream().filter(r -> view.node(r).reachable() || r.equals(from)).toList();
+        // Fencing and pausing the poolers are independent: do them at once, the clock is running.
+        CompletableFuture<String> pausing = CompletableFuture.supplyAsync(() -> {
+            List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            forEachRegion(reachable, r -> {
+                try {
+                    agent.pausePool(r, Duration.ofSeconds(2));
+                } catch (RuntimeException e) {
+                    failed.add(r);
+                }
+            });
+            return failed.isEmpty() ? "paused " + reachable : "not paused: " + failed;
+        }, fanout);
+        run.step("fence old primary " + from, () -> agent.fence(from));
+        run.step("PgBouncer PAUSE where reachable", pausing::join);
+        requireLeader();
+        stage(op, "promote");
+        run.step("promote " + to, () -> {
+            agent.promote(to, settings.promoteTimeout());
+            return verdict.reason();
+        });
+        ClusterTopology next = run.step("epoch++ and new primary in the control KV", () -> cas(t -> with(t, t.epoch() + 1, to, t.writes(),
+                Preflight.members(t, to, from), "failover " + run.req.id() + ": " + from + " -> " + to + (run.req.force() ? " (FORCED)" : ""))));
+        stage(op, "repoint");
+        List<String> others = regions.stream().filter(r -> !r.equals(to) && !r.equals(from)).toList();
+        CompletableFuture<Void> following = CompletableFuture.runAsync(() -> forEachRegion(others, r -> agent.follow(r, to)), fanout);
+        run.step("repoint PgBouncer to " + to + " and RESUME", () -> {
+            List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            forEachRegion(regions, r -> {
+                try {
+                    agent.repointAndResume(r, to);
+                } catch (RuntimeException e) {
+                    failed.add(r + ": " + e.getMessage());
+                }
+            });
+            return failed.isEmpty() ? null : "failed: " + failed;
+        });
+        run.step("repoint replicas " + others, () -> {
+            following.join();
+            return null;
+        });
+        run.run("writes OPEN in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(), ClusterTopology.Writes.open(), t.members(),
+                "failover " + run.req.id() + ": writes open")));
+        endOperation();
+        return finish(run, CommandResult.DONE, "primary is " + to + " (epoch " + next.epoch() + "); " + verdict.reason()
+                + "; " + from + " stays FENCED until rejoined (olympusctl rejoin --to " + from + ")");
+    }
+
+    private CommandResult rejoin(Run run) throws Exception {
+        String region = run.req.to();
+        ClusterTopology t0 = kv.topology().value();
+        if (region.equals(t0.primary())) {
+            throw new CommandRefusedException("to", region + " is the primary; rejoin takes a former primary");
+        }
+        String did = run.step("rejoin " + region + " as a replica of " + t0.primary(), () -> agent.rejoin(region, t0.primary(), false, Duration.ofSeconds(90)));
+        run.run("members updated", () -> cas(t -> with(t, t.epoch(), t.primary(), t.writes(), Preflight.members(t, t.primary(), null),
+                region + " rejoined")));
+        return finish(run, CommandResult.DONE, region + ": " + did);
+    }
+
+    // ---------------------------------------------------------------- pause, resume, migrate
+
+    private CommandResult pause(Run run) throws Exception {
+        ClusterTopology t0 = kv.topology().value();
+        if (t0.writes().paused(clock.instant())) {
+            throw new CommandRefusedException("writes are already paused (" + t0.writes().reason() + ", by " + t0.writes().by() + ")");
+        }
+        List<String> regions = List.copyOf(t0.members().keySet());
+        run.run("writes PAUSED in the control KV until " + run.req.deadline(), () -> cas(t -> with(t, t.epoch(), t.primary(),
+                paused(run.req.reason(), run.req.principal(), run.req.deadline()), t.members(), "pause " + run.req.id())));
+        try {
+            run.step("PgBouncer PAUSE in every region", () -> {
+                forEachRegion(regions, r -> agent.pausePool(r, settings.pauseTimeout()));
+                return null;
+            });
+        } catch (Exception e) {
+            resume(run, "pause failed: " + unwrap(e).getMessage());
+            return finish(run, CommandResult.ROLLED_BACK, "could not pause every pooler (" + unwrap(e).getMessage() + "); writes reopened");
+        }
+        return finish(run, CommandResult.DONE, "writes paused until " + run.req.deadline() + " (" + run.req.reason() + ")");
+    }
+
+    private CommandResult resume(Run run, String why) throws Exception {
+        ClusterTopology t0 = kv.topology().value();
+        run.step("PgBouncer RESUME in every region", () -> {
+            forEachRegion(List.copyOf(t0.members().keySet()), agent::resumePool);
+            return null;
+        });
+        run.run("writes OPEN in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(), ClusterTopology.Writes.open(), t.members(), why)));
+        return finish(run, CommandResult.DONE, "writes open: " + why);
+    }
+
+    private CommandResult migrate(Run run) throws Exception {
+        ClusterTopology t0 = kv.topology().value();
+        if (t0.writes().paused(clock.instant())) {
+            throw new CommandRefusedException("writes are already paused (" + t0.writes().reason() + ", by " + t0.writes().by() + ")");
+        }
+        List<String> regions = List.copyOf(t0.members().keySet());
+        String primary = t0.primary();
+        List<String> replicas = regions.stream().filter(r -> !r.equals(primary)).toList();
+        ClusterView v = run.step("preflight: every replica reachable", () -> {
+            ClusterView cv = view();
+            List<String> down = replicas.stream().filter(r -> !cv.node(r).reachable()).toList();
+            if (down.isEmpty() && cv.node(primary).writable()) {
+                return cv;
+            }
+            throw new CommandRefusedException("migrate needs the primary writable and every replica reachable; not: "
+                    + (down.isEmpty() ? primary : down));
+        });
+        Operation op = run.step("claim the operation", () -> claim(run, v.topology(), primary, primary));
+        try {
+            run.run("writes PAUSED in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(),
+                    paused("migration " + run.req.id() + (run.req.reason() == null ? "" : ": " + run.req.reason()), run.req.principal(),
+                            run.req.deadline()), t.members(), "migrate " + run.req.id())));
+            run.step("PgBouncer PAUSE in every region", () -> {
+                forEachRegion(regions, r -> agent.pausePool(r, settings.pauseTimeout()));
+                return null;
+            });
+            stage(op, "apply");
+            long lsn = run.step("apply the migration on " + primary, () -> agent.apply(primary, run.req.sql(), Duration.ofMinutes(5)));
+            run.step("every replica replays past " + Lsn.format(lsn), () -> awaitReplay(replicas, lsn));
+        } finally {
+            try {
+                run.step("PgBouncer RESUME in every region", () -> {
+                    forEachRegion(regions, agent::resumePool);
+                    return null;
+                });
+            } finally {
+                run.run("writes OPEN in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(), ClusterTopology.Writes.open(),
+                        t.members(), "migrate " + run.req.id() + " done")));
+                endOperation();
+            }
+        }
+        return finish(run, CommandResult.DONE, "migration applied on " + primary + " and replayed by " + replicas);
+    }
+
+    // ---------------------------------------------------------------- read-only
+
+    private CommandResult readOnly(CommandRequest req) {
+        Run run = new Run(req, new AuditSink() {
+            public void step(olympus.failover.core.Step s) { }
+
+            public void result(CommandResult r) { }
+
+            public List<CommandResult> history(int limit) {
+                return List.of();
+            }
+        }, clock.instant().toString());
+        if (req.verb() == Verb.HISTORY) {
+            try {
+                return run.result(CommandResult.DONE, "history", leadership.leader(), null, null, audit.history(req.limit()));
+            } catch (RuntimeException e) {
+                return run.result(CommandResult.FAILED, "history unavailable: " + e.getMessage(), leadership.leader(), null, null, null);
+            }
+        }
+        try {
+            ClusterView v = view();
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("topology", v.topology());
+            data.put("leader", leadership.leader());
+            List<Map<String, Object>> nodes = new ArrayList<>();
+            Long ref = v.lastKnownPrimaryLsn();
+            for (NodeStatus n : v.nodes().values()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("region", n.region());
+                m.put("state", n.describe());
+                m.put("reachable", n.reachable());
+                m.put("inRecovery", n.inRecovery());
+                m.put("readOnly", n.readOnly());
+                if (n.inRecovery() && n.replayLsn() != null && ref != null) {
+                    m.put("lagBytes", Math.max(0, ref - n.replayLsn()));
+                }
+                nodes.add(m);
+            }
+            data.put("nodes", nodes);
+            data.put("observations", v.observations());
+            try {
+                ControlKv.Versioned<Operation> op = kv.operation();
+                data.put("operation", op == null ? null : op.value());
+            } catch (Exception ignored) {
+                // shown as absent
+            }
+            return run.result(CommandResult.DONE, "status", leadership.leader(), v.primary(), v.topology().epoch(), data);
+        } catch (Exception e) {
+            return run.result(CommandResult.FAILED, "status unavailable: " + e.getMessage(), leadership.leader(), null, null, null);
+        }
+    }
+
+    // ---------------------------------------------------------------- background
+
+    private String lastSeenKey;
+    private Long lastSeenLsn;
+
+    /** Every coordinator: probe the primary from this region and record it for the failover quorum. */
+    void observe() {
+        try {
+            ClusterTopology t = kv.topology().value();
+            NodeStatus p = agent.status(t.primary());
+            boolean up = p.reachable();
+            String key = t.primary() + "@" + t.epoch();
+            if (!key.equals(lastSeenKey)) {
+                lastSeenKey = key;
+                lastSeenLsn = null;
+            }
+            if (up && !p.inRecovery() && p.walLsn() != null) {
+                lastSeenLsn = p.walLsn();
+            }
+            if (up) {
+                downSince = null;
+            } else if (downSince == null) {
+                downSince = clock.millis();
+            }
+            // When the primary is gone, keep reporting the last position seen: it is what the lag guard needs.
+            kv.putObservation(new Observation(settings.region(), t.primary(), t.epoch(), up, lastSeenLsn,
+                    clock.millis(), up ? null : downSince, up ? p.describe() : p.error()));
+            lastControlContactNanos = System.nanoTime();
+            knownTopology = t;
+            selfFenceCheck(t);
+        } catch (Exception e) {
+            LOG.debug("observation failed: {}", e.toString());
+            selfFenceCheck(null);
+        }
+    }
+
+    private volatile Long downSince;
+    private volatile long lastControlContactNanos = System.nanoTime();
+    private volatile ClusterTopology knownTopology;
+    private volatile boolean selfFenced;
+
+    /**
+     * The coordinator in the primary's region fences its own primary when it has lost the control
+     * plane for {@code selfFenceAfter}: it may be cut off while the others fail over (GitHub 2018),
+     * and the others wait {@code fenceGrace} (longer) before an unforced failover. When contact
+     * returns and the topology still names this region's primary, the fence is lifted; otherwise the
+     * fence stays until the node is rejoined as a replica.
+     */
+    private void selfFenceCheck(ClusterTopology fresh) {
+        if (settings.selfFenceAfter().isZero()) {
+            return;
+        }
+        ClusterTopology t = fresh != null ? fresh : knownTopology;
+        if (t == null || !t.primary().equals(settings.region())) {
+            return;
+        }
+        try {
+            if (fresh == null && !selfFenced
+                    && System.nanoTime() - lastControlContactNanos > settings.selfFenceAfter().toNanos()) {
+                String did = agent.fence(settings.region());
+                selfFenced = true;
+                metrics.counter("failover_self_fence", "action", "fenced").increment();
+                LOG.warn("lost the control plane for over {} s while holding the primary: fenced it ({})",
+                        settings.selfFenceAfter().toSeconds(), did);
+            } else if (fresh != null && selfFenced) {
+                ControlKv.Versioned<Operation> op = kv.operation();
+                if (op == null || op.value() == null) {
+                    agent.unfence(settings.region());
+                    selfFenced = false;
+                    metrics.counter("failover_self_fence", "action", "lifted").increment();
+                    LOG.warn("control plane back and {} is still the primary (epoch {}): fence lifted", t.primary(), t.epoch());
+                }
+            }
+        } catch (Exception e) {
+            LOG.warn("self-fence check failed: {}", e.toString());
+        }
+    }
+
+    /** Leader only: reopen writes at a pause's deadline; recover an operation a dead leader left behind. */
+    void maintain() {
+        if (!leadership.mayAct() || running.get() != null) {
+            return;
+        }
+        try {
+            ClusterTopology t = kv.topology().value();
+            ControlKv.Versioned<Operation> op = kv.operation();
+            if (op != null && op.value() != null && !op.value().leader().equals(leadership.id())) {
+                recover(op.value(), t);
+                return;
+            }
+            if (settings.autoFailover() && (op == null || op.value() == null) && downSince != null) {
+                autoFailover();
+                return;
+            }
+            if ((op == null || op.value() == null) && PauseExpiry.due(t, clock.instant())) {
+                CommandRequest req = new CommandRequest(UUID.randomUUID().toString(), Verb.RESUME, null, false,
+                        "deadline " + t.writes().deadline() + " reached", null, null, 0, "coordinator:" + settings.region(), null);
+                if (running.compareAndSet(null, "resume (deadline)")) {
+                    try {
+                        resume(new Run(req, audit, clock.instant().toString()), "pause deadline " + t.writes().deadline() + " reached");
+                    } finally {
+                        running.set(null);
+                    }
+                }
+            }
+        } catch (Exception e) {
+            LOG.debug("maintenance failed: {}", e.toString());
+        }
+    }
+
+    private void autoFailover() throws Exception {
+        ClusterView v = view();
+        long now = clock.millis();
+        long downFor = Long.MAX_VALUE;
+        int seen = 0;
+        for (Observation o : v.observations()) {
+            if (o.primary().equals(v.primary()) && !o.primaryReachable() && o.fresh(now, settings.limits().observationMaxAgeMs())) {
+                downFor = Math.min(downFor, o.downForMs(now));
+                seen++;
+            }
+        }
+        ControlKv.Versioned<AutoFailover.State> last = kv.autoFailover();
+        Verdict verdict = Preflight.failover(v, null, false, now, settings.limits());
+        AutoFailover.Decision d = AutoFailover.decide(true, last == null ? null : last.value(), verdict, seen == 0 ? 0 : downFor,
+                settings.autoFailoverAfter().toMillis());
+        if (!d.go()) {
+            LOG.debug("automatic failover: no ({})", d.reason());
+            return;
+        }
+        LOG.warn("automatic failover: {}", d.reason());
+        metrics.counter("failover_automatic", "decision", "go").increment();
+        CommandRequest req = new CommandRequest(UUID.randomUUID().toString(), Verb.FAILOVER, null, false, d.reason(), null, null, 0,
+                "coordinator:" + settings.region() + " (automatic)", null);
+        if (!running.compareAndSet(null, "automatic failover " + req.id())) {
+            return;
+        }
+        try {
+            // Record the damping state first: should this leader die mid-way, no successor starts a second one.
+            kv.putAutoFailover(new AutoFailover.State(req.id(), clock.instant().toString(), false, null));
+            Run run = new Run(req, audit, clock.instant().toString());
+            try {
+                failover(run);
+            } catch (CommandRefusedException e) {
+                finish(run, CommandResult.REFUSED, e.getMessage());
+            } catch (Exception e) {
+                finish(run, CommandResult.FAILED, String.valueOf(e.getMessage()));
+            }
+        } finally {
+            running.set(null);
+        }
+    }
+
+    private CommandResult ack(Run run) throws Exception {
+        ControlKv.Versioned<AutoFailover.State> last = kv.autoFailover();
+        if (last == null || last.value() == null || last.value().acknowledged()) {
+            return finish(run, CommandResult.DONE, "no automatic failover awaits an acknowledgement");
+        }
+        AutoFailover.State s = last.value();
+        run.run("acknowledge automatic failover " + s.commandId(), () -> {
+            kv.putAutoFailover(new AutoFailover.State(s.commandId(), s.at(), true, run.req.principal()));
+            return null;
+        });
+        return finish(run, CommandResult.DONE, "automatic failover " + s.commandId() + " acknowledged; automatic failover re-armed");
+    }
+
+    private void recover(Operation op, ClusterTopology t) throws Exception {
+        if (!running.compareAndSet(null, "recovery of " + op.id())) {
+            return;
+        }
+        try {
+            NodeStatus from = op.from() == null ? null : agent.status(op.from());
+            NodeStatus to = op.to() == null ? null : agent.status(op.to());
+            Recovery.Decision d = Recovery.decide(op, from, to);
+            LOG.warn("recovering {} {} left by {}: {}", op.verb(), op.id(), op.leader(), d.reason());
+            metrics.counter("failover_recoveries", "action", d.action().name().toLowerCase()).increment();
+            CommandRequest req = new CommandRequest(op.id() + "-recovery", Verb.parse(op.verb()), op.to(), false, d.reason(), null, null, 0,
+                    "coordinator:" + settings.region() + " (recovery)", null);
+            Run run = new Run(req, audit, clock.instant().toString());
+            List<String> regions = List.copyOf(t.members().keySet());
+            switch (d.action()) {
+                case FINISH -> {
+                    if (!t.primary().equals(op.to())) {
+                        run.run("epoch++ and new primary in the control KV", () -> cas(x -> with(x, x.epoch() + 1, op.to(), x.writes(),
+                                Preflight.members(x, op.to(), op.from()), "recovery of " + op.id())));
+                    }
+                    run.run("repoint PgBouncer in every region", () -> {
+                        forEachRegion(regions, r -> agent.repointPool(r, op.to()));
+                        return null;
+                    });
+                    List<String> others = regions.stream().filter(r -> !r.equals(op.to()) && !r.equals(op.from())).toList();
+                    run.run("repoint replicas", () -> {
+                        forEachRegion(others, r -> agent.follow(r, op.to()));
+                        return null;
+                    });
+                    run.run("PgBouncer RESUME", () -> {
+                        forEachRegion(regions, agent::resumePool);
+                        return null;
+                    });
+                    run.run("writes OPEN", () -> cas(x -> with(x, x.epoch(), x.primary(), ClusterTopology.Writes.open(), x.members(),
+                            "recovery of " + op.id())));
+                    if (op.verb().equals("switchover")) {
+                        // A switchover promotes only after the old primary stopped cleanly and the
+                        // candidate replayed its shutdown checkpoint: it can follow without a rewind.
+                        run.step("rejoin " + op.from(), () -> agent.rejoin(op.from(), op.to(), true, Duration.ofSeconds(60)));
+                        run.run("members updated", () -> cas(x -> with(x, x.epoch(), x.primary(), x.writes(),
+                                Preflight.members(x, x.primary(), null), "recovery of " + op.id())));
+                    }
+                    kv.endOperation();
+                    finish(run, CommandResult.DONE, d.reason());
+                }
+                case ROLL_BACK -> {
+                    if (op.verb().equals("switchover")) {
+                        // The predecessor may have stopped the old primary already: it is intact (writes were
+                        // paused and nothing was promoted), so it simply starts again as the primary.
+                        run.run("start " + op.from() + " if stopped", () -> agent.restart(op.from()));
+                        run.run("unfence " + op.from(), () -> {
+                            agent.unfence(op.from());
+                            return null;
+                        });
+                    } else if (from != null && from.reachable() && !from.inRecovery()) {
+                        run.run("unfence " + op.from(), () -> {
+                            agent.unfence(op.from());
+                            return null;
+                        });
+                    }
+                    run.run("PgBouncer RESUME", () -> {
+                        forEachRegion(regions, r -> {
+                            try {
+                                agent.resumePool(r);
+                            } catch (RuntimeException ignored) {
+                                // an unreachable pooler resumes when repaired
+                            }
+                        });
+                        return null;
+                    });
+                    run.run("writes OPEN", () -> cas(x -> with(x, x.epoch(), x.primary(), ClusterTopology.Writes.open(), x.members(),
+                            "rolled back " + op.id())));
+                    kv.endOperation();
+                    finish(run, CommandResult.ROLLED_BACK, d.reason());
+                }
+                case RESUME_WRITES -> {
+                    resume(run, d.reason());
+                    kv.endOperation();
+                }
+                case NONE -> { }
+            }
+        } finally {
+            running.set(null);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
+    @Override
+    public void close() {
+        background.shutdownNow();
+        worker.shutdownNow();
+        fanout.shutdownNow();
+    }
+}

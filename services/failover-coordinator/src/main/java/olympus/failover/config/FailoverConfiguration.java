@@ -1,0 +1,66 @@
+package olympus.failover.config;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.bind.annotation.Bindable;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Settings of the failover-coordinator (prefix {@code olympus.failover}). Each says what it trades.
+ *
+ * @param region              this coordinator's region (OLYMPUS_REGION)
+ * @param regions             every region (OLYMPUS_REGIONS)
+ * @param localTopologyDir    directory of a local topology (deploy/local/topology), for the local node agent
+ * @param leaseTtl            leader lease TTL. Shorter: a dead leader is replaced sooner; longer: fewer
+ *                            spurious changes of leader under load or a slow control cluster. Default 6 s.
+ * @param leaseSafety         the leader stops acting this long before its lease could expire in a follower's
+ *                            eyes (covers clock-rate drift and a renewal in flight). Default 2 s.
+ * @param maxLagBytes         failover lag guard: refuse a candidate further behind the last primary position
+ *                            seen than this, unless forced (Patroni's maximum_lag_on_failover, default 1 MiB).
+ *                            Larger: faster recovery, more acknowledged writes possibly lost.
+ * @param observerQuorum      regions that must report the primary unreachable before an unforced failover.
+ *                            Default 2: one region's own network trouble cannot trigger a failover.
+ * @param observeInterval     how often each coordinator probes the primary and records it. Default 1 s.
+ * @param observationMaxAge   an observation older than this does not count. Default 5 s.
+ * @param pauseTimeout        how long PgBouncer PAUSE may wait for running transactions before the switchover
+ *                            gives up (and resumes). Longer tolerates long transactions; clients stall longer.
+ *                            Default 5 s.
+ * @param catchUpTimeout      how long to wait for the candidate (or every replica, for migrate) to replay the
+ *                            final position. Default 10 s.
+ * @param promoteTimeout      pg_promote wait. Default 15 s.
+ * @param selfFenceAfter      the coordinator in the primary's region fences its primary (read-only) after losing
+ *                            the control plane this long; 0 disables. Shorter: a cut-off primary stops taking
+ *                            writes sooner; longer: fewer fences from a control-plane blip. Default 3 s. If the
+ *                            whole control cluster is down, writes stop everywhere: by design, no split brain.
+ * @param fenceGrace          how long a quorum must have seen the primary unreachable before an unforced
+ *                            failover; must exceed selfFenceAfter plus detection time. Default 8 s.
+ * @param autoFailover        automatic failover on a quorum of observers. Default off: an SRE decides. When on,
+ *                            after one automatic failover a second waits for an SRE's {@code ack} (damping).
+ * @param autoFailoverAfter   how long the primary must stay unreachable (per quorum) before an automatic failover.
+ *                            Default 10 s (at least fenceGrace: a cut-off primary must have fenced itself).
+ * @param apiTokens           HTTP API tokens: entries "token=principal:role" with role sre (all commands) or
+ *                            viewer (status, history). Empty: the HTTP command API refuses everything but status.
+ */
+@ConfigurationProperties("olympus.failover")
+public record FailoverConfiguration(
+        @NotBlank String region,
+        List<String> regions,
+        String localTopologyDir,
+        @Bindable(defaultValue = "6s") Duration leaseTtl,
+        @Bindable(defaultValue = "2s") Duration leaseSafety,
+        @Bindable(defaultValue = "1048576") @Min(0) long maxLagBytes,
+        @Bindable(defaultValue = "2") @Min(1) int observerQuorum,
+        @Bindable(defaultValue = "1s") Duration observeInterval,
+        @Bindable(defaultValue = "5s") Duration observationMaxAge,
+        @Bindable(defaultValue = "5s") Duration pauseTimeout,
+        @Bindable(defaultValue = "10s") Duration catchUpTimeout,
+        @Bindable(defaultValue = "15s") Duration promoteTimeout,
+        @Bindable(defaultValue = "3s") Duration selfFenceAfter,
+        @Bindable(defaultValue = "8s") Duration fenceGrace,
+        @Bindable(defaultValue = "false") boolean autoFailover,
+        @Bindable(defaultValue = "10s") Duration autoFailoverAfter,
+        List<String> apiTokens) {
+}

@@ -1,0 +1,154 @@
+package olympus.failover.core;
+
+import olympus.wire.ClusterTopology;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Whether a switchover or failover may start, and with which candidate. Pure: every input is in
+ * the {@link ClusterView}; every refusal names its reason, which the operator sees and the audit
+ * keeps (Patroni-style "no healthy candidate: eu-west lags 3.2 MiB > 1.0 MiB").
+ */
+public final class Preflight {
+    private Preflight() {}
+
+    /** Limits the decisions use; see FailoverConfiguration for the trade-offs. */
+    /**
+     * @param fenceGraceMs how long a quorum must have seen the primary unreachable before an unforced
+     *                     failover: long enough for a primary that is cut off (not dead) to notice it
+     *                     lost the control plane and fence itself, so that its own region's clients
+     *                     stop writing to it before another primary exists
+     */
+    public record Limits(long maxLagBytes, int observerQuorum, long observationMaxAgeMs, long fenceGraceMs) {}
+
+    public static Verdict switchover(ClusterView v, String to, long nowMs, Limits limits) {
+        String primary = v.primary();
+        if (to.equals(primary)) {
+            return Verdict.refuse(to + " is already the primary (epoch " + v.topology().epoch() + ")");
+        }
+        if (v.topology().writes().paused(java.time.Instant.ofEpochMilli(nowMs))) {
+            return Verdict.refuse("writes are paused (" + v.topology().writes().reason() + ", by " + v.topology().writes().by()
+                    + "): resume them before a switchover");
+        }
+        List<String> down = new ArrayList<>();
+        for (String r : v.topology().members().keySet()) {
+            NodeStatus n = v.node(r);
+            if (!n.reachable()) {
+                down.add(r + ": " + n.error());
+            }
+        }
+        if (!down.isEmpty()) {
+            return Verdict.refuse("a planned switchover needs every region reachable; not reachable: " + String.join("; ", down)
+                    + (v.node(primary).reachable() ? "" : " (the primary is down: use failover)"));
+        }
+        NodeStatus p = v.node(primary);
+        if (!p.writable()) {
+            return Verdict.refuse("the primary " + primary + " is not writable (" + p.describe() + "); a switchover starts from a healthy primary");
+        }
+        NodeStatus c = v.node(to);
+        if (!c.inRecovery()) {
+            return Verdict.refuse("candidate " + to + " is not a replica (" + c.describe() + ")");
+        }
+        long lag = lag(p.walLsn(), c.replayLsn());
+        if (lag > limits.maxLagBytes()) {
+            return Verdict.refuse("candidate " + to + " lags " + Lsn.bytes(lag) + " behind the primary, over the limit "
+                    + Lsn.bytes(limits.maxLagBytes()) + "; wait for it to catch up");
+        }
+        return Verdict.go(to, lag, "candidate " + to + " healthy, " + Lsn.bytes(lag) + " behind");
+    }
+
+    /**
+     * Emergency failover: the primary must be reported unreachable by a quorum of fresh
+     * observers (or {@code force}); the candidate (given, or the most advanced reachable replica)
+     * must be within the lag limit of the last primary position anyone saw (or {@code force}).
+     */
+    public static Verdict failover(ClusterView v, String to, boolean force, long nowMs, Limits limits) {
+        String primary = v.primary();
+        if (to != null && to.equals(primary)) {
+            return Verdict.refuse(to + " is the current primary (epoch " + v.topology().epoch() + "); name a replica");
+        }
+        NodeStatus p = v.node(primary);
+        if (p.writable()) {
+            return Verdict.refuse("the primary " + primary + " is reachable and writable from the leader: use switchover (zero loss) instead of failover");
+        }
+        List<String> seenDown = new ArrayList<>();
+        long downFor = Long.MAX_VALUE;
+        for (Observation o : v.observations()) {
+            if (o.primary().equals(primary) && !o.primaryReachable() && o.fresh(nowMs, limits.observationMaxAgeMs())) {
+                seenDown.add(o.observer());
+                downFor = Math.min(downFor, o.downForMs(nowMs));
+            }
+        }
+        if (seenDown.size() < limits.observerQuorum() && !force) {
+            return Verdict.refuse("only " + seenDown.size() + " region(s) " + seenDown + " report the primary " + primary
+                    + " unreachable; " + limits.observerQuorum() + " needed (or --force)");
+        }
+        if (!force && downFor < limits.fenceGraceMs()) {
+            return Verdict.refuse("the primary " + primary + " has been unreachable for only " + downFor + " ms per " + seenDown
+                    + "; waiting until " + limits.fenceGraceMs() + " ms so that, if it is cut off rather than dead, it has fenced "
+                    + "itself first (retry, or --force)");
+        }
+        String candidate = to;
+        if (candidate == null) {
+            candidate = v.nodes().values().stream()
+                    .filter(n -> !n.region().equals(primary) && n.reachable() && n.inRecovery() && n.replayLsn() != null)
+                    .max(Comparator.comparingLong(NodeStatus::replayLsn))
+                    .map(NodeStatus::region).orElse(null);
+            if (candidate == null) {
+                return Verdict.refuse("no reachable replica to promote: " + describe(v.nodes()));
+            }
+        }
+        NodeStatus c = v.node(candidate);
+        if (!c.reachable()) {
+            return Verdict.refuse("candidate " + candidate + " is unreachable (" + c.error() + ")");
+        }
+        if (!c.inRecovery()) {
+            return Verdict.refuse("candidate " + candidate + " is not a replica (" + c.describe() + ")");
+        }
+        Long ref = v.lastKnownPrimaryLsn();
+        if (ref == null || c.replayLsn() == null) {
+            if (!force) {
+                return Verdict.refuse("the lag of " + candidate + " against the old primary is unknown (no primary position was ever "
+                        + "observed); refusing to guess (--force to accept possible loss)");
+            }
+            return Verdict.go(candidate, null, "forced: lag unknown");
+        }
+        long lag = lag(ref, c.replayLsn());
+        if (lag > limits.maxLagBytes()) {
+            if (!force) {
+                return Verdict.refuse("candidate " + candidate + " lags " + Lsn.bytes(lag) + " behind the last primary position "
+                        + Lsn.format(ref) + ", over the limit " + Lsn.bytes(limits.maxLagBytes())
+                        + " (up to that much acknowledged data would be lost; --force to accept)");
+            }
+            return Verdict.go(candidate, lag, "FORCED despite lag " + Lsn.bytes(lag) + " > " + Lsn.bytes(limits.maxLagBytes()));
+        }
+        return Verdict.go(candidate, lag, "candidate " + candidate + " is " + Lsn.bytes(lag) + " behind the last primary position "
+                + Lsn.format(ref) + (seenDown.size() < limits.observerQuorum() ? "; FORCED without observer quorum" : "; primary unreachable per " + seenDown));
+    }
+
+    static long lag(Long reference, Long position) {
+        if (reference == null || position == null) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(0, reference - position);
+    }
+
+    private static String describe(Map<String, NodeStatus> nodes) {
+        List<String> s = new ArrayList<>();
+        nodes.values().forEach(n -> s.add(n.region() + " " + n.describe()));
+        return String.join("; ", s);
+    }
+
+    /** A member map with {@code primary} as PRIMARY and every other region as REPLICA (or FENCED). */
+    public static Map<String, ClusterTopology.Member> members(ClusterTopology t, String primary, String fenced) {
+        Map<String, ClusterTopology.Member> m = new java.util.LinkedHashMap<>();
+        for (var e : t.members().entrySet()) {
+            String role = e.getKey().equals(primary) ? "PRIMARY" : e.getKey().equals(fenced) ? "FENCED" : "REPLICA";
+            m.put(e.getKey(), new ClusterTopology.Member(role, e.getValue().host(), e.getValue().port()));
+        }
+        return m;
+    }
+}

@@ -1,0 +1,148 @@
+package olympus.failover.nats;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueOptions;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import olympus.failover.core.Lease;
+import olympus.failover.core.Observation;
+import olympus.failover.core.Operation;
+import olympus.failover.core.StaleTopologyException;
+import olympus.wire.ClusterTopology;
+import olympus.wire.Naming;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+
+/**
+ * The control bucket (R3, control domain) reached from this region's NATS server. Every write
+ * is a compare-and-set on the key's revision (or a create-if-absent), so two writers can never
+ * both win; a lost race surfaces as {@link StaleTopologyException}.
+ */
+public final class ControlKv {
+    public static final String OPERATION_KEY = "operation";
+    public static final String OBSERVER_PREFIX = "observer.";
+    static final ObjectMapper JSON = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+
+    private final KeyValue kv;
+
+    public record Versioned<T>(T value, long revision) {}
+
+    public ControlKv(Connection nc, Duration timeout) {
+        try {
+            this.kv = nc.keyValue(Naming.CONTROL_BUCKET, KeyValueOptions.builder()
+                    .jetStreamOptions(io.nats.client.JetStreamOptions.builder().domain(Naming.CONTROL_DOMAIN).requestTimeout(timeout).build())
+                    .build());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Versioned<ClusterTopology> topology() throws IOException, JetStreamApiException {
+        KeyValueEntry e = kv.get(ClusterTopology.KEY);
+        if (e == null || e.getOperation() != KeyValueOperation.PUT) {
+            throw new IOException("no topology under key '" + ClusterTopology.KEY + "' in " + Naming.CONTROL_BUCKET);
+        }
+        return new Versioned<>(ClusterTopology.fromJson(e.getValue()), e.getRevision());
+    }
+
+    /** One compare-and-set; returns the new revision. */
+    public long updateTopology(ClusterTopology t, long revision) throws IOException, JetStreamApiException {
+        return cas(ClusterTopology.KEY, t.toJson(), revision);
+    }
+
+    public Versioned<Lease> lease() throws IOException, JetStreamApiException {
+        return read(ClusterTopology.LEADER_KEY, Lease.class);
+    }
+
+    public long createLease(Lease l) throws IOException, JetStreamApiException {
+        return create(ClusterTopology.LEADER_KEY, write(l));
+    }
+
+    public long updateLease(Lease l, long revision) throws IOException, JetStreamApiException {
+        return cas(ClusterTopology.LEADER_KEY, write(l), revision);
+    }
+
+    public Versioned<Operation> operation() throws IOException, JetStreamApiException {
+        return read(OPERATION_KEY, Operation.class);
+    }
+
+    /** Create-if-absent: at most one operation exists at a time, across every coordinator. */
+    public long startOperation(Operation op) throws IOException, JetStreamApiException {
+        return create(OPERATION_KEY, write(op));
+    }
+
+    public long updateOperation(Operation op, long revision) throws IOException, JetStreamApiException {
+        return cas(OPERATION_KEY, write(op), revision);
+    }
+
+    public void endOperation() throws IOException, JetStreamApiException {
+        kv.delete(OPERATION_KEY);
+    }
+
+    public static final String AUTO_KEY = "autofailover";
+
+    public Versioned<olympus.failover.core.AutoFailover.State> autoFailover() throws IOException, JetStreamApiException {
+        return read(AUTO_KEY, olympus.failover.core.AutoFailover.State.class);
+    }
+
+    public void putAutoFailover(olympus.failover.core.AutoFailover.State s) throws IOException, JetStreamApiException {
+        kv.put(AUTO_KEY, write(s));
+    }
+
+    public void putObservation(Observation o) throws IOException, JetStreamApiException {
+        kv.put(OBSERVER_PREFIX + o.observer(), write(o));
+    }
+
+    public Observation observation(String region) throws IOException, JetStreamApiException {
+        Versioned<Observation> v = read(OBSERVER_PREFIX + region, Observation.class);
+        return v == null ? null : v.value();
+    }
+
+    private <T> Versioned<T> read(String key, Class<T> type) throws IOException, JetStreamApiException {
+        KeyValueEntry e = kv.get(key);
+        if (e == null) {
+            return null;
+        }
+        if (e.getOperation() != KeyValueOperation.PUT) {
+            return new Versioned<>(null, e.getRevision());
+        }
+        return new Versioned<>(JSON.readValue(e.getValue(), type), e.getRevision());
+    }
+
+    private long create(String key, byte[] value) throws IOException, JetStreamApiException {
+        try {
+            return kv.create(key, value);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == 10071 || e.getErrorCode() == 400) {
+                throw new StaleTopologyException("key '" + key + "' already exists: " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    private long cas(String key, byte[] value, long revision) throws IOException, JetStreamApiException {
+        try {
+            return kv.update(key, value, revision);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == 10071 || e.getErrorCode() == 400) {
+                throw new StaleTopologyException("key '" + key + "' changed since revision " + revision + ": " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    static byte[] write(Object o) {
+        try {
+            return JSON.writeValueAsBytes(o);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package olympus.failover.it;
+
+import olympus.failover.core.CommandResult;
+import olympus.topology.LocalTopology;
+import olympus.topology.PgRoles;
+import olympus.topology.TopologyExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Emergency failover: kill -9 of the primary; a lagging candidate is refused with its lag, --force
+ * proceeds and is audited; the old primary restarted takes no write (fenced) and rejoins as a
+ * replica; then a planned switchover puts the primary back in us-east for the other tests.
+ */
+@ExtendWith(TopologyExtension.class)
+class FailoverIT {
+    static Coordinators coordinators;
+    static LocalTopology topo;
+
+    @BeforeAll
+    static void up(LocalTopology t) throws Exception {
+        topo = t;
+        coordinators = new Coordinators(t, Map.of());
+        coordinators.awaitLeader();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        coordinators.close();
+        topo.repair();
+    }
+
+    private Connection app(String region) throws SQLException {
+        return DriverManager.getConnection(topo.jdbcUrl(region) + "?connectTimeout=3", PgRoles.APP, topo.credentials().pgPassword(PgRoles.APP));
+    }
+
+    @Test
+    void killPrimaryThenFailover() throws Exception {
+        try (Connection c = app("us-east"); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS failover_bulk (id bigint, pad text)");
+        }
+        topo.pauseReplay("ap-south");
+        try (Connection c = app("us-east"); Statement s = c.createStatement()) {
+            // About 3 MiB of WAL that ap-south receives but does not replay: it lags past the 1 MiB guard.
+            s.execute("INSERT INTO failover_bulk SELECT g, repeat('x', 1000) FROM generate_series(1, 3000) g");
+        }
+        Thread.sleep(2500); // observers record the primary's position after the bulk insert
+        topo.kill("pg-us-east");
+        Thread.sleep(9500); // observers see it unreachable for longer than the fence grace (8 s)
+
+        CommandResult refused = coordinators.run("failover", Map.of("to", "ap-south"));
+        assertEquals(CommandResult.REFUSED, refused.outcome());
+        assertTrue(refused.reason().contains("lags") && refused.reason().contains("over the limit"), refused.reason());
+
+        long t0 = System.nanoTime();
+        CommandResult forced = coordinators.run("failover", Map.of("to", "ap-south", "force", true));
+        assertEquals(CommandResult.DONE, forced.outcome(), forced.reason());
+        assertEquals("ap-south", forced.primary());
+        assertTrue(forced.reason().contains("FORCED"), forced.reason());
+        // The new primary takes writes through the pooler.
+        try (Connection c = DriverManager.getConnection(topo.pgBouncerJdbcUrl("eu-west"), PgRoles.APP, topo.credentials().pgPassword(PgRoles.APP));
+             Statement s = c.createStatement()) {
+            s.execute("INSERT INTO failover_bulk VALUES (-1, 'after failover')");
+        }
+        System.out.printf("FAILOVER command to first acknowledged write: %.2f s%n", (System.nanoTime() - t0) / 1e9);
+
+        // The old primary comes back: fenced, it takes no acknowledged write.
+        topo.restart("pg-us-east");
+        try (Connection c = app("us-east"); Statement s = c.createStatement()) {
+            SQLException e = assertThrows(SQLException.class, () -> s.execute("INSERT INTO failover_bulk VALUES (-2, 'old primary')"));
+            System.out.println("old primary refused the write: " + e.getMessage());
+            try (ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                assertTrue(rs.getBoolean(1), "the restarted old primary is in recovery (a standby)");
+            }
+        }
+
+        // The forced failover is in the audit record, with its principal.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            CommandResult h = coordinators.run("history", Map.of("limit", 20));
+            assertTrue(String.valueOf(h.data()).contains(forced.id()), "history has the forced failover");
+        });
+
+        CommandResult rejoin = coordinators.run("rejoin", Map.of("to", "us-east"));
+        assertEquals(CommandResult.DONE, rejoin.outcome(), rejoin.reason());
+        // eu-west may have received WAL past ap-south's promotion point: rejoin it too when it cannot follow.
+        if (!streamingFrom("ap-south", "eu-west")) {
+            CommandResult r2 = coordinators.run("rejoin", Map.of("to", "eu-west"));
+            assertEquals(CommandResult.DONE, r2.outcome(), r2.reason());
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> streamingFrom("ap-south", "us-east"));
+        CommandResult back = coordinators.run("switchover", Map.of("to", "us-east"));
+        assertEquals(CommandResult.DONE, back.outcome(), back.reason());
+        await().atMost(Duration.ofSeconds(30)).until(() -> streamingFrom("us-east", "eu-west") && streamingFrom("us-east", "ap-south"));
+        try (Connection c = app("us-east"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM failover_bulk WHERE id = -2")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1), "the write attempted on the fenced old primary does not exist");
+        }
+    }
+
+    private boolean streamingFrom(String primary, String replica) {
+        try (Connection c = DriverManager.getConnection(topo.jdbcUrl(primary) + "?connectTimeout=2", PgRoles.SUPERUSER,
+                topo.credentials().pgPassword(PgRoles.SUPERUSER)); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_replication WHERE application_name = '" + replica
+                     + "' AND state = 'streaming'")) {
+            rs.next();
+            return rs.getInt(1) == 1;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+}

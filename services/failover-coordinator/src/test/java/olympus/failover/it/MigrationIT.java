@@ -1,0 +1,122 @@
+package olympus.failover.it;
+
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.nats.client.Connection;
+import olympus.failover.client.SreClient;
+import olympus.failover.core.CommandResult;
+import olympus.topology.LocalTopology;
+import olympus.topology.NatsRole;
+import olympus.topology.PgRoles;
+import olympus.topology.TopologyExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.URL;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Migration pause with a deadline, migrate waiting for every replica, and commands without the right. */
+@ExtendWith(TopologyExtension.class)
+class MigrationIT {
+    static Coordinators coordinators;
+    static LocalTopology topo;
+
+    @BeforeAll
+    static void up(LocalTopology t) throws Exception {
+        topo = t;
+        coordinators = new Coordinators(t, Map.of());
+        coordinators.awaitLeader();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        coordinators.close();
+        topo.repair();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String writesState() throws Exception {
+        CommandResult s = coordinators.run("status", Map.of());
+        Map<String, Object> t = (Map<String, Object>) ((Map<String, Object>) s.data()).get("topology");
+        return String.valueOf(((Map<String, Object>) t.get("writes")).get("state"));
+    }
+
+    @Test
+    void pauseWithDeadlineResumesByItself() throws Exception {
+        CommandResult p = coordinators.run("pause", Map.of("reason", "schema change", "deadline", "3s"));
+        assertEquals(CommandResult.DONE, p.outcome(), p.reason());
+        assertEquals("PAUSED", writesState());
+        await().atMost(Duration.ofSeconds(20)).until(() -> "OPEN".equals(writesState()));
+        // The poolers were resumed too: a write through PgBouncer goes through at once.
+        try (var c = DriverManager.getConnection(topo.pgBouncerJdbcUrl("ap-south") + "&socketTimeout=5", PgRoles.APP,
+                topo.credentials().pgPassword(PgRoles.APP)); Statement s = c.createStatement()) {
+            s.execute("SELECT 1");
+        }
+    }
+
+    @Test
+    void migrateWaitsForEveryReplica() throws Exception {
+        CommandResult m = coordinators.run("migrate", Map.of("sql",
+                "CREATE TABLE IF NOT EXISTS migrated_t (id int PRIMARY KEY); INSERT INTO migrated_t VALUES (1) ON CONFLICT DO NOTHING",
+                "reason", "add migrated_t"));
+        assertEquals(CommandResult.DONE, m.outcome(), m.reason());
+        assertTrue(m.steps().stream().anyMatch(s -> s.name().startsWith("every replica replays past")));
+        for (String r : topo.regions()) {
+            try (var c = DriverManager.getConnection(topo.jdbcUrl(r), PgRoles.APP, topo.credentials().pgPassword(PgRoles.APP));
+                 Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM migrated_t")) {
+                rs.next();
+                assertEquals(1, rs.getInt(1), "migration visible on " + r + " when migrate returned");
+            }
+        }
+        assertEquals("OPEN", writesState());
+        CommandResult bad = coordinators.run("migrate", Map.of("sql", "CREATE TABLE broken ("));
+        assertEquals(CommandResult.FAILED, bad.outcome());
+        assertTrue(bad.reason().contains("migration failed"), bad.reason());
+        assertEquals("OPEN", writesState());
+    }
+
+    @Test
+    void commandsWithoutTheRightAreRefused() throws Exception {
+        // NATS: a user whose permissions do not include the command subjects gets no coordinator at all.
+        try (Connection observer = topo.connect("eu-west", NatsRole.OBSERVER)) {
+            IOException e = assertThrows(IOException.class, () -> new SreClient(observer).run("switchover", Map.of("to", "eu-west"), null,
+                    Duration.ofSeconds(5)));
+            System.out.println("observer refused: " + e.getMessage());
+        }
+        // HTTP: a viewer token may read but not switch over; refused and audited.
+        String leader = coordinators.awaitLeader();
+        ApplicationContext ctx = coordinators.contexts.get(leader);
+        URL url = ctx.getBean(EmbeddedServer.class).getURL();
+        try (HttpClient http = HttpClient.create(url)) {
+            HttpClientResponseException forbidden = assertThrows(HttpClientResponseException.class, () -> http.toBlocking().exchange(
+                    HttpRequest.POST("/commands/switchover", Map.of("to", "eu-west")).bearerAuth("viewer-token"), CommandResult.class));
+            assertEquals(403, forbidden.getStatus().getCode());
+            HttpClientResponseException anonymous = assertThrows(HttpClientResponseException.class, () -> http.toBlocking().exchange(
+                    HttpRequest.POST("/commands/pause", Map.of("reason", "x", "deadline", "1m")), CommandResult.class));
+            assertEquals(401, anonymous.getStatus().getCode());
+            HttpClientResponseException badRegion = assertThrows(HttpClientResponseException.class, () -> http.toBlocking().exchange(
+                    HttpRequest.POST("/commands/switchover", Map.of("to", "nowhere")).bearerAuth("sre-token"), CommandResult.class));
+            assertEquals(400, badRegion.getStatus().getCode());
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String h = String.valueOf(coordinators.run("history", Map.of("limit", 50)).data());
+            assertTrue(h.contains("http:bob has role viewer"), "refusal of the viewer is in the history");
+            assertTrue(h.contains("http:unauthenticated"), "refusal of the anonymous call is in the history");
+        });
+    }
+}

@@ -1,0 +1,238 @@
+package olympus.lag.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import olympus.topology.LocalTopology;
+import olympus.topology.NatsRole;
+import olympus.topology.PgRoles;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * bench/run lag: the monitor's cost and accuracy on the local topology.
+ *
+ * <ol>
+ *   <li>Cost: the eu-west monitor runs as its own JVM (as in production) at 100 ms and at 500 ms;
+ *       after a warm-up, its CPU time (/proc utime+stime) over a window, as a share of one core,
+ *       and the statements it sent to the primary per second (its own counter).</li>
+ *   <li>Accuracy: 20 trials of replay paused on eu-west for a known time; the monitor's figure vs
+ *       the ground truth (time since the pause at the moment the sample was taken, one host's
+ *       clock), side by side with the docs' baseline query on the replica,
+ *       {@code now() - pg_last_xact_replay_timestamp()}, read at the same moment.</li>
+ *   <li>The baseline's idle false alarm: monitor stopped (no heartbeat writes), primary idle.</li>
+ * </ol>
+ */
+public final class LagBench {
+    static final String REPLICA = "eu-west";
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    public static void main(String[] args) throws Exception {
+        LocalTopology t = LocalTopology.load(Path.of(System.getenv().getOrDefault("OLYMPUS_TOPOLOGY_DIR", "/tmp/olympus-local")),
+                System.err::println);
+        int warmupS = Integer.getInteger("warmup", 10);
+        int windowS = Integer.getInteger("window", 20);
+        int trials = Integer.getInteger("trials", 20);
+        long pauseMs = Long.getLong("pause", 1500);
+        System.out.printf("lag bench: replica %s, primary %s, warm-up %d s, window %d s, %d trials of %d ms paused%n",
+                REPLICA, t.primaryRegion(), warmupS, windowS, trials, pauseMs);
+        System.out.printf("host: %d cores, load average %.1f%n", Runtime.getRuntime().availableProcessors(), loadAverage());
+
+        double[] cost100 = cost(t, "100ms", warmupS, windowS);
+        double[] cost500 = cost(t, "500ms", warmupS, windowS);
+        System.out.printf("%-10s %10s %14s %14s%n", "interval", "cpu %core", "primary q/s", "replica q/s");
+        System.out.printf("%-10s %10.2f %14.1f %14.1f%n", "100ms", cost100[0], cost100[1], cost100[2]);
+        System.out.printf("%-10s %10.2f %14.1f %14.1f%n", "500ms", cost500[0], cost500[1], cost500[2]);
+        System.out.printf("ratio 100ms/500ms: cpu %.2fx, primary q/s %.2fx%n", cost100[0] / cost500[0], cost100[1] / cost500[1]);
+
+        List<double[]> errors = accuracy(t, "100ms", trials, pauseMs);
+        double mean = errors.stream().mapToDouble(e -> Math.abs(e[0])).average().orElse(Double.NaN);
+        double max = errors.stream().mapToDouble(e -> Math.abs(e[0])).max().orElse(Double.NaN);
+        double bMean = errors.stream().mapToDouble(e -> Math.abs(e[1])).average().orElse(Double.NaN);
+        double bMax = errors.stream().mapToDouble(e -> Math.abs(e[1])).max().orElse(Double.NaN);
+        System.out.printf("accuracy over %d trials (|measured - truth|): monitor mean %.1f ms max %.1f ms (target <= interval + 50 = 150 ms: %s); "
+                        + "baseline now()-pg_last_xact_replay_timestamp() mean %.1f ms max %.1f ms; baseline/monitor mean error %.1fx%n",
+                errors.size(), mean, max, max <= 150 ? "met" : "MISSED", bMean, bMax, bMean / mean);
+
+        double idle = baselineIdle(t, 5000);
+        System.out.printf("idle primary, no heartbeat, 5 s: baseline query reads %.0f ms of 'lag' (false alarm); the monitor's caught-up rule reads 0%n", idle);
+        System.out.printf(Locale.ROOT, "RESULT lag cpu_pct_100ms=%.2f cpu_pct_500ms=%.2f primary_qps_100ms=%.1f error_mean_ms=%.1f error_max_ms=%.1f%n",
+                cost100[0], cost500[0], cost100[1], mean, max);
+    }
+
+    /** cpu % of one core, primary statements/s, replica statements/s. */
+    static double[] cost(LocalTopology t, String interval, int warmupS, int windowS) throws Exception {
+        Monitor m = Monitor.start(t, interval);
+        try {
+            m.awaitReady();
+            Thread.sleep(warmupS * 1000L);
+            long cpu0 = m.cpuTicks();
+            double pq0 = m.counter("olympus_lag_queries_total{target=\"primary\"");
+            double rq0 = m.counter("olympus_lag_queries_total{target=\"replica\"");
+            long t0 = System.nanoTime();
+            Thread.sleep(windowS * 1000L);
+            long cpu1 = m.cpuTicks();
+            double pq1 = m.counter("olympus_lag_queries_total{target=\"primary\"");
+            double rq1 = m.counter("olympus_lag_queries_total{target=\"replica\"");
+            double secs = (System.nanoTime() - t0) / 1e9;
+            double ticksPerSec = 100.0; // USER_HZ on Linux
+            return new double[] {100.0 * (cpu1 - cpu0) / ticksPerSec / secs, (pq1 - pq0) / secs, (rq1 - rq0) / secs};
+        } finally {
+            m.stop();
+        }
+    }
+
+    /** Per trial: {monitor error ms, baseline error ms}. */
+    static List<double[]> accuracy(LocalTopology t, String interval, int trials, long pauseMs) throws Exception {
+        List<double[]> out = new ArrayList<>();
+        Monitor m = Monitor.start(t, interval);
+        try (Connection replica = replicaConnection(t)) {
+            m.awaitReady();
+            Thread.sleep(3000);
+            System.out.printf("%-6s %10s %10s %10s %12s %12s%n", "trial", "truth ms", "monitor", "error", "baseline", "error");
+            for (int i = 1; i <= trials; i++) {
+                m.awaitOk(Duration.ofSeconds(10));
+                t.pauseReplay(REPLICA);
+                Instant pausedAt = Instant.now();
+                try {
+                    Thread.sleep(pauseMs);
+                    JsonNode s = m.sample();
+                    double baseline = baseline(replica);
+                    Instant baselineAt = Instant.now();
+                    double truth = Duration.between(pausedAt, Instant.parse(s.get("sampledAt").asText())).toMillis();
+                    double measured = s.get("lagMs").asDouble();
+                    double bTruth = Duration.between(pausedAt, baselineAt).toMillis();
+                    out.add(new double[] {measured - truth, baseline - bTruth});
+                    System.out.printf("%-6d %10.0f %10.0f %+10.0f %12.0f %+12.0f%n", i, truth, measured, measured - truth, baseline,
+                            baseline - bTruth);
+                } finally {
+                    t.resumeReplay(REPLICA);
+                }
+            }
+        } finally {
+            m.stop();
+        }
+        return out;
+    }
+
+    static double baselineIdle(LocalTopology t, long idleMs) throws Exception {
+        try (Connection replica = replicaConnection(t)) {
+            Thread.sleep(idleMs);
+            return baseline(replica);
+        }
+    }
+
+    static Connection replicaConnection(LocalTopology t) throws Exception {
+        return DriverManager.getConnection(t.jdbcUrl(REPLICA), PgRoles.MONITOR, t.credentials().pgPassword(PgRoles.MONITOR));
+    }
+
+    /** The docs' query: mixes the replica's clock with the primary's commit timestamps, grows on an idle primary. */
+    static double baseline(Connection c) throws Exception {
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 * 1000")) {
+            rs.next();
+            return rs.getDouble(1);
+        }
+    }
+
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** The monitor as its own JVM, configured from the topology's environment. */
+    record Monitor(Process process, int port) {
+        static Monitor start(LocalTopology t, String interval) throws IOException {
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "olympus.lag.Application")
+                    .redirectErrorStream(true).redirectOutput(Files.createTempFile("lag-bench-monitor", ".log").toFile());
+            for (String line : t.env(REPLICA, NatsRole.LAG_MONITOR).split("\n")) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    pb.environment().put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+            pb.environment().put("LAG_MONITOR_INTERVAL", interval);
+            pb.environment().put("HTTP_PORT_LAG_MONITOR", Integer.toString(port));
+            return new Monitor(pb.start(), port);
+        }
+
+        String get(String path) throws Exception {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        }
+
+        void awaitReady() throws Exception {
+            awaitOk(Duration.ofSeconds(60));
+        }
+
+        void awaitOk(Duration timeout) throws Exception {
+            long end = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < end) {
+                try {
+                    JsonNode s = sample();
+                    if (s != null && "OK".equals(s.get("state").asText())) {
+                        return;
+                    }
+                } catch (Exception notYet) {
+                    // starting
+                }
+                Thread.sleep(100);
+            }
+            throw new IllegalStateException("monitor not OK within " + timeout + ": " + get("/v1/lag"));
+        }
+
+        JsonNode sample() throws Exception {
+            for (JsonNode r : JSON.readTree(get("/v1/lag")).get("replicas")) {
+                if (REPLICA.equals(r.get("replica").asText()) && "this monitor".equals(r.get("source").asText())) {
+                    return r;
+                }
+            }
+            return null;
+        }
+
+        double counter(String prefix) throws Exception {
+            for (String line : get("/prometheus").split("\n")) {
+                if (line.startsWith(prefix)) {
+                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            throw new IllegalStateException("no metric " + prefix);
+        }
+
+        long cpuTicks() throws IOException {
+            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy();
+            process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            process.destroyForcibly();
+        }
+    }
+}

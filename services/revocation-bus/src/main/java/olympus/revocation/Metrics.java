@@ -1,0 +1,86 @@
+package olympus.revocation;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Every number the service exports. Each decision's reason label is counted here, so a sudden
+ * rise in, say, dead-lettered UNSUPPORTED_VERSION shows on a dashboard, not only in the log.
+ */
+public final class Metrics {
+    private final MeterRegistry registry;
+    private final String region;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> propagation = new ConcurrentHashMap<>();
+    private final AtomicLong pending = new AtomicLong(-1);
+    private final AtomicLong ackPending = new AtomicLong(-1);
+
+    public Metrics(MeterRegistry registry, String region) {
+        this.registry = registry;
+        this.region = region;
+        Gauge.builder("revocation.consumer.pending", pending, AtomicLong::get)
+                .description("messages of the view stream not yet delivered to this region's durable consumer (-1: unknown)")
+                .tag("region", region).register(registry);
+        Gauge.builder("revocation.consumer.ack.pending", ackPending, AtomicLong::get)
+                .description("messages delivered but not yet acked (being applied)")
+                .tag("region", region).register(registry);
+    }
+
+    /** result: stored, duplicate, rejected (with the rejection), failed. */
+    public void ingested(String kind, String result) {
+        count("revocation.ingested", "events offered to this region's origin stream", "kind", kind, "result", result);
+    }
+
+    /** outcome: applied, duplicate, expired, retried. */
+    public void applied(String kind, String outcome) {
+        count("revocation.applied", "events of the view stream applied to this region's Redis", "kind", kind,
+                "outcome", outcome);
+    }
+
+    public void deadLettered(String rejection) {
+        count("revocation.dead.lettered", "poison messages sent to the dead-letter subject", "reason", rejection);
+    }
+
+    /** status: REVOKED, NOT_REVOKED, UNKNOWN. */
+    public void checked(String status) {
+        count("revocation.checks", "checks answered", "status", status);
+    }
+
+    public void rebuild(String outcome) {
+        count("revocation.rebuilds", "denylist rebuilds from the view stream", "outcome", outcome);
+    }
+
+    /** Origin ingest (origin's clock) to applied here; one machine's clock in the local topology. */
+    public void propagated(String origin, Duration d) {
+        propagation.computeIfAbsent(origin, o -> Timer.builder("revocation.propagation")
+                        .description("origin ingest to applied in this region's Redis")
+                        .tags("origin", o, "region", region)
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofMillis(1))
+                        .maximumExpectedValue(Duration.ofMinutes(5))
+                        .register(registry))
+                .record(d.isNegative() ? Duration.ZERO : d);
+    }
+
+    public void consumerPending(long numPending, long numAckPending) {
+        pending.set(numPending);
+        ackPending.set(numAckPending);
+    }
+
+    public long consumerPending() {
+        return pending.get();
+    }
+
+    private void count(String name, String description, String... tags) {
+        String key = name + String.join("|", tags);
+        counters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags)
+                .tag("region", region).register(registry)).increment();
+    }
+}

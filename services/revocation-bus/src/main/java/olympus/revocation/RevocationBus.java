@@ -1,0 +1,134 @@
+package olympus.revocation;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.annotation.Context;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import jakarta.annotation.PreDestroy;
+import olympus.revocation.config.RevocationConfiguration;
+import olympus.revocation.core.ApplyPlanner;
+import olympus.revocation.core.Ingest;
+import olympus.revocation.nats.ApplyWorker;
+import olympus.revocation.nats.BatchApplier;
+import olympus.revocation.nats.DeadLetters;
+import olympus.revocation.nats.IngestListener;
+import olympus.revocation.nats.OriginPublisher;
+import olympus.revocation.nats.Rebuilder;
+import olympus.revocation.redis.RedisDenylist;
+import olympus.wire.EventCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Owns the service's connections and threads: built eagerly at start-up so a misconfigured
+ * instance fails at once rather than on its first request, and closed in reverse order.
+ */
+@Context
+public final class RevocationBus implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RevocationBus.class);
+
+    private final RevocationConfiguration config;
+    private final Connection nc;
+    private final RedisDenylist redis;
+    private final Metrics metrics;
+    private final RevocationService service;
+    private final ApplyWorker worker;
+    private final Rebuilder rebuilder;
+    private final IngestListener listener;
+    private final ScheduledExecutorService poller;
+    private volatile long lastPendingPollOk;
+
+    public RevocationBus(RevocationConfiguration config, MeterRegistry registry) throws Exception {
+        this.config = config;
+        Clock clock = Clock.systemUTC();
+        EventCodec codec = new EventCodec();
+        this.metrics = new Metrics(registry, config.region());
+        Options.Builder ob = new Options.Builder().server(config.natsUrl())
+                .connectionName("revocation-bus-" + config.region())
+                // Reconnect forever: the durable consumer resumes where it stopped, nothing is lost.
+                .maxReconnects(-1).reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(3));
+        if (config.natsUser() != null && !config.natsUser().isBlank()) {
+            ob.userInfo(config.natsUser(), config.natsPassword() == null ? "" : config.natsPassword());
+        }
+        this.nc = Nats.connect(ob.build());
+        this.redis = new RedisDenylist(config.redisUri(), config.redisTimeout());
+        OriginPublisher publisher = new OriginPublisher(nc, codec, config.region(), config.publishTimeout());
+        this.service = new RevocationService(new Ingest(config.region(), config.defaultKeepFor()), publisher, redis,
+                metrics, clock);
+        DeadLetters deadLetters = new DeadLetters(nc, config.region());
+        BatchApplier applier = new BatchApplier(new ApplyPlanner(codec), redis, deadLetters, metrics, clock);
+        this.worker = new ApplyWorker(nc, applier, metrics, config.consumerName(), config.applyBatchMax());
+        this.rebuilder = new Rebuilder(nc, redis, applier, metrics, config.rebuildCheckInterval(), config.rebuildLease());
+        this.listener = new IngestListener(nc, service, config.region(), config.maxBatchEvents());
+        worker.start(config.maxAckPending(), config.ackWait());
+        rebuilder.start();
+        listener.start();
+        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "revocation-pending-poll");
+            t.setDaemon(true);
+            return t;
+        });
+        poller.scheduleWithFixedDelay(this::pollPending, 0, 2, TimeUnit.SECONDS);
+        LOG.info("revocation-bus up in {}: NATS {}, Redis {}, ingest subject {}", config.region(), config.natsUrl(),
+                config.redisUri(), listener.subject());
+    }
+
+    private void pollPending() {
+        try {
+            worker.info();
+            lastPendingPollOk = System.currentTimeMillis();
+        } catch (Exception e) {
+            metrics.consumerPending(-1, -1);
+        }
+    }
+
+    public RevocationConfiguration config() {
+        return config;
+    }
+
+    public RevocationService service() {
+        return service;
+    }
+
+    public RedisDenylist redis() {
+        return redis;
+    }
+
+    public Connection nats() {
+        return nc;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public Rebuilder rebuilder() {
+        return rebuilder;
+    }
+
+    public boolean consumerInfoFresh() {
+        return System.currentTimeMillis() - lastPendingPollOk < 10_000;
+    }
+
+    @PreDestroy
+    @Override
+    public void close() {
+        poller.shutdownNow();
+        listener.close();
+        rebuilder.close();
+        worker.close();
+        try {
+            nc.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        redis.close();
+    }
+}

@@ -1,0 +1,117 @@
+package olympus.revocation;
+
+import olympus.revocation.api.Replies;
+import olympus.revocation.core.CheckQuery;
+import olympus.revocation.core.Ingest;
+import olympus.revocation.core.RevocationRequest;
+import olympus.revocation.core.Verdict;
+import olympus.revocation.http.BadRequestException;
+import olympus.revocation.nats.OriginPublisher;
+import olympus.revocation.redis.RedisDenylist;
+import olympus.wire.RevocationKind;
+import olympus.wire.WireEvent;
+import olympus.wire.WireException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What the HTTP and NATS front doors call: ingest (validate everything, then publish to the
+ * origin stream and reply once stored) and check (read the region's denylist).
+ */
+public final class RevocationService {
+    private static final Logger LOG = LoggerFactory.getLogger(RevocationService.class);
+
+    private final Ingest ingest;
+    private final OriginPublisher publisher;
+    private final RedisDenylist redis;
+    private final Metrics metrics;
+    private final Clock clock;
+
+    public RevocationService(Ingest ingest, OriginPublisher publisher, RedisDenylist redis, Metrics metrics, Clock clock) {
+        this.ingest = ingest;
+        this.publisher = publisher;
+        this.redis = redis;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** Builds every event first: a batch with one invalid entry is refused whole, nothing published. */
+    public List<WireEvent> validate(List<RevocationRequest> requests) {
+        List<WireEvent> events = new ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            try {
+                events.add(ingest.toEvent(requests.get(i), clock.instant()));
+            } catch (WireException e) {
+                metrics.ingested(String.valueOf(requests.get(i).kind()), "rejected");
+                throw new BadRequestException(e.rejection().name(), e.field(), requests.size() > 1 ? i : null,
+                        e.getMessage());
+            }
+        }
+        return events;
+    }
+
+    /**
+     * Publishes and completes when every event is stored or has failed; never exceptionally.
+     * Events complete independently, so a failed one is reported by id for a retry.
+     */
+    public CompletableFuture<Replies.IngestReply> publish(List<WireEvent> events) {
+        List<CompletableFuture<Object>> fs = new ArrayList<>(events.size());
+        for (WireEvent e : events) {
+            String kind = RevocationKind.of(e).token();
+            fs.add(publisher.publish(e).handle((ack, err) -> {
+                if (err != null) {
+                    metrics.ingested(kind, "failed");
+                    LOG.warn("ingest of {} {} not confirmed: {}", kind, e.eventId(), err.toString());
+                    return new Replies.Failed(e.eventId(), kind, "not confirmed stored in " + publisher.stream()
+                            + " (" + rootMessage(err) + "): retry with the same eventId");
+                }
+                metrics.ingested(kind, ack.isDuplicate() ? "duplicate" : "stored");
+                return new Replies.Accepted(e.eventId(), kind, ack.getStream(), ack.getSeqno(), ack.isDuplicate());
+            }));
+        }
+        return CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<Replies.Accepted> ok = new ArrayList<>();
+            List<Replies.Failed> failed = new ArrayList<>();
+            for (CompletableFuture<Object> f : fs) {
+                Object o = f.join();
+                if (o instanceof Replies.Accepted a) {
+                    ok.add(a);
+                } else {
+                    failed.add((Replies.Failed) o);
+                }
+            }
+            return new Replies.IngestReply(ok, failed);
+        });
+    }
+
+    /** Never completes exceptionally: an unreachable Redis is an UNKNOWN verdict (fail closed). */
+    public CompletionStage<Verdict> check(CheckQuery q) {
+        CompletionStage<Verdict> v;
+        try {
+            v = redis.check(q);
+        } catch (RuntimeException e) {
+            v = CompletableFuture.failedFuture(e);
+        }
+        return v.handle((verdict, err) -> {
+            Verdict out = err == null ? verdict : new Verdict(Verdict.Status.UNKNOWN,
+                    "denylist unreachable (" + rootMessage(err) + "): fail closed", null, null);
+            metrics.checked(out.status().name());
+            return out;
+        });
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        String m = c.getMessage();
+        return c.getClass().getSimpleName() + (m == null ? "" : ": " + (m.length() > 120 ? m.substring(0, 120) : m));
+    }
+}

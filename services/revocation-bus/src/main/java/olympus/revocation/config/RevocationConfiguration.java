@@ -1,0 +1,83 @@
+package olympus.revocation.config;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Settings of one revocation-bus instance ({@code revocation.*}; application.yml maps the
+ * topology's environment variables onto them). Defaults are in application.yml.
+ *
+ * @param region this instance's region (OLYMPUS_REGION): the origin stream it publishes to and the
+ *     view stream and Redis it applies to
+ * @param regions every region (OLYMPUS_REGIONS), for metrics and health
+ * @param natsUrl the region's own NATS server. Never another region's: the durable consumer and
+ *     ingest must keep working when this region is cut off
+ * @param natsUser NATS user; authority to publish revocations comes from its permissions
+ * @param redisUri the region's Redis (the denylist)
+ * @param redisTimeout per Redis command. Shorter makes checks fail closed (UNKNOWN) sooner when
+ *     Redis stalls; longer rides out a slow fork/failover. Default 2s
+ * @param ingestTokens bearer tokens allowed to POST revocations. Empty refuses every HTTP ingest
+ *     (NATS ingest is governed by NATS permissions instead)
+ * @param checkTokens bearer tokens allowed to check; empty leaves checks open (they reveal only
+ *     whether an identifier you already hold was revoked). Default empty
+ * @param defaultKeepFor keep-until when the caller gives none, counted from revokedAt. Must be at
+ *     least the longest token lifetime or a revoked long-lived token comes back when the entry
+ *     expires; longer costs Redis memory. Default 720h (Hydra's refresh-token lifetime)
+ * @param maxBatchEvents most events in one ingest request. Bounds the work one request can make
+ *     and the reply's size. Default 1000
+ * @param publishTimeout how long ingest waits for the origin stream's ack before answering 503
+ *     (the caller retries with the same event ids). Default 3s
+ * @param applyBatchMax most messages applied in one Redis pipeline. Larger raises the apply rate
+ *     under load; it does not add latency when idle (a batch is whatever is waiting). Default 500
+ * @param maxAckPending messages the durable consumer may have in flight. Must exceed
+ *     applyBatchMax by a good margin or the consumer idles between batches. Default 20000
+ * @param ackWait redelivery delay of an unacked message (crash mid-batch). Shorter recovers faster
+ *     after a crash; too short redelivers batches still being applied (harmless, idempotent).
+ *     Default 30s
+ * @param consumerName durable consumer on REVOCATION_VIEW, shared by every instance of the region
+ * @param rebuildCheckInterval how often the state key is checked to notice an emptied Redis. Only
+ *     bounds how soon a rebuild starts: checks answer UNKNOWN, never a wrong "not revoked", in
+ *     between, since they read the state key too. Default 250ms
+ * @param rebuildLease lifetime of a rebuild claim; another instance takes over after it if the
+ *     rebuilding one dies. Default 30s
+ * @param caepHmacSecret HS256 key CAEP SETs must be signed with. Empty disables the SET endpoint
+ *     (501): an unsigned SET is not evidence of anything
+ * @param caepIssuer expected {@code iss} of SETs, empty accepts any signed issuer
+ */
+@ConfigurationProperties("revocation")
+public record RevocationConfiguration(
+        @NotBlank String region,
+        @NotEmpty List<String> regions,
+        @NotBlank String natsUrl,
+        String natsUser,
+        String natsPassword,
+        @NotBlank String redisUri,
+        @NotNull Duration redisTimeout,
+        List<String> ingestTokens,
+        List<String> checkTokens,
+        @NotNull Duration defaultKeepFor,
+        @Min(1) int maxBatchEvents,
+        @NotNull Duration publishTimeout,
+        @Min(1) int applyBatchMax,
+        @Min(1) int maxAckPending,
+        @NotNull Duration ackWait,
+        @NotBlank String consumerName,
+        @NotNull Duration rebuildCheckInterval,
+        @NotNull Duration rebuildLease,
+        String caepHmacSecret,
+        String caepIssuer) {
+
+    public List<String> ingestTokens() {
+        return ingestTokens == null ? List.of() : ingestTokens.stream().filter(t -> !t.isBlank()).toList();
+    }
+
+    public List<String> checkTokens() {
+        return checkTokens == null ? List.of() : checkTokens.stream().filter(t -> !t.isBlank()).toList();
+    }
+}

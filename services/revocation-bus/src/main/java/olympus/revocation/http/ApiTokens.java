@@ -1,0 +1,32 @@
+package olympus.revocation.http;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+
+/** Bearer-token authentication against the configured list; constant-time comparison. */
+public final class ApiTokens {
+    private final List<byte[]> tokens;
+    private final boolean open;
+
+    /** @param open whether an empty list means "no authentication" (checks) or "nobody" (ingest) */
+    public ApiTokens(List<String> tokens, boolean open) {
+        this.tokens = tokens.stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
+        this.open = open;
+    }
+
+    public boolean allows(String authorization) {
+        if (tokens.isEmpty()) {
+            return open;
+        }
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        byte[] given = authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
+        boolean ok = false;
+        for (byte[] t : tokens) {
+            ok |= MessageDigest.isEqual(t, given);
+        }
+        return ok;
+    }
+}

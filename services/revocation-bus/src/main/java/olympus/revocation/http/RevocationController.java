@@ -1,0 +1,149 @@
+package olympus.revocation.http;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import olympus.revocation.RevocationBus;
+import olympus.revocation.RevocationService;
+import olympus.revocation.api.Replies;
+import olympus.revocation.core.CheckQuery;
+import olympus.revocation.core.RevocationRequest;
+import olympus.revocation.core.Verdict;
+import olympus.wire.WireEvent;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * HTTP API (see README for the full contract).
+ *
+ * <ul>
+ * <li>{@code POST /v1/revocations}: one revocation, an array, or {@code {"revocations":[...]}}.
+ *     200 when every event is stored in this region's origin stream (durable before the reply),
+ *     400 naming the field and batch index (nothing published), 401 without a valid bearer token,
+ *     503 listing what was not confirmed (retry those with the same eventId).</li>
+ * <li>{@code POST /v1/revocations/caep}: a CAEP session-revoked SET (RFC 8417), HS256; 202 or
+ *     400 {@code {"err":"invalid_request","description":...}} as in RFC 8935.</li>
+ * <li>{@code GET /v1/revocations/check?jti=&tokenHash=&sessionId=&subject=&clientId=&iat=}:
+ *     200 REVOKED / NOT_REVOKED; 503 UNKNOWN when the denylist cannot vouch for a negative answer
+ *     (Redis unreachable, or emptied and being rebuilt). UNKNOWN has {@code revoked: true}:
+ *     every kind fails closed.</li>
+ * </ul>
+ */
+@Controller("/v1/revocations")
+public final class RevocationController {
+    private final RevocationService service;
+    private final RequestJson parser;
+    private final ApiTokens ingestTokens;
+    private final ApiTokens checkTokens;
+    private final CaepSet caep;
+
+    public RevocationController(RevocationBus bus) {
+        this.service = bus.service();
+        this.parser = new RequestJson(bus.config().maxBatchEvents());
+        this.ingestTokens = new ApiTokens(bus.config().ingestTokens(), false);
+        this.checkTokens = new ApiTokens(bus.config().checkTokens(), true);
+        String secret = bus.config().caepHmacSecret();
+        this.caep = secret == null || secret.isBlank() ? null : new CaepSet(secret, bus.config().caepIssuer());
+    }
+
+    @Post(consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
+    public CompletableFuture<HttpResponse<?>> ingest(@Header(HttpHeaders.AUTHORIZATION) @Nullable String auth,
+                                                     @Body @Nullable String body) {
+        if (!ingestTokens.allows(auth)) {
+            return CompletableFuture.completedFuture(unauthorized());
+        }
+        List<WireEvent> events;
+        try {
+            List<RevocationRequest> requests = parser.parse(body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+            events = service.validate(requests);
+        } catch (BadRequestException e) {
+            return CompletableFuture.completedFuture(HttpResponse.badRequest(
+                    new Replies.ErrorReply(e.getMessage(), e.field(), e.index(), e.rejection())));
+        }
+        return service.publish(events).thenApply(r -> r.failed().isEmpty()
+                ? HttpResponse.ok(r) : HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(r));
+    }
+
+    @Post(uri = "/caep", consumes = {"application/secevent+jwt", "application/jwt", MediaType.TEXT_PLAIN},
+            produces = MediaType.APPLICATION_JSON)
+    public CompletableFuture<HttpResponse<?>> caep(@Header(HttpHeaders.AUTHORIZATION) @Nullable String auth,
+                                                   @Body @Nullable String body) {
+        if (!ingestTokens.allows(auth)) {
+            return CompletableFuture.completedFuture(HttpResponse.unauthorized().body(
+                    new SetError("authentication_failed", "a valid bearer token is required")));
+        }
+        if (caep == null) {
+            return CompletableFuture.completedFuture(HttpResponse.status(HttpStatus.NOT_IMPLEMENTED).body(
+                    new SetError("invalid_request", "SET intake is disabled: no revocation.caep-hmac-secret configured")));
+        }
+        List<WireEvent> events;
+        try {
+            events = service.validate(List.of(caep.parse(body)));
+        } catch (BadRequestException e) {
+            return CompletableFuture.completedFuture(HttpResponse.badRequest(new SetError("invalid_request",
+                    (e.field() == null ? "" : e.field() + ": ") + e.getMessage())));
+        }
+        return service.publish(events).thenApply(r -> r.failed().isEmpty()
+                ? HttpResponse.accepted() : HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(r));
+    }
+
+    @io.micronaut.serde.annotation.Serdeable
+    public record SetError(String err, String description) {}
+
+    @Get(uri = "/check", produces = MediaType.APPLICATION_JSON)
+    public CompletableFuture<HttpResponse<?>> check(@Header(HttpHeaders.AUTHORIZATION) @Nullable String auth,
+                                                    @QueryValue @Nullable String jti,
+                                                    @QueryValue @Nullable String tokenHash,
+                                                    @QueryValue @Nullable String sessionId,
+                                                    @QueryValue @Nullable String subject,
+                                                    @QueryValue @Nullable String clientId,
+                                                    @QueryValue @Nullable String iat) {
+        if (!checkTokens.allows(auth)) {
+            return CompletableFuture.completedFuture(unauthorized());
+        }
+        CheckQuery q;
+        try {
+            q = new CheckQuery(jti, tokenHash, sessionId, subject, clientId, iat(iat));
+        } catch (IllegalArgumentException e) {
+            String field = e.getMessage().substring(0, Math.max(0, e.getMessage().indexOf(':')));
+            return CompletableFuture.completedFuture(HttpResponse.badRequest(
+                    new Replies.ErrorReply(e.getMessage(), field, null, "INVALID_FIELD")));
+        }
+        return service.check(q).toCompletableFuture().thenApply(RevocationController::reply);
+    }
+
+    static HttpResponse<?> reply(Verdict v) {
+        Replies.CheckReply body = new Replies.CheckReply(v.status().name(), v.status() != Verdict.Status.NOT_REVOKED,
+                v.reason(), v.matched(), v.eventId());
+        return v.status() == Verdict.Status.UNKNOWN
+                ? HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(body) : HttpResponse.ok(body);
+    }
+
+    /** iat as epoch seconds (as in the JWT) or ISO-8601. */
+    static Instant iat(String iat) {
+        if (iat == null || iat.isBlank()) {
+            return null;
+        }
+        try {
+            return iat.chars().allMatch(Character::isDigit) ? Instant.ofEpochSecond(Long.parseLong(iat)) : Instant.parse(iat);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("iat: must be epoch seconds or an ISO-8601 instant");
+        }
+    }
+
+    private static HttpResponse<?> unauthorized() {
+        return HttpResponse.unauthorized().body(new Replies.ErrorReply(
+                "a valid 'Authorization: Bearer <token>' header is required", "Authorization", null, "UNAUTHENTICATED"));
+    }
+}

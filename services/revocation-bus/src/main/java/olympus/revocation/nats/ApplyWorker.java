@@ -1,0 +1,128 @@
+package olympus.revocation.nats;
+
+import io.nats.client.Connection;
+import io.nats.client.ConsumerContext;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
+import io.nats.client.MessageConsumer;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.DeliverPolicy;
+import olympus.revocation.Metrics;
+import olympus.wire.Naming;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The region's durable pull consumer on {@code REVOCATION_VIEW} and the thread that applies what
+ * it delivers. Delivery guarantee: at-least-once from the stream (explicit ack after Redis
+ * replied), effectively once in Redis (idempotent by event id). Messages are handed from the NATS
+ * dispatcher to one apply thread through a queue; the apply thread takes whatever is waiting (up
+ * to the batch limit) as one pipeline, so an idle bus applies each event at once and a busy one
+ * amortises round trips.
+ */
+public final class ApplyWorker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApplyWorker.class);
+
+    private final Connection nc;
+    private final BatchApplier applier;
+    private final Metrics metrics;
+    private final String consumerName;
+    private final int batchMax;
+    private final BlockingQueue<Message> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private MessageConsumer consumer;
+
+    public ApplyWorker(Connection nc, BatchApplier applier, Metrics metrics, String consumerName, int batchMax) {
+        this.nc = nc;
+        this.applier = applier;
+        this.metrics = metrics;
+        this.consumerName = consumerName;
+        this.batchMax = batchMax;
+        this.thread = new Thread(this::run, "revocation-apply");
+        this.thread.setDaemon(true);
+    }
+
+    /** Durable consumer settings; created or updated at start, so a changed setting takes effect. */
+    public static ConsumerConfiguration consumerConfig(String name, int maxAckPending, Duration ackWait) {
+        return ConsumerConfiguration.builder()
+                .durable(name)
+                .ackPolicy(AckPolicy.Explicit)
+                .deliverPolicy(DeliverPolicy.All)
+                .maxAckPending(maxAckPending)
+                .ackWait(ackWait)
+                // Transient Redis failures are retried without limit: giving up on a revocation
+                // is never the right answer. Poison is terminated explicitly instead.
+                .maxDeliver(-1)
+                .build();
+    }
+
+    public void start(int maxAckPending, Duration ackWait) throws Exception {
+        JetStreamManagement jsm = nc.jetStreamManagement();
+        String stream = Naming.viewStream(Naming.Family.REVOCATION);
+        jsm.addOrUpdateConsumer(stream, consumerConfig(consumerName, maxAckPending, ackWait));
+        ConsumerContext cc = nc.getStreamContext(stream).getConsumerContext(consumerName);
+        thread.start();
+        consumer = cc.consume(ConsumeOptions.builder().batchSize(Math.min(maxAckPending, 2 * batchMax)).build(),
+                queue::add);
+        LOG.info("applying {} with durable consumer {}", stream, consumerName);
+    }
+
+    private void run() {
+        List<Message> batch = new ArrayList<>(batchMax);
+        while (running) {
+            try {
+                Message first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, batchMax - 1);
+                applier.applyLive(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // Never let the apply thread die: the unsettled messages are redelivered after ack-wait.
+                LOG.error("apply batch of {} failed unexpectedly", batch.size(), e);
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    /** Polled for the pending gauge and /health. */
+    public ConsumerInfo info() throws Exception {
+        ConsumerInfo ci = nc.jetStreamManagement().getConsumerInfo(Naming.viewStream(Naming.Family.REVOCATION), consumerName);
+        metrics.consumerPending(ci.getNumPending(), ci.getNumAckPending());
+        return ci;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            if (consumer != null) {
+                consumer.stop();
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("stopping consumer", e);
+        }
+        thread.interrupt();
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

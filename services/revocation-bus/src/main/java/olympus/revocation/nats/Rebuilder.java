@@ -1,0 +1,168 @@
+package olympus.revocation.nats;
+
+import io.nats.client.Connection;
+import io.nats.client.FetchConsumeOptions;
+import io.nats.client.FetchConsumer;
+import io.nats.client.Message;
+import io.nats.client.OrderedConsumerContext;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.OrderedConsumerConfiguration;
+import olympus.revocation.Metrics;
+import olympus.revocation.core.Keys;
+import olympus.revocation.redis.RedisDenylist;
+import olympus.wire.Naming;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Notices an emptied Redis (restart without persistence, failover to an empty replica, FLUSHALL)
+ * and rebuilds the denylist by replaying the whole view stream. Redis is a cache; the stream is
+ * the record.
+ *
+ * <p>While it runs, the durable consumer keeps applying new events, and checks keep being
+ * answered: a revocation already re-applied answers REVOKED at once; a check that finds nothing
+ * answers UNKNOWN (fail closed) until the state key says the rebuild completed. The claim on the
+ * rebuild is a Redis key with a lease, so one instance per region rebuilds, and another takes
+ * over if it dies. Completion is a compare-and-set on that key: a flush during the rebuild
+ * deletes it, the set fails, and the next round starts over.
+ */
+public final class Rebuilder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Rebuilder.class);
+    private static final int FETCH = 1000;
+
+    private final Connection nc;
+    private final RedisDenylist redis;
+    private final BatchApplier applier;
+    private final Metrics metrics;
+    private final Duration interval;
+    private final Duration lease;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean rebuilding;
+
+    public Rebuilder(Connection nc, RedisDenylist redis, BatchApplier applier, Metrics metrics, Duration interval,
+                     Duration lease) {
+        this.nc = nc;
+        this.redis = redis;
+        this.applier = applier;
+        this.metrics = metrics;
+        this.interval = interval;
+        this.lease = lease;
+        this.thread = new Thread(this::run, "revocation-rebuild");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public boolean rebuilding() {
+        return rebuilding;
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                String state = redis.state();
+                if (state == null) {
+                    rebuildOnce();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                // Redis or NATS down: checks already fail closed; try again next round.
+                LOG.debug("rebuild watch: {}", e.toString());
+            }
+            try {
+                Thread.sleep(interval.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Replays the view stream into Redis if no one else is. Returns events applied now, or -1 if not ours. */
+    public long rebuildOnce() throws Exception {
+        String token = UUID.randomUUID().toString();
+        if (!redis.claimRebuild(token, lease)) {
+            return -1;
+        }
+        rebuilding = true;
+        long t0 = System.nanoTime();
+        long applied = 0;
+        long seen = 0;
+        try {
+            String stream = Naming.viewStream(Naming.Family.REVOCATION);
+            long last = nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence();
+            LOG.warn("denylist state key missing: Redis was emptied; rebuilding from {} up to sequence {}", stream, last);
+            if (last > 0) {
+                OrderedConsumerContext occ = nc.getStreamContext(stream)
+                        .createOrderedConsumer(new OrderedConsumerConfiguration().deliverPolicy(DeliverPolicy.All));
+                long seq = 0;
+                while (seq < last && running) {
+                    List<Message> batch = new ArrayList<>(FETCH);
+                    try (FetchConsumer fc = occ.fetch(FetchConsumeOptions.builder().maxMessages(FETCH).expiresIn(500).build())) {
+                        Message m;
+                        while ((m = fc.nextMessage()) != null) {
+                            batch.add(m);
+                            seq = Math.max(seq, m.metaData().streamSequence());
+                        }
+                    }
+                    if (batch.isEmpty()) {
+                        // Older messages expired (max age) and the stream is shorter than "last"
+                        // suggests, or the server is unreachable: ask again for the current end.
+                        last = Math.min(last, nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence());
+                        if (seq >= last) {
+                            break;
+                        }
+                        continue;
+                    }
+                    seen += batch.size();
+                    applied += applier.applyReplay(batch);
+                    if (!redis.renewRebuild(token, lease)) {
+                        metrics.rebuild("interrupted");
+                        LOG.warn("rebuild interrupted (Redis emptied again or lease lost) after {} messages", seen);
+                        return applied;
+                    }
+                }
+            }
+            if (redis.finishRebuild(token)) {
+                metrics.rebuild("completed");
+                LOG.warn("denylist rebuilt: {} messages replayed, {} applied, in {} ms", seen, applied,
+                        (System.nanoTime() - t0) / 1_000_000);
+            } else {
+                metrics.rebuild("interrupted");
+                LOG.warn("rebuild could not be marked complete (Redis emptied again); starting over");
+            }
+            return applied;
+        } catch (Exception e) {
+            metrics.rebuild("failed");
+            throw e;
+        } finally {
+            rebuilding = false;
+        }
+    }
+
+    /** For tests and /health: the value a complete denylist has. */
+    static String ready() {
+        return Keys.READY;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(3000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

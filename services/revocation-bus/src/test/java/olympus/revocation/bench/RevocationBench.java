@@ -1,0 +1,385 @@
+package olympus.revocation.bench;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStream;
+import io.nats.client.api.PublishAck;
+import io.nats.client.PublishOptions;
+import olympus.revocation.client.AppliedSubscriber;
+import olympus.revocation.core.Keys;
+import olympus.revocation.nats.IngestListener;
+import olympus.topology.LocalTopology;
+import olympus.topology.NatsRole;
+import olympus.wire.EventCodec;
+import olympus.wire.Naming;
+import olympus.wire.TokenRevoked;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * bench/run revocation: on the local topology, with one revocation-bus per region in this JVM.
+ *
+ * <ol>
+ * <li>Propagation: events ingested over NATS request/reply, round-robin over the regions, at a
+ *     steady rate; latency from the ingest request to "applied in every region's Redis" (the
+ *     service's applied announcement, sent after the keys are written).</li>
+ * <li>Baselines at the same rate: plain Redis pub/sub (publish into each region's Redis) and core
+ *     NATS publish (subscribers on each region's server), neither durable.</li>
+ * <li>Apply rate: a region's service is stopped, a backlog is published, the service restarted;
+ *     applied events per second while it drains.</li>
+ * <li>HTTP check: wrk against one region's check endpoint.</li>
+ * </ol>
+ * Ends with the RESULT line.
+ */
+public final class RevocationBench {
+    static final int RATE = Integer.getInteger("rate", 2000);
+    static final int SECONDS = Integer.getInteger("seconds", 15);
+    static final int BACKLOG = Integer.getInteger("backlog", 30000);
+    static final String TOKEN = "bench-token";
+
+    public static void main(String[] args) throws Exception {
+        LocalTopology t = LocalTopology.load(Path.of(System.getenv().getOrDefault("OLYMPUS_TOPOLOGY_DIR", "/tmp/olympus-local")),
+                System.err::println);
+        List<String> regions = t.regions();
+        String run = Long.toString(System.currentTimeMillis(), 36);
+        Map<String, EmbeddedServer> servers = new HashMap<>();
+        for (String r : regions) {
+            servers.put(r, startService(t, r));
+        }
+        System.out.printf("revocation bench: %d regions %s, %d events/s for %d s per mode%n", regions.size(), regions, RATE, SECONDS);
+
+        Histogram bus = propagation(t, run);
+        Histogram redis = redisPubSub(t, run);
+        Histogram nats = coreNats(t, run);
+        System.out.println();
+        row("revocation-bus (durable)", bus);
+        row("Redis pub/sub (baseline)", redis);
+        row("core NATS (baseline)", nats);
+        double ratio = ms(bus.getValueAtPercentile(99)) / Math.max(0.001, ms(nats.getValueAtPercentile(99)));
+        System.out.printf("p99 ratio vs core NATS: %.2f   vs Redis pub/sub: %.2f%n", ratio,
+                ms(bus.getValueAtPercentile(99)) / Math.max(0.001, ms(redis.getValueAtPercentile(99))));
+
+        double minApply = Double.MAX_VALUE;
+        for (String r : regions) {
+            double rate = applyRate(t, r, servers, run);
+            System.out.printf("apply rate %-9s %,10.0f events/s (backlog of %,d)%n", r, rate, BACKLOG);
+            minApply = Math.min(minApply, rate);
+        }
+
+        double[] check = wrk(t, regions.get(1));
+        System.out.printf("HTTP check (%s, wrk 2 threads, 32 connections, 10 s): %,.0f checks/s, p99 %.2f ms%n",
+                regions.get(1), check[0], check[1]);
+
+        servers.values().forEach(s -> s.getApplicationContext().close());
+        System.out.printf(java.util.Locale.ROOT,
+                "RESULT revocation p50_ms=%.2f p99_ms=%.2f max_ms=%.2f apply_per_s=%.0f redis_pubsub_p99_ms=%.2f "
+                        + "core_nats_p99_ms=%.2f ratio_p99_vs_core_nats=%.2f check_per_s=%.0f check_p99_ms=%.2f%n",
+                ms(bus.getValueAtPercentile(50)), ms(bus.getValueAtPercentile(99)), ms(bus.getMaxValue()), minApply,
+                ms(redis.getValueAtPercentile(99)), ms(nats.getValueAtPercentile(99)), ratio, check[0], check[1]);
+        System.exit(0);
+    }
+
+    static EmbeddedServer startService(LocalTopology t, String region) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("micronaut.server.port", t.ports().revocationBusHttp(t.regions().indexOf(region)));
+        p.put("revocation.region", region);
+        p.put("revocation.regions", t.regions());
+        p.put("revocation.nats-url", t.natsUrl(region));
+        p.put("revocation.nats-user", NatsRole.REVOCATION_BUS.user());
+        p.put("revocation.nats-password", t.credentials().natsPassword(NatsRole.REVOCATION_BUS));
+        p.put("revocation.redis-uri", t.redisUri(region));
+        p.put("revocation.ingest-tokens", List.of(TOKEN));
+        p.put("revocation.consumer-name", "revocation-bus");
+        return ApplicationContext.run(EmbeddedServer.class, p);
+    }
+
+    static double ms(long nanos) {
+        return nanos / 1_000_000.0;
+    }
+
+    static void row(String name, Histogram h) {
+        System.out.printf("%-26s n=%,7d  p50 %7.2f ms  p99 %7.2f ms  max %8.2f ms%n", name, h.getTotalCount(),
+                ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)), ms(h.getMaxValue()));
+    }
+
+    /** Tracks, per event id, when it was sent and how many regions have yet to see it. */
+    static final class Tracker {
+        final Map<String, long[]> pending = new ConcurrentHashMap<>();
+        final ConcurrentHistogram h = new ConcurrentHistogram(3);
+        final int fanout;
+        final boolean measure;
+
+        Tracker(int fanout, boolean measure) {
+            this.fanout = fanout;
+            this.measure = measure;
+        }
+
+        void sent(String id, long nanos) {
+            pending.put(id, new long[] {nanos, fanout});
+        }
+
+        void arrived(String id) {
+            long now = System.nanoTime();
+            long[] p = pending.get(id);
+            if (p == null) {
+                return;
+            }
+            boolean last;
+            synchronized (p) {
+                last = --p[1] == 0;
+            }
+            if (last) {
+                pending.remove(id);
+                if (measure) {
+                    h.recordValue(Math.max(0, now - p[0]));
+                }
+            }
+        }
+
+        void await(Duration d) throws InterruptedException {
+            long until = System.nanoTime() + d.toNanos();
+            while (!pending.isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            if (!pending.isEmpty()) {
+                System.out.printf("  (%d events not seen in every region within %s)%n", pending.size(), d);
+            }
+        }
+    }
+
+    /** Sends {@code n} events at RATE/s, calling send(i, id) at each slot. Warm-up is the first second. */
+    static void paced(int n, Tracker tracker, String prefix, BiConsumer<Integer, String> send) {
+        long interval = 1_000_000_000L / RATE;
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long at = start + i * interval;
+            long wait;
+            while ((wait = at - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(Math.min(wait, 200_000));
+            }
+            String id = prefix + i;
+            tracker.sent(id, System.nanoTime());
+            send.accept(i, id);
+        }
+    }
+
+    static Histogram propagation(LocalTopology t, String run) throws Exception {
+        List<String> regions = t.regions();
+        List<AppliedSubscriber> subs = new ArrayList<>();
+        Tracker warm = new Tracker(regions.size(), false);
+        Tracker tracker = new Tracker(regions.size(), true);
+        Tracker[] current = {warm};
+        for (String r : regions) {
+            subs.add(AppliedSubscriber.start(RedisClient.create(t.redisUri(r)), new AppliedSubscriber.Listener() {
+                @Override
+                public void applied(String kind, String eventId) {
+                    current[0].arrived(eventId);
+                }
+
+                @Override
+                public void gap() {
+                }
+            }));
+        }
+        List<Connection> conns = new ArrayList<>();
+        for (String r : regions) {
+            conns.add(t.connect(r, NatsRole.ADMIN));
+        }
+        AtomicInteger failed = new AtomicInteger();
+        BiConsumer<Integer, String> send = (i, id) -> {
+            int k = i % regions.size();
+            byte[] body = ("{\"kind\":\"token\",\"eventId\":\"" + id + "\",\"jti\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
+            conns.get(k).requestWithTimeout(IngestListener.subject(regions.get(k)), body, Duration.ofSeconds(5))
+                    .whenComplete((m, e) -> {
+                        if (e != null || !"200".equals(m.getHeaders() == null ? null : m.getHeaders().getFirst("Status"))) {
+                            failed.incrementAndGet();
+                        }
+                    });
+        };
+        paced(RATE * 2, warm, "bw-" + run + "-", send);
+        warm.await(Duration.ofSeconds(10));
+        current[0] = tracker;
+        paced(RATE * SECONDS, tracker, "b-" + run + "-", send);
+        tracker.await(Duration.ofSeconds(30));
+        if (failed.get() > 0) {
+            System.out.printf("  (%d ingest requests failed or timed out)%n", failed.get());
+        }
+        for (AppliedSubscriber s : subs) {
+            s.close();
+            s.client().shutdown();
+        }
+        for (Connection c : conns) {
+            c.close();
+        }
+        return tracker.h;
+    }
+
+    static Histogram redisPubSub(LocalTopology t, String run) throws Exception {
+        String channel = "bench:revocation:fanout";
+        List<RedisClient> clients = new ArrayList<>();
+        List<StatefulRedisConnection<String, String>> pubs = new ArrayList<>();
+        Tracker warm = new Tracker(t.regions().size(), false);
+        Tracker tracker = new Tracker(t.regions().size(), true);
+        Tracker[] current = {warm};
+        for (String r : t.regions()) {
+            RedisClient c = RedisClient.create(t.redisUri(r));
+            clients.add(c);
+            StatefulRedisPubSubConnection<String, String> sub = c.connectPubSub();
+            sub.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String ch, String message) {
+                    current[0].arrived(message);
+                }
+            });
+            sub.sync().subscribe(channel);
+            pubs.add(c.connect());
+        }
+        BiConsumer<Integer, String> send = (i, id) -> pubs.forEach(p -> p.async().publish(channel, id));
+        paced(RATE * 2, warm, "rw-" + run + "-", send);
+        warm.await(Duration.ofSeconds(5));
+        current[0] = tracker;
+        paced(RATE * SECONDS, tracker, "r-" + run + "-", send);
+        tracker.await(Duration.ofSeconds(10));
+        clients.forEach(RedisClient::shutdown);
+        return tracker.h;
+    }
+
+    static Histogram coreNats(LocalTopology t, String run) throws Exception {
+        String subject = "bench.revocation.fanout";
+        Tracker warm = new Tracker(t.regions().size(), false);
+        Tracker tracker = new Tracker(t.regions().size(), true);
+        Tracker[] current = {warm};
+        List<Connection> conns = new ArrayList<>();
+        for (String r : t.regions()) {
+            Connection c = t.connect(r, NatsRole.ADMIN);
+            conns.add(c);
+            Dispatcher d = c.createDispatcher(m -> current[0].arrived(new String(m.getData(), StandardCharsets.UTF_8)));
+            d.subscribe(subject);
+            c.flush(Duration.ofSeconds(2));
+        }
+        Thread.sleep(1000); // interest propagates over the leaf nodes
+        BiConsumer<Integer, String> send = (i, id) -> conns.get(i % conns.size())
+                .publish(subject, id.getBytes(StandardCharsets.UTF_8));
+        paced(RATE * 2, warm, "nw-" + run + "-", send);
+        warm.await(Duration.ofSeconds(5));
+        current[0] = tracker;
+        paced(RATE * SECONDS, tracker, "n-" + run + "-", send);
+        tracker.await(Duration.ofSeconds(10));
+        for (Connection c : conns) {
+            c.close();
+        }
+        return tracker.h;
+    }
+
+    /** Stop the region's service, build a backlog in its view stream, restart it and time the drain. */
+    static double applyRate(LocalTopology t, String region, Map<String, EmbeddedServer> servers, String run) throws Exception {
+        servers.get(region).getApplicationContext().close();
+        RedisClient rc = RedisClient.create(t.redisUri(region));
+        try (StatefulRedisConnection<String, String> redis = rc.connect();
+             Connection bus = t.connect(region, NatsRole.REVOCATION_BUS)) {
+            JetStream js = bus.jetStream();
+            EventCodec codec = new EventCodec();
+            String subject = Naming.subject(Naming.Family.REVOCATION, region, "token");
+            Instant now = Instant.now();
+            List<CompletableFuture<PublishAck>> acks = new ArrayList<>();
+            for (int i = 0; i < BACKLOG; i++) {
+                String id = "a-" + run + "-" + region + "-" + i;
+                TokenRevoked e = new TokenRevoked(id, 1, region, now, id, null, now, now.plusSeconds(3600), null);
+                acks.add(js.publishAsync(subject, null, codec.encode(e), PublishOptions.builder().messageId(id).build()));
+                if (acks.size() >= 2000) {
+                    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).join();
+                    acks.clear();
+                }
+            }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).join();
+            long base = count(redis);
+            servers.put(region, startService(t, region));
+            long target = base + BACKLOG;
+            long first = 0;
+            long firstCount = 0;
+            long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            long c;
+            while ((c = count(redis)) < target && System.nanoTime() < until) {
+                if (first == 0 && c > base) {
+                    first = System.nanoTime();
+                    firstCount = c;
+                }
+                Thread.sleep(5);
+            }
+            long end = System.nanoTime();
+            if (first == 0) {
+                return 0;
+            }
+            return (c - firstCount) / ((end - first) / 1e9);
+        } finally {
+            rc.shutdown();
+        }
+    }
+
+    static long count(StatefulRedisConnection<String, String> redis) {
+        String v = redis.sync().get(Keys.APPLIED_COUNT);
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    /** Runs wrk; returns {requests/s, p99 ms}. */
+    static double[] wrk(LocalTopology t, String region) throws Exception {
+        int port = t.ports().revocationBusHttp(t.regions().indexOf(region));
+        String url = "http://127.0.0.1:" + port + "/v1/revocations/check?jti=a-bench-1&sessionId=s-bench&subject=u-bench&iat="
+                + Instant.now().getEpochSecond();
+        // Warm-up run (JIT), then the measured one.
+        exec("wrk", "-t2", "-c32", "-d3s", url);
+        String out = exec("wrk", "-t2", "-c32", "-d10s", "--latency", url);
+        System.out.print(out.lines().filter(l -> l.contains("Latency") || l.contains("99%") || l.contains("Requests/sec")
+                || l.contains("Non-2xx")).map(l -> "  wrk: " + l.strip() + "\n").reduce("", String::concat));
+        Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(out);
+        Matcher p99 = Pattern.compile("99%\\s+([0-9.]+)(us|ms|s)").matcher(out);
+        double r = rps.find() ? Double.parseDouble(rps.group(1)) : 0;
+        double l = 0;
+        if (p99.find()) {
+            l = Double.parseDouble(p99.group(1)) * switch (p99.group(2)) {
+                case "us" -> 0.001;
+                case "s" -> 1000;
+                default -> 1;
+            };
+        }
+        return new double[] {r, l};
+    }
+
+    static String exec(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        StringBuilder sb = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                sb.append(line).append('\n');
+            }
+        }
+        p.waitFor();
+        return sb.toString();
+    }
+
+}

@@ -1,0 +1,216 @@
+package olympus.revocation.it;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Subscription;
+import olympus.revocation.nats.IngestListener;
+import olympus.topology.LocalTopology;
+import olympus.topology.NatsRole;
+import olympus.topology.TopologyExtension;
+import olympus.wire.Naming;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Malformed, oversized, unknown-version and unauthenticated inputs get clear errors, poison on the
+ * bus is dead-lettered with its reason in every region, and good messages around them are applied.
+ */
+@ExtendWith(TopologyExtension.class)
+class BadInputIT {
+    static Cluster cluster;
+    static LocalTopology topology;
+
+    @BeforeAll
+    static void up(LocalTopology t) {
+        topology = t;
+        cluster = Cluster.start(t);
+    }
+
+    @AfterAll
+    static void down() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    static String good(String eventId, String jti) {
+        Instant now = Instant.now();
+        return "{\"type\":\"TokenRevoked\",\"schemaVersion\":1,\"eventId\":\"" + eventId + "\",\"originRegion\":\"us-east\","
+                + "\"occurredAt\":\"" + now + "\",\"jti\":\"" + jti + "\",\"revokedAt\":\"" + now + "\",\"keepUntil\":\""
+                + now.plusSeconds(3600) + "\"}";
+    }
+
+    @Test
+    void poisonOnTheBusIsDeadLetteredAndGoodMessagesAroundItApplied() throws Exception {
+        String run = Cluster.runId();
+        List<Message> dead = new CopyOnWriteArrayList<>();
+        try (Connection admin = topology.connect("us-east", NatsRole.ADMIN);
+             Connection bus = topology.connect("us-east", NatsRole.REVOCATION_BUS)) {
+            // Dead letters of every region, seen from us-east through the leaf nodes.
+            Subscription sub = admin.subscribe("olympus.deadletter.revocation.>");
+            admin.flush(Duration.ofSeconds(2));
+            JetStream js = bus.jetStream();
+            String subject = Naming.subject(Naming.Family.REVOCATION, "us-east", "token");
+            String big = "{\"type\":\"TokenRevoked\",\"pad\":\"" + "x".repeat(9000) + "\"}";
+            String[] poison = {
+                    "{not json",
+                    big,
+                    good("v2-" + run, "v2-" + run).replace("\"schemaVersion\":1", "\"schemaVersion\":2"),
+                    "{\"type\":\"AccountDeleted\",\"schemaVersion\":1}",
+                    good("nojti-" + run, "x").replace("\"jti\":\"x\",", ""),
+            };
+            List<String> goodJtis = new ArrayList<>();
+            for (int i = 0; i < poison.length; i++) {
+                String j1 = "good-" + run + "-" + i;
+                goodJtis.add(j1);
+                js.publish(subject, good("g-" + j1, j1).getBytes(StandardCharsets.UTF_8));
+                js.publish(subject, poison[i].getBytes(StandardCharsets.UTF_8));
+            }
+            for (Region r : cluster.regions) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> r.enforcedJtis(goodJtis) == goodJtis.size());
+            }
+            long until = System.currentTimeMillis() + 20_000;
+            while (dead.size() < poison.length * cluster.regions.size() && System.currentTimeMillis() < until) {
+                Message m = sub.nextMessage(Duration.ofMillis(500));
+                if (m != null) {
+                    dead.add(m);
+                }
+            }
+            assertEquals(poison.length * cluster.regions.size(), dead.size(), "one dead letter per poison message per region");
+            List<String> reasons = dead.stream().map(m -> m.getHeaders().getFirst(Naming.DEAD_LETTER_REASON_HEADER)).toList();
+            for (String expected : new String[] {"MALFORMED_JSON", "TOO_LARGE", "UNSUPPORTED_VERSION", "UNKNOWN_TYPE",
+                    "MISSING_FIELD"}) {
+                assertEquals(3, reasons.stream().filter(r -> r.startsWith(expected)).count(), expected + " in " + reasons);
+            }
+            assertTrue(reasons.stream().anyMatch(r -> r.contains("schemaVersion 2 is not supported")), reasons.toString());
+            for (Region r : cluster.regions) {
+                String body = r.check("jti=" + goodJtis.get(2)).body();
+                assertTrue(body.contains("\"REVOKED\""), body);
+            }
+        }
+    }
+
+    @Test
+    void unauthenticatedAndUnauthorisedPublishersAreRefused() throws Exception {
+        Region east = cluster.region("us-east");
+        String body = "{\"kind\":\"token\",\"jti\":\"unauth\"}";
+        HttpResponse<String> none = east.post("/v1/revocations", "application/json", body, null);
+        assertEquals(401, none.statusCode());
+        assertTrue(none.body().contains("Bearer"), none.body());
+        assertEquals(401, east.post("/v1/revocations", "application/json", body, "wrong-token").statusCode());
+        // A NATS user without the permission cannot put a revocation on the bus, whatever the message says.
+        try (Connection router = topology.connect("us-east", NatsRole.SESSION_ROUTER)) {
+            String subject = Naming.subject(Naming.Family.REVOCATION, "us-east", "token");
+            assertThrows(Exception.class, () -> router.jetStream().publish(subject,
+                    good("forged-" + Cluster.runId(), "forged").getBytes(StandardCharsets.UTF_8)));
+        }
+        // A wrong password does not even connect.
+        assertThrows(Exception.class, () -> Nats.connect(topology.natsOptions(topology.natsUrl("us-east"),
+                NatsRole.REVOCATION_BUS).userInfo("revocation-bus", "not-the-password").maxReconnects(0).build()));
+        assertTrue(east.check("jti=unauth").body().contains("NOT_REVOKED"));
+        assertTrue(east.check("jti=forged").body().contains("NOT_REVOKED"));
+    }
+
+    @Test
+    void badHttpRequestsGetA400NamingTheField() throws Exception {
+        Region east = cluster.region("us-east");
+        record Case(String body, String expectField, String expectText) {}
+        Case[] cases = {
+                new Case("{\"kind\":\"token\"", null, "not valid JSON"),
+                new Case("{\"kind\":\"tokn\",\"jti\":\"a\"}", "kind", "must be one of"),
+                new Case("{\"kind\":\"token\"}", "jti", "missing"),
+                new Case("{\"kind\":\"token\",\"jti\":\"a\",\"sessionid\":\"s\"}", "sessionid", "unknown field"),
+                new Case("{\"kind\":\"token\",\"tokenHash\":\"ABC\"}", "tokenHash", "SHA-256"),
+                new Case("{\"kind\":\"subject\",\"subject\":\"u\",\"keepUntil\":\"2001-01-01T00:00:00Z\"}", "keepUntil", "before"),
+                new Case("{\"kind\":\"session\",\"sessionId\":\"s\",\"revokedAt\":\"yesterday\"}", "revokedAt", "ISO-8601"),
+                new Case("{\"revocations\":[{\"kind\":\"token\",\"jti\":\"ok\"},{\"kind\":\"client\"}]}", "clientId", "\"index\":1"),
+                new Case("[]", "revocations", "empty"),
+        };
+        for (Case c : cases) {
+            HttpResponse<String> r = east.revoke(c.body());
+            assertEquals(400, r.statusCode(), c.body() + " -> " + r.body());
+            if (c.expectField() != null) {
+                assertTrue(r.body().contains("\"field\":\"" + c.expectField() + "\""), c.body() + " -> " + r.body());
+            }
+            assertTrue(r.body().contains(c.expectText()), c.body() + " -> " + r.body());
+        }
+        // Nothing of a refused batch was published, not even its valid first entry.
+        assertTrue(east.check("jti=ok").body().contains("NOT_REVOKED"));
+        StringBuilder huge = new StringBuilder("{\"revocations\":[");
+        for (int i = 0; i < 1001; i++) {
+            huge.append(i == 0 ? "" : ",").append("{\"kind\":\"token\",\"jti\":\"h").append(i).append("\"}");
+        }
+        HttpResponse<String> tooMany = east.revoke(huge.append("]}").toString());
+        assertEquals(400, tooMany.statusCode());
+        assertTrue(tooMany.body().contains("TOO_LARGE"), tooMany.body());
+        HttpResponse<String> tooBig = east.revoke("{\"kind\":\"token\",\"jti\":\"" + "y".repeat(1_100_000) + "\"}");
+        assertEquals(413, tooBig.statusCode());
+        HttpResponse<String> badCheck = east.check("subject=u");
+        assertEquals(400, badCheck.statusCode());
+        assertTrue(badCheck.body().contains("iat"), badCheck.body());
+    }
+
+    @Test
+    void natsIngestAndCaepSetIngest() throws Exception {
+        String run = Cluster.runId();
+        Region west = cluster.region("eu-west");
+        try (Connection admin = topology.connect("eu-west", NatsRole.ADMIN)) {
+            Message ok = admin.request(IngestListener.subject("eu-west"),
+                    ("{\"kind\":\"session\",\"sessionId\":\"nats-" + run + "\"}").getBytes(StandardCharsets.UTF_8),
+                    Duration.ofSeconds(5));
+            assertNotNull(ok);
+            assertEquals("200", ok.getHeaders().getFirst("Status"), new String(ok.getData(), StandardCharsets.UTF_8));
+            Message bad = admin.request(IngestListener.subject("eu-west"), "{\"kind\":\"session\"}".getBytes(StandardCharsets.UTF_8),
+                    Duration.ofSeconds(5));
+            assertEquals("400", bad.getHeaders().getFirst("Status"));
+            assertTrue(new String(bad.getData(), StandardCharsets.UTF_8).contains("sessionId"));
+        }
+        for (Region r : cluster.regions) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> r.check("sessionId=nats-" + run).body().contains("\"REVOKED\""));
+        }
+        String set = jws("{\"alg\":\"HS256\",\"typ\":\"secevent+jwt\"}", "{\"iss\":\"https://idp.example\",\"jti\":\"set-"
+                + run + "\",\"iat\":" + Instant.now().getEpochSecond() + ",\"aud\":\"olympus\",\"events\":{\""
+                + "https://schemas.openid.net/secevent/caep/event-type/session-revoked\":{\"subject\":{\"format\":\"opaque\","
+                + "\"id\":\"caep-" + run + "\"},\"event_timestamp\":" + Instant.now().getEpochSecond() + "}}}", Region.CAEP_SECRET);
+        HttpResponse<String> accepted = west.post("/v1/revocations/caep", "application/secevent+jwt", set, Region.TOKEN);
+        assertEquals(202, accepted.statusCode(), accepted.body());
+        for (Region r : cluster.regions) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> r.check("sessionId=caep-" + run).body().contains("\"REVOKED\""));
+        }
+        HttpResponse<String> forged = west.post("/v1/revocations/caep", "application/secevent+jwt",
+                set.substring(0, set.lastIndexOf('.') + 1) + "AAAA", Region.TOKEN);
+        assertEquals(400, forged.statusCode());
+        assertTrue(forged.body().contains("signature"), forged.body());
+    }
+
+    static String jws(String header, String payload, String secret) throws Exception {
+        Base64.Encoder b = Base64.getUrlEncoder().withoutPadding();
+        String input = b.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
+                + b.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return input + "." + b.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+}

@@ -1,0 +1,56 @@
+package olympus.router.http;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Singleton;
+import olympus.router.core.EmptyResultDecision;
+import olympus.router.core.ReadReason;
+import olympus.router.core.Router;
+import olympus.router.core.WriteDecision;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * {@code router_decisions_total{kind, target, reason}}: every decision's reason, counted. Counters
+ * are created up front so the hot path does one array lookup and an atomic add.
+ */
+@Singleton
+public class DecisionMetrics {
+    private final Map<ReadReason, Counter> read = new EnumMap<>(ReadReason.class);
+    private final Map<WriteDecision.Reason, Counter> write = new EnumMap<>(WriteDecision.Reason.class);
+    private final Map<EmptyResultDecision.Reason, Counter> empty = new EnumMap<>(EmptyResultDecision.Reason.class);
+    private final Counter[] readByOrdinal;
+
+    public DecisionMetrics(MeterRegistry meters, Router router) {
+        for (ReadReason r : ReadReason.values()) {
+            read.put(r, Counter.builder("router.decisions").description("routing decisions by kind, target and reason")
+                    .tag("kind", "read").tag("target", r.target().name()).tag("reason", r.name()).register(meters));
+        }
+        for (WriteDecision.Reason r : WriteDecision.Reason.values()) {
+            write.put(r, Counter.builder("router.decisions").tag("kind", "write")
+                    .tag("target", r == WriteDecision.Reason.WRITES_OPEN ? "PROCEED" : "HOLD").tag("reason", r.name()).register(meters));
+        }
+        for (EmptyResultDecision.Reason r : EmptyResultDecision.Reason.values()) {
+            empty.put(r, Counter.builder("router.decisions").tag("kind", "empty_result")
+                    .tag("target", r == EmptyResultDecision.Reason.MARKER_PRESENT ? "PRIMARY" : "NONE").tag("reason", r.name()).register(meters));
+        }
+        readByOrdinal = read.values().toArray(new Counter[0]);
+        Gauge.builder("router.guard.refused", router.guard(), g -> g.refused())
+                .description("lag-induced primary reads the guard kept on the replica").register(meters);
+        Gauge.builder("router.guard.rate", router.guard(), g -> g.ratePerSecond()).register(meters);
+    }
+
+    public void read(ReadReason r) {
+        readByOrdinal[r.ordinal()].increment();
+    }
+
+    public void write(WriteDecision.Reason r) {
+        write.get(r).increment();
+    }
+
+    public void empty(EmptyResultDecision.Reason r) {
+        empty.get(r).increment();
+    }
+}

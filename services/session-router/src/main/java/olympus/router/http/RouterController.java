@@ -1,0 +1,292 @@
+package olympus.router.http;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import olympus.router.config.RouterConfiguration;
+import olympus.router.core.EmptyResultDecision;
+import olympus.router.core.Lsn;
+import olympus.router.core.Marker;
+import olympus.router.core.Markers;
+import olympus.router.core.ReadDecision;
+import olympus.router.core.ReadReason;
+import olympus.router.core.ReadRequest;
+import olympus.router.core.ReplicaLag;
+import olympus.router.core.Router;
+import olympus.router.core.RoutingState;
+import olympus.router.core.RoutingView;
+import olympus.router.core.Topology;
+import olympus.router.core.WriteDecision;
+import olympus.router.db.PrimaryLsnReader;
+import olympus.router.redis.MarkerStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP API Hydra and Athena call on their request path. The read decision is the hot path:
+ * in-memory snapshot, at most one Redis round trip (MGET), no database.
+ */
+@Controller("/v1")
+@Tag(name = "routing")
+public class RouterController {
+    private static final Logger LOG = LoggerFactory.getLogger(RouterController.class);
+    private static final int MAX_ID = 256;
+
+    private final Router router;
+    private final RoutingState state;
+    private final MarkerStore markers;
+    private final PrimaryLsnReader lsnReader;
+    private final DecisionMetrics metrics;
+    private final RouterConfiguration cfg;
+    private final Clock clock;
+    /**
+     * When each "system" reason (not caused by a user's own marker) was last logged: a reason is
+     * logged when it appears after 10 s of absence, so the onset of a condition shows in the log
+     * without a line per request (keyed and anonymous reads alternate reasons under one fault).
+     */
+    private final java.util.concurrent.ConcurrentHashMap<ReadReason, Long> lastLogged = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long LOG_QUIET_NANOS = 10_000_000_000L;
+
+    public RouterController(Router router, RoutingState state, MarkerStore markers, PrimaryLsnReader lsnReader,
+                            DecisionMetrics metrics, RouterConfiguration cfg, Clock clock) {
+        this.router = router;
+        this.state = state;
+        this.markers = markers;
+        this.lsnReader = lsnReader;
+        this.metrics = metrics;
+        this.cfg = cfg;
+        this.clock = clock;
+    }
+
+    @Get("/route")
+    @Operation(summary = "Before a read: primary or replica?",
+            description = "Answers PRIMARY or REPLICA (with the region), the topology epoch and the reason. "
+                    + "Reads that carry a user or session with a pending write or fresh-session marker go to the primary "
+                    + "until this region's replica has replayed past the marker's WAL position.")
+    public CompletionStage<Api.ReadRoute> route(@Nullable @QueryValue("user") @Parameter(description = "user id") String user,
+                                                @Nullable @QueryValue("session") @Parameter(description = "session id") String session,
+                                                @Nullable @QueryValue("op") @Parameter(description = "operation name (see router.pinned-operations)") String op) {
+        ReadRequest req = new ReadRequest(id("user", user), id("session", session), op);
+        RoutingView view = state.view();
+        Instant now = clock.instant();
+        ReadDecision early = router.decideWithoutMarkers(req, view, now);
+        if (early != null) {
+            return CompletableFuture.completedFuture(answer(early));
+        }
+        return markers.read(req.userId(), req.sessionId()).thenApply(ms -> {
+            ReadDecision d = router.decideRead(req, view, ms, clock.instant());
+            if (d.dropsAny()) {
+                markers.drop(req.userId(), req.sessionId(), d.dropUserWrite(), d.dropSessionWrite(), d.dropSessionFresh());
+            }
+            return answer(d);
+        });
+    }
+
+    private Api.ReadRoute answer(ReadDecision d) {
+        metrics.read(d.reason());
+        ReadReason r = d.reason();
+        if (r != ReadReason.RECENT_WRITE && r != ReadReason.RECENT_WRITE_NO_LSN && r != ReadReason.NEW_SESSION
+                && r != ReadReason.CAUGHT_UP && r != ReadReason.OPERATION_PINNED) {
+            long now = System.nanoTime();
+            Long last = lastLogged.put(r, now);
+            if (last == null || now - last > LOG_QUIET_NANOS) {
+                LOG.info("reads {} to {} because {} ({})", last == null ? "start going" : "again go", d.target(), r, d.detail());
+            }
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("read -> {} {} epoch {} {} {}", d.target(), d.region(), d.epoch(), r, d.detail());
+        }
+        return new Api.ReadRoute(d.target().name(), d.region(), d.primary(), d.epoch(), r.name(), d.detail());
+    }
+
+    @Post("/writes")
+    @ExecuteOn(TaskExecutors.BLOCKING)
+    @Operation(summary = "After a write: record a read-your-writes token",
+            description = "Stores the primary's WAL position at or after the write's commit (the caller's, or read from the "
+                    + "primary) for the user and/or session, in this region's marker store and in the other regions asked "
+                    + "for, before answering. 503 when this region's store cannot take it (no guarantee then).")
+    public HttpResponse<Api.Recorded> recordWrite(@Body Api.RecordWrite body) {
+        String user = id("userId", body.userId());
+        String session = id("sessionId", body.sessionId());
+        if (user == null && session == null) {
+            throw new BadRequestException("userId", "userId or sessionId is required");
+        }
+        return record(body.lsn(), body.regions(), Marker.Kind.WRITE,
+                (region, m, ttl) -> markers.recordWrite(region, user, session, m, ttl));
+    }
+
+    @Post("/sessions")
+    @ExecuteOn(TaskExecutors.BLOCKING)
+    @Operation(summary = "A session was just created",
+            description = "Stores a fresh-session marker: reads for the session go to the primary until this region's replica "
+                    + "has replayed the session (by WAL position; without one, for router.fresh-session-window).")
+    public HttpResponse<Api.Recorded> recordSession(@Body Api.RecordSession body) {
+        String session = id("sessionId", body.sessionId());
+        if (session == null) {
+            throw new BadRequestException("sessionId", "sessionId is required");
+        }
+        String user = id("userId", body.userId());
+        return record(body.lsn(), body.regions(), Marker.Kind.SESSION, (region, m, ttl) -> {
+            CompletableFuture<Void> f = markers.recordSession(region, session, m, ttl);
+            return user == null ? f : CompletableFuture.allOf(f, markers.recordWrite(region, user, null,
+                    new Marker(Marker.Kind.WRITE, m.epoch(), m.lsn(), m.windowFrom(), m.region()), ttl));
+        });
+    }
+
+    private interface RegionWriter {
+        CompletableFuture<Void> write(String region, Marker m, Duration ttl);
+    }
+
+    private HttpResponse<Api.Recorded> record(String callerLsn, List<String> regions, Marker.Kind kind, RegionWriter writer) {
+        Topology t = state.view().topology();
+        Long lsn;
+        String source;
+        String detail = null;
+        if (callerLsn != null) {
+            try {
+                lsn = Lsn.parse(callerLsn.strip());
+            } catch (IllegalArgumentException e) {
+                throw new BadRequestException("lsn", e.getMessage());
+            }
+            source = "CALLER";
+        } else {
+            try {
+                lsn = lsnReader.currentLsn(t.primary());
+                source = "PRIMARY";
+            } catch (Exception e) {
+                lsn = null;
+                source = "NONE";
+                detail = "primary " + t.primary() + " could not be asked (" + e.getMessage()
+                        + "): time-window marker, no guarantee past the window";
+                LOG.warn("write marker without LSN: {}", detail);
+            }
+        }
+        Set<String> targets = new LinkedHashSet<>();
+        targets.add(cfg.region());
+        if (regions != null) {
+            for (String r : regions) {
+                if (r == null || !state.regions().contains(r)) {
+                    throw new BadRequestException("regions", "unknown region '" + r + "', known: " + state.regions());
+                }
+                targets.add(r);
+            }
+        }
+        Instant now = clock.instant();
+        Marker m = new Marker(kind, t.epoch(), lsn, lsn == null ? now : null, cfg.region());
+        Map<String, CompletableFuture<Void>> fs = new LinkedHashMap<>();
+        for (String r : targets) {
+            CompletableFuture<Void> f;
+            try {
+                f = writer.write(r, m, cfg.markerTtl());
+            } catch (RuntimeException e) {
+                f = CompletableFuture.failedFuture(e);
+            }
+            fs.put(r, f);
+        }
+        List<String> marked = new ArrayList<>();
+        List<String> unmarked = new ArrayList<>();
+        fs.forEach((r, f) -> {
+            try {
+                f.get(2, TimeUnit.SECONDS);
+                marked.add(r);
+            } catch (Exception e) {
+                unmarked.add(r);
+                LOG.warn("marker not stored in {}: {}", r, e.toString());
+            }
+        });
+        Api.Recorded body = new Api.Recorded(lsn == null ? null : Lsn.format(lsn), source, t.primary(), t.epoch(), marked, unmarked, detail);
+        if (unmarked.contains(cfg.region())) {
+            // The guarantee rests on the local marker: the caller must know it is not there.
+            return HttpResponse.<Api.Recorded>status(HttpStatus.SERVICE_UNAVAILABLE).body(body);
+        }
+        return HttpResponse.ok(body);
+    }
+
+    @Post("/empty-result")
+    @Operation(summary = "A replica read came back empty: retry on the primary?",
+            description = "Yes only when a write or fresh-session marker exists for the user or session; otherwise random or "
+                    + "forged ids would each buy a cross-region primary query.")
+    public CompletionStage<Api.EmptyResultAnswer> emptyResult(@Body Api.EmptyResult body) {
+        ReadRequest req = new ReadRequest(id("userId", body.userId()), id("sessionId", body.sessionId()), null);
+        RoutingView view = state.view();
+        CompletionStage<Markers> ms = req.hasKey() && !view.localRegion().equals(view.topology().primary())
+                ? markers.read(req.userId(), req.sessionId())
+                : CompletableFuture.completedFuture(Markers.NONE);
+        return ms.thenApply(m -> {
+            EmptyResultDecision d = router.decideEmptyResult(req, view, m, clock.instant());
+            metrics.empty(d.reason());
+            return new Api.EmptyResultAnswer(d.retryOnPrimary(), d.primary(), d.epoch(), d.reason().name());
+        });
+    }
+
+    @Get("/writes/check")
+    @Operation(summary = "Before a write: proceed or hold?",
+            description = "HOLD with retryAfterMs and the reason during a migration pause or failover (writes PAUSED in the "
+                    + "control KV), or before the topology is known.")
+    public Api.WriteCheck writeCheck() {
+        WriteDecision d = router.decideWrite(state.view(), clock.instant());
+        metrics.write(d.reason());
+        return new Api.WriteCheck(d.action().name(), d.primary(), d.epoch(), d.retryAfterMs(), d.reason().name(), d.detail());
+    }
+
+    @Get("/state")
+    @Operation(summary = "What the router currently believes: topology and the latest lag sample per replica")
+    public Map<String, Object> view() {
+        RoutingView v = state.view();
+        Map<String, Object> m = new LinkedHashMap<>();
+        Topology t = v.topology();
+        m.put("region", v.localRegion());
+        m.put("primary", t.primary());
+        m.put("epoch", t.epoch());
+        m.put("topologyKnown", t.known());
+        m.put("replicas", List.copyOf(t.replicas()));
+        m.put("writesPaused", t.writesPaused(clock.instant()));
+        Map<String, Object> lag = new LinkedHashMap<>();
+        for (ReplicaLag l : v.lag().values()) {
+            lag.put(l.replica(), Map.of("state", l.state(), "epoch", l.epoch(),
+                    "replayLsn", l.replayLsn() == null ? "unknown" : Lsn.format(l.replayLsn()),
+                    "ageMs", Duration.between(l.sampledAt(), clock.instant()).toMillis()));
+        }
+        m.put("lag", lag);
+        return m;
+    }
+
+    /** Null for absent or empty; 400 for ids too long or with control characters. */
+    private static String id(String field, String v) {
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        if (v.length() > MAX_ID) {
+            throw new BadRequestException(field, field + " is longer than " + MAX_ID + " characters");
+        }
+        for (int i = 0; i < v.length(); i++) {
+            if (Character.isISOControl(v.charAt(i))) {
+                throw new BadRequestException(field, field + " contains a control character");
+            }
+        }
+        return v;
+    }
+}

@@ -1,0 +1,251 @@
+package olympus.router.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import olympus.router.support.EmbeddedRouter;
+import olympus.router.support.Http;
+import olympus.router.support.LagSampler;
+import olympus.topology.LocalTopology;
+import olympus.topology.PgRoles;
+import olympus.topology.TopologyExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The router in eu-west against the real topology: markers in the real Redis, positions from the
+ * real primary and replicas, samples over real NATS. Faults: replay paused, Redis killed, the lag
+ * feed stopped; each test counts what the router answered meanwhile.
+ */
+@ExtendWith(TopologyExtension.class)
+class RouterIT {
+    static final String REGION = "eu-west";
+    static LocalTopology t;
+    static LagSampler sampler;
+    static EmbeddedRouter router;
+    static Http http;
+
+    @BeforeAll
+    static void up(LocalTopology topology) throws Exception {
+        t = topology;
+        try (Connection c = primary(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS router_it (k text PRIMARY KEY, v bigint NOT NULL)");
+        }
+        sampler = new LagSampler(t, 25);
+        router = EmbeddedRouter.start(t, REGION);
+        http = new Http(router.uri());
+        await().atMost(Duration.ofSeconds(20)).until(() -> "OK".equals(http.get("/v1/route").body().path("reason").asText()));
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (router != null) {
+            router.close();
+        }
+        if (sampler != null) {
+            sampler.close();
+        }
+    }
+
+    @AfterEach
+    void repair() {
+        t.repair();
+    }
+
+    static Connection primary() throws Exception {
+        return DriverManager.getConnection(t.jdbcUrl(t.primaryRegion()), PgRoles.APP, t.credentials().pgPassword(PgRoles.APP));
+    }
+
+    static void writeThroughPgBouncer(String key) throws Exception {
+        try (Connection c = DriverManager.getConnection(t.pgBouncerJdbcUrl(t.primaryRegion()), PgRoles.APP, t.credentials().pgPassword(PgRoles.APP));
+             Statement s = c.createStatement()) {
+            s.execute("INSERT INTO router_it VALUES ('" + key + "', 1) ON CONFLICT (k) DO UPDATE SET v = router_it.v + 1");
+        }
+    }
+
+    static String currentLsn() throws Exception {
+        try (Connection c = primary(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    void aWriteSendsTheUserToThePrimaryUntilTheReplicaHasReplayedIt() throws Exception {
+        String user = "demo-" + UUID.randomUUID();
+        t.pauseReplay(REGION);
+        writeThroughPgBouncer(user);
+        Http.Response rec = http.post("/v1/writes", Map.of("userId", user));
+        System.out.println("POST /v1/writes -> " + rec.status() + " " + rec.body());
+        assertEquals(200, rec.status());
+        assertEquals("PRIMARY", rec.body().path("lsnSource").asText());
+        assertEquals(List.of(REGION), List.of(rec.body().path("markedRegions").get(0).asText()));
+
+        JsonNode before = http.route(user).body();
+        System.out.println("GET /v1/route (replay paused) -> " + before);
+        assertEquals("PRIMARY", before.path("target").asText());
+        assertEquals("us-east", before.path("region").asText());
+        assertEquals("RECENT_WRITE", before.path("reason").asText());
+        // another user, no marker: the paused replica reports LAGGING, the primary takes it while the guard allows
+        assertEquals("REPLICA_LAGGING", http.route("someone-else-" + UUID.randomUUID()).body().path("reason").asText());
+
+        t.resumeReplay(REGION);
+        JsonNode[] after = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            after[0] = http.route(user).body();
+            return "REPLICA".equals(after[0].path("target").asText());
+        });
+        System.out.println("GET /v1/route (replay resumed) -> " + after[0]);
+        assertTrue(List.of("CAUGHT_UP", "OK").contains(after[0].path("reason").asText()), after[0].toString());
+        assertEquals(REGION, after[0].path("region").asText());
+
+        // once every replica has passed it the token is dropped: the key is gone from Redis
+        try (RedisClient rc = RedisClient.create(t.redisUri(REGION)); StatefulRedisConnection<String, String> c = rc.connect()) {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                http.route(user);
+                return c.sync().get("olympus:router:w:u:" + user) == null;
+            });
+        }
+        assertEquals("OK", http.route(user).body().path("reason").asText());
+    }
+
+    @Test
+    void aCallerPositionAndAFreshSessionAreHonouredAndOnlyMarkedIdsMayRetryOnThePrimary() throws Exception {
+        String session = "s-" + UUID.randomUUID();
+        // a position far ahead of anything replayed: the session stays on the primary
+        Http.Response rec = http.post("/v1/sessions", Map.of("sessionId", session, "lsn", "FFFF/0", "regions", List.of("ap-south")));
+        assertEquals(200, rec.status(), String.valueOf(rec.body()));
+        assertEquals("CALLER", rec.body().path("lsnSource").asText());
+        assertEquals(2, rec.body().path("markedRegions").size(), rec.body().toString());
+        JsonNode r = http.get("/v1/route?session=" + session).body();
+        assertEquals("NEW_SESSION", r.path("reason").asText());
+        assertEquals("PRIMARY", r.path("target").asText());
+
+        JsonNode marked = http.post("/v1/empty-result", Map.of("sessionId", session)).body();
+        assertTrue(marked.path("retryOnPrimary").asBoolean());
+        assertEquals("MARKER_PRESENT", marked.path("reason").asText());
+        int forgedRetries = 0;
+        for (int i = 0; i < 100; i++) {
+            JsonNode forged = http.post("/v1/empty-result", Map.of("sessionId", "forged-" + UUID.randomUUID())).body();
+            forgedRetries += forged.path("retryOnPrimary").asBoolean() ? 1 : 0;
+            assertEquals("NO_MARKER", forged.path("reason").asText());
+        }
+        assertEquals(0, forgedRetries, "forged session ids must never be sent to the primary");
+
+        // the marker was also stored in ap-south's Redis before the call returned
+        try (RedisClient rc = RedisClient.create(t.redisUri("ap-south")); StatefulRedisConnection<String, String> c = rc.connect()) {
+            assertNotNull(c.sync().get("olympus:router:n:s:" + session));
+        }
+
+        // a caller-supplied position that the replica has passed: replica at once
+        String user = "u-" + UUID.randomUUID();
+        writeThroughPgBouncer(user);
+        String lsn = currentLsn();
+        assertEquals(200, http.post("/v1/writes", Map.of("userId", user, "lsn", lsn)).status());
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .until(() -> "REPLICA".equals(http.route(user).body().path("target").asText()));
+    }
+
+    @Test
+    void badInputGetsA400NamingTheField() {
+        Http.Response badLsn = http.post("/v1/writes", Map.of("userId", "u", "lsn", "nope"));
+        assertEquals(400, badLsn.status());
+        assertEquals("lsn", badLsn.body().path("field").asText());
+        Http.Response noKey = http.post("/v1/writes", Map.of("lsn", "0/1"));
+        assertEquals(400, noKey.status());
+        assertEquals("userId", noKey.body().path("field").asText());
+        Http.Response longUser = http.route("x".repeat(300));
+        assertEquals(400, longUser.status());
+        assertEquals("user", longUser.body().path("field").asText());
+        Http.Response badRegion = http.post("/v1/writes", Map.of("userId", "u", "lsn", "0/1", "regions", List.of("mars")));
+        assertEquals(400, badRegion.status());
+        assertEquals("regions", badRegion.body().path("field").asText());
+        // the router still answers after all of it
+        assertEquals(200, http.get("/v1/route").status());
+    }
+
+    @Test
+    void redisKilledSendsKeyedReadsToThePrimaryAndHealthSaysSo() {
+        try {
+            t.kill("redis-" + REGION);
+            await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/health").body().toString().contains("MARKERS_UNAVAILABLE"));
+            JsonNode health = http.get("/health").body();
+            assertEquals("DEGRADED", health.path("details").path("router").path("status").asText(), health.toString());
+            int primary = 0;
+            int n = 200;
+            for (int i = 0; i < n; i++) {
+                JsonNode r = http.route("u-" + i).body();
+                if ("PRIMARY".equals(r.path("target").asText()) && "MARKERS_UNAVAILABLE".equals(r.path("reason").asText())) {
+                    primary++;
+                }
+            }
+            assertEquals(n, primary, "every keyed read must go to the primary while markers cannot be read");
+            assertEquals("REPLICA", http.get("/v1/route").body().path("target").asText(), "a read without a key needs no marker");
+            assertEquals(503, http.post("/v1/writes", Map.of("userId", "u-1", "lsn", "0/1")).status(),
+                    "a write that cannot be marked must not be acknowledged as marked");
+            t.restart("redis-" + REGION);
+            await().atMost(Duration.ofSeconds(15)).until(() -> "UP".equals(http.get("/health").body().path("details").path("router").path("details").path("markers").asText()));
+            assertEquals("OK", http.route("u-1").body().path("reason").asText());
+        } finally {
+            t.repair();
+        }
+    }
+
+    @Test
+    void aStoppedLagFeedSendsReadsToThePrimaryAndTheRestartedFeedBringsThemBack() throws Exception {
+        double appliedBefore = metric("router_lag_samples_total{outcome=\"applied\"");
+        assertTrue(appliedBefore > 0, "samples were applied while the feed ran");
+        sampler.close();
+        try {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> "LAG_FEED_STALE".equals(http.get("/v1/route").body().path("reason").asText()));
+            assertEquals("PRIMARY", http.get("/v1/route").body().path("target").asText());
+            assertTrue(http.get("/health").body().toString().contains("STALE"));
+        } finally {
+            sampler = new LagSampler(t, 25);
+        }
+        double appliedStopped = metric("router_lag_samples_total{outcome=\"applied\"");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "OK".equals(http.get("/v1/route").body().path("reason").asText()));
+        assertTrue(metric("router_lag_samples_total{outcome=\"applied\"") > appliedStopped, "the restarted feed is applied");
+    }
+
+    @Test
+    void reasonsAreCountedAndTheOpenApiFileIsBuilt() {
+        http.get("/v1/route");
+        http.get("/v1/writes/check");
+        String prom = http.getText("/prometheus");
+        assertTrue(prom.contains("router_decisions_total{kind=\"read\",reason=\"OK\",target=\"REPLICA\"}"), prom);
+        assertTrue(prom.contains("reason=\"WRITES_OPEN\""), prom);
+        assertTrue(prom.contains("router_topology_epoch"), prom);
+        var yml = getClass().getClassLoader().getResource("META-INF/swagger/olympus-session-router-1.yml");
+        assertNotNull(yml, "the build generates the OpenAPI file");
+        assertFalse(http.getText("/swagger/olympus-session-router-1.yml").isBlank());
+    }
+
+    static double metric(String prefix) {
+        for (String line : http.getText("/prometheus").split("\n")) {
+            if (line.startsWith(prefix)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+}
