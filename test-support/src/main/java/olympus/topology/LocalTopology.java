@@ -191,8 +191,9 @@ public final class LocalTopology {
                         Duration.ofSeconds(10));
             }
         }
+        // Generous: on a loaded two-core machine a JVM (the links) can take tens of seconds to start.
         Proc.await(s.name() + " to listen on " + s.port() + " (log under " + spec.workDir() + ")",
-                Duration.ofSeconds(30), () -> Proc.portOpen(s.port()));
+                Duration.ofSeconds(90), () -> Proc.portOpen(s.port()));
     }
 
     private static String javaBin() {
@@ -302,8 +303,7 @@ public final class LocalTopology {
                 Proc.signal(pid, "TERM");
             }
         }
-        // Anything left that mentions our directory (or is one of our Redis servers, which
-        // rename themselves), wherever its pid file went.
+        // Anything left that mentions our directory, wherever its pid file went.
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (true) {
             List<ProcessHandle> left = leftovers(marker);
@@ -324,11 +324,7 @@ public final class LocalTopology {
     }
 
     private List<ProcessHandle> leftovers(String marker) {
-        List<ProcessHandle> left = new ArrayList<>(Proc.mentioning(marker));
-        for (int i = 0; i < spec.regions().size(); i++) {
-            left.addAll(Proc.mentioning("redis-server 127.0.0.1:" + ports().redis(i)));
-        }
-        return left;
+        return Proc.mentioning(marker);
     }
 
     /** Every port the topology listens on: servers, links, service slots. */
@@ -444,6 +440,8 @@ public final class LocalTopology {
                     dir %s
                     save ""
                     appendonly no
+                    # Keep the config path in the process title: down finds its processes by their directory.
+                    proc-title-template "{title} {listen-addr} {config-file}"
                     maxmemory 512mb
                     maxmemory-policy noeviction
                     """.formatted(ports().redis(i), d.resolve("redis.pid"), d.resolve("redis.log"), d));
@@ -693,6 +691,7 @@ public final class LocalTopology {
         e.put("NATS_USER", role.user());
         e.put("NATS_PASSWORD", creds.natsPassword(role));
         e.put("REDIS_URI", redisUri(region));
+        e.put("OLYMPUS_REDIS_ENDPOINTS", String.join(",", spec.regions().stream().map(r -> r + "=" + redisUri(r)).toList()));
         e.put("OLYMPUS_POSTGRES_ENDPOINTS", postgresEndpointsFrom(region));
         e.put("PGBOUNCER_PORT", Integer.toString(pgBouncerPort(region)));
         e.put("PGDATABASE", PgRoles.DATABASE);

@@ -84,7 +84,14 @@ public class MarkerStore {
                     .autoReconnect(true)
                     // Queued commands would make the read path wait for a Redis that is gone.
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                    .timeoutOptions(TimeoutOptions.enabled(timeout))
+                    .timeoutOptions(TimeoutOptions.builder().timeoutSource(new TimeoutOptions.TimeoutSource() {
+                        @Override
+                        public long getTimeout(io.lettuce.core.protocol.RedisCommand<?, ?, ?> command) {
+                            // The health probe may wait longer than a lookup (see probe()).
+                            return command.getType() == io.lettuce.core.protocol.CommandType.PING
+                                    ? Math.max(2000, timeout.toMillis() * 5) : timeout.toMillis();
+                        }
+                    }).build())
                     .build());
             tryConnect();
         }
@@ -179,7 +186,8 @@ public class MarkerStore {
             // every keyed read to the primary (a read whose own lookup fails goes there anyway).
             if (++r.failedProbes >= 2 || !r.conn.isOpen()) {
                 if (r.up) {
-                    LOG.warn("redis of {} unreachable ({}): reads with a user or session go to the primary", r.region, e.toString());
+                    LOG.warn("redis of {} unreachable ({}): {}", r.region, e.toString(), r == local
+                            ? "reads with a user or session go to the primary" : "writes cannot be marked there");
                 }
                 r.up = false;
             }

@@ -56,8 +56,10 @@ public final class RouterBench {
                     uri, connections, rounds, roundMs);
             IntFunction<String> routePath = u -> "/v1/route?user=b" + u + "&op=profile";
             IntFunction<String> barePath = u -> "/bare";
-            run(uri, connections, 3000, barePath);
-            run(uri, connections, 3000, routePath);
+            // Warm-up as long as a round: on a busy 2-core machine the JIT needs it, and a cold
+            // first round would be measured as the router's cost.
+            run(uri, connections, roundMs, barePath);
+            run(uri, connections, roundMs, routePath);
             Histogram bareH = new Histogram(3_600_000_000L, 3);
             Histogram routeH = new Histogram(3_600_000_000L, 3);
             long bareN = 0;
