@@ -15,12 +15,26 @@ import java.util.Map;
  * Passwords the topology generates on first start and keeps in {@code credentials.json}
  * (mode 0600) in its working directory: one NATS user per role, PostgreSQL roles, PgBouncer admin.
  */
-public record Credentials(Map<String, String> nats, Map<String, String> postgres) {
+public record Credentials(Map<String, String> nats, Map<String, String> postgres, Map<String, String> tokens) {
     public static final String FILE = "credentials.json";
+
+    /** HTTP API bearer tokens and secrets the services take from configuration. */
+    public static final String REVOCATION_INGEST = "revocation-ingest";
+    public static final String REVOCATION_CHECK = "revocation-check";
+    public static final String CAEP_HMAC = "caep-hmac";
+    public static final String FAILOVER_SRE = "failover-sre";
+    public static final String FAILOVER_VIEWER = "failover-viewer";
+    static final java.util.List<String> TOKENS = java.util.List.of(REVOCATION_INGEST, REVOCATION_CHECK, CAEP_HMAC,
+            FAILOVER_SRE, FAILOVER_VIEWER);
 
     public Credentials {
         nats = Map.copyOf(nats);
         postgres = Map.copyOf(postgres);
+        tokens = tokens == null ? Map.of() : Map.copyOf(tokens);
+    }
+
+    public String token(String name) {
+        return require(tokens, name);
     }
 
     public String natsPassword(NatsRole role) {
@@ -48,7 +62,11 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
         for (String r : PgRoles.ALL) {
             p.put(r, secret());
         }
-        return new Credentials(n, p);
+        Map<String, String> t = new LinkedHashMap<>();
+        for (String k : TOKENS) {
+            t.put(k, secret());
+        }
+        return new Credentials(n, p, t);
     }
 
     /** The credentials in {@code dir}, or new ones (not yet saved) when there are none. */

@@ -60,7 +60,7 @@ public final class LocalTopology {
 
     /** For port arithmetic only: no credentials, nothing on disk. */
     static LocalTopology of0(TopologySpec spec) {
-        return new LocalTopology(spec, new Credentials(java.util.Map.of(), java.util.Map.of()), s -> { });
+        return new LocalTopology(spec, new Credentials(java.util.Map.of(), java.util.Map.of(), java.util.Map.of()), s -> { });
     }
 
     /** The topology described by {@code dir/topology.json}, as written by a completed {@link #up()}. */
@@ -363,8 +363,14 @@ public final class LocalTopology {
             }
         }
         for (String r : spec.regions()) {
-            if (!r.equals(primaryRegion())) {
-                resumeReplay(r);
+            PgNode n = pg(index(r));
+            try {
+                // Whatever is a replica now (a test may have moved the primary): resume it.
+                if (n.alive() && n.inRecovery()) {
+                    n.execute("SELECT pg_wal_replay_resume()");
+                }
+            } catch (SQLException | TopologyException e) {
+                progress.accept("repair: cannot resume replay on " + r + ": " + e.getMessage());
             }
         }
         awaitStreaming(Duration.ofSeconds(30));
@@ -703,6 +709,13 @@ public final class LocalTopology {
         e.put("PG_SUPERUSER_PASSWORD", creds.pgPassword(PgRoles.SUPERUSER));
         e.put("PGBOUNCER_ADMIN_USER", PgRoles.PGBOUNCER_ADMIN);
         e.put("PGBOUNCER_ADMIN_PASSWORD", creds.pgPassword(PgRoles.PGBOUNCER_ADMIN));
+        e.put("OLYMPUS_TOPOLOGY_DIR", spec.workDir().toString());
+        e.put("REVOCATION_INGEST_TOKENS", creds.token(Credentials.REVOCATION_INGEST));
+        e.put("REVOCATION_CHECK_TOKENS", creds.token(Credentials.REVOCATION_CHECK));
+        e.put("REVOCATION_CAEP_HMAC_SECRET", creds.token(Credentials.CAEP_HMAC));
+        e.put("REVOCATION_CAEP_ISSUER", "https://olympus.local/ssf");
+        e.put("FAILOVER_API_TOKENS", creds.token(Credentials.FAILOVER_SRE) + "=automation:sre,"
+                + creds.token(Credentials.FAILOVER_VIEWER) + "=viewer:viewer");
         int i = index(region);
         e.put("HTTP_PORT_REVOCATION_BUS", Integer.toString(ports().revocationBusHttp(i)));
         e.put("HTTP_PORT_LAG_MONITOR", Integer.toString(ports().lagMonitorHttp(i)));

@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
 @Command(name = "olympusctl", mixinStandardHelpOptions = true, version = "olympusctl 0.1",
         description = "Failover, switchover and migration pauses for Olympus' multi-region PostgreSQL.",
         subcommands = {OlympusCtl.Status.class, OlympusCtl.Switchover.class, OlympusCtl.Failover.class, OlympusCtl.Pause.class,
-                OlympusCtl.Resume.class, OlympusCtl.Migrate.class, OlympusCtl.Rejoin.class, OlympusCtl.History.class})
+                OlympusCtl.Resume.class, OlympusCtl.Migrate.class, OlympusCtl.Rejoin.class, OlympusCtl.History.class,
+                OlympusCtl.Ack.class})
 public final class OlympusCtl {
     public static void main(String[] args) {
         System.exit(new CommandLine(new OlympusCtl()).setExecutionExceptionHandler((e, cl, pr) -> {
@@ -182,6 +183,16 @@ public final class OlympusCtl {
             Map<String, Object> b = new LinkedHashMap<>();
             b.put("to", to);
             return c.run("rejoin", b);
+        }
+    }
+
+    @Command(name = "ack", description = "acknowledge an automatic failover (re-arms automatic failover)")
+    static final class Ack implements Callable<Integer> {
+        @Mixin
+        Common c = new Common();
+
+        public Integer call() throws Exception {
+            return c.run("ack", new LinkedHashMap<>());
         }
     }
 

@@ -1,5 +1,7 @@
 package olympus.failover.app;
 
+import olympus.wire.Lsn;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import olympus.failover.core.AutoFailover;
@@ -7,7 +9,6 @@ import olympus.failover.core.ClusterView;
 import olympus.failover.core.CommandRefusedException;
 import olympus.failover.core.CommandRequest;
 import olympus.failover.core.CommandResult;
-import olympus.failover.core.Lsn;
 import olympus.failover.core.NodeAgent;
 import olympus.failover.core.NodeStatus;
 import olympus.failover.core.NotLeaderException;

@@ -1,5 +1,7 @@
 package olympus.failover.core;
 
+import olympus.wire.Lsn;
+
 /**
  * One region's PostgreSQL as the coordinator sees it right now. LSNs are null when unknown
  * (unreachable, or not applicable: a primary has no replay position).

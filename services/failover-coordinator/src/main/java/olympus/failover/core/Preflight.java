@@ -1,5 +1,7 @@
 package olympus.failover.core;
 
+import olympus.wire.Lsn;
+
 import olympus.wire.ClusterTopology;
 
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package olympus.failover.node;
 
-import olympus.failover.core.Lsn;
+import olympus.wire.Lsn;
+
 import olympus.failover.core.NodeAgent;
 import olympus.failover.core.NodeStatus;
 import org.slf4j.Logger;

@@ -1,7 +1,8 @@
 package olympus.failover.bench;
 
+import olympus.wire.Lsn;
+
 import olympus.failover.core.CommandResult;
-import olympus.failover.core.Lsn;
 import olympus.failover.it.Coordinators;
 import olympus.failover.it.WriterAndChecker;
 import olympus.failover.node.LocalNodeAgent;

@@ -83,7 +83,9 @@ class PartitionIT {
                     w.acked.size(), w.failed.get(), w.twoPrimaries.get(), w.polls.get());
             assertEquals(0, w.twoPrimaries.get(), "two writable primaries seen");
         }
-        CommandResult rejoin = coordinators.run("rejoin", Map.of("to", "us-east"));
+        // Right after the heal, leadership may still move (the us-east coordinator is back): retry
+        // until the leader takes the command, as an SRE would.
+        CommandResult rejoin = untilDone("rejoin", "us-east");
         assertEquals(CommandResult.DONE, rejoin.outcome(), rejoin.reason());
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             try (Connection c = DriverManager.getConnection(topo.jdbcUrl("eu-west"), PgRoles.SUPERUSER, topo.credentials().pgPassword(PgRoles.SUPERUSER));
@@ -92,7 +94,17 @@ class PartitionIT {
                 return rs.getInt(1) == 2;
             }
         });
-        CommandResult back = coordinators.run("switchover", Map.of("to", "us-east"));
+        CommandResult back = untilDone("switchover", "us-east");
         assertEquals(CommandResult.DONE, back.outcome(), back.reason());
+    }
+
+    private CommandResult untilDone(String verb, String to) {
+        AtomicReference<CommandResult> last = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            CommandResult r = coordinators.run(verb, Map.of("to", to));
+            last.set(r);
+            return r.ok() || !r.reason().startsWith("not the leader");
+        });
+        return last.get();
     }
 }

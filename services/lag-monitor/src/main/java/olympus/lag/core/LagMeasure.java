@@ -1,5 +1,7 @@
 package olympus.lag.core;
 
+import olympus.wire.Lsn;
+
 import java.time.Duration;
 import java.time.Instant;
 

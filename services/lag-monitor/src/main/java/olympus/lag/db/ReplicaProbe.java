@@ -34,6 +34,18 @@ public final class ReplicaProbe implements AutoCloseable {
         this.region = region;
     }
 
+    /**
+     * Opens the session if it is closed, so that connecting (TCP + SCRAM, hundreds of ms on a
+     * loaded host) is not counted in the sample's age. Errors are left for {@link #observe()}.
+     */
+    public void ensureConnected() {
+        try {
+            session.connection(region);
+        } catch (SQLException | RuntimeException e) {
+            session.close();
+        }
+    }
+
     public ReplicaObservation observe() {
         try {
             try {

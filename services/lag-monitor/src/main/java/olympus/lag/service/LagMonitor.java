@@ -117,6 +117,9 @@ public class LagMonitor implements RemoteLag {
         remoteListener = new RemoteSamplesListener(nc, this, cfg.region(), regions);
         metrics.queries("primary", primaryProbe, PrimaryProbe::queries);
         metrics.queries("replica", replicaProbe, ReplicaProbe::queries);
+        // One synchronous read first, so the first samples carry the real epoch and primary
+        // (if the control KV is unreachable, the bootstrap primary with epoch 0 says so).
+        topology.poll();
         topologyThread = Executors.newSingleThreadScheduledExecutor(daemon("lag-topology"));
         topologyThread.scheduleWithFixedDelay(topology::poll, 0, cfg.topologyPoll().toMillis(), TimeUnit.MILLISECONDS);
         sampler = Executors.newSingleThreadScheduledExecutor(daemon("lag-sampler"));
@@ -151,6 +154,9 @@ public class LagMonitor implements RemoteLag {
         long epoch = topo.epoch();
         String replica = cfg.region().equals(primary) ? null : cfg.region();
 
+        if (replica != null) {
+            replicaProbe.ensureConnected();
+        }
         Instant observedAt = clock.instant();
         ReplicaObservation r = replica == null ? null : replicaProbe.observe();
         Instant pStart = clock.instant();

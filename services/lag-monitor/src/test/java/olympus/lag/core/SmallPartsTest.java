@@ -1,5 +1,7 @@
 package olympus.lag.core;
 
+import olympus.wire.Lsn;
+
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

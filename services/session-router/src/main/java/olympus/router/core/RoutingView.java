@@ -1,5 +1,7 @@
 package olympus.router.core;
 
+import olympus.wire.Lsn;
+
 import java.util.Map;
 
 /**

@@ -1,11 +1,12 @@
 package olympus.router.db;
 
+import olympus.wire.Lsn;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import olympus.router.config.PostgresConfiguration;
-import olympus.router.core.Lsn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

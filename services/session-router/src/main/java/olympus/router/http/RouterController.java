@@ -1,5 +1,7 @@
 package olympus.router.http;
 
+import olympus.wire.Lsn;
+
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -15,7 +17,6 @@ import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import olympus.router.config.RouterConfiguration;
 import olympus.router.core.EmptyResultDecision;
-import olympus.router.core.Lsn;
 import olympus.router.core.Marker;
 import olympus.router.core.Markers;
 import olympus.router.core.ReadDecision;

@@ -1,5 +1,7 @@
 package olympus.router.nats;
 
+import olympus.wire.Lsn;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,7 +20,6 @@ import io.nats.client.KeyValueOptions;
 import jakarta.annotation.PreDestroy;
 import olympus.router.config.NatsConfiguration;
 import olympus.router.config.RouterConfiguration;
-import olympus.router.core.Lsn;
 import olympus.router.core.ReplicaLag;
 import olympus.router.core.RoutingState;
 import olympus.router.core.Topology;

@@ -1,5 +1,7 @@
 package olympus.router.core;
 
+import olympus.wire.Lsn;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

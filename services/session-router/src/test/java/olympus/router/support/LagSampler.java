@@ -1,5 +1,7 @@
 package olympus.router.support;
 
+import olympus.wire.Lsn;
+
 import io.nats.client.Connection;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
@@ -78,7 +80,7 @@ public final class LagSampler implements AutoCloseable {
                             replay = rs.getString(1);
                             paused = rs.getBoolean(2);
                         }
-                        long lag = Math.max(0, current - olympus.router.core.Lsn.parse(replay));
+                        long lag = Math.max(0, current - Lsn.parse(replay));
                         String state = paused || lag > 16L * 1024 * 1024 ? ReplicaLagSampled.LAGGING : ReplicaLagSampled.OK;
                         ReplicaLagSampled s = new ReplicaLagSampled(EventCodec.newEventId(), EventCodec.SCHEMA_VERSION, r,
                                 Instant.now(), r, primary, topo.epoch(),
@@ -130,7 +132,7 @@ public final class LagSampler implements AutoCloseable {
     private long lsn(Map<String, java.sql.Connection> db, String region, String sql) throws java.sql.SQLException {
         try (Statement s = conn(db, region).createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
-            return olympus.router.core.Lsn.parse(rs.getString(1));
+            return Lsn.parse(rs.getString(1));
         }
     }
 

@@ -1,4 +1,4 @@
-package olympus.failover.core;
+package olympus.wire;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
