@@ -25,7 +25,7 @@ public final class TopologyCli {
               resume-replay REGION  resume it
               env REGION [ROLE]     shell variables to reach REGION's servers (NATS user ROLE)
 
-            defaults: --dir $OLYMPUS_TOPOLOGY_DIR or /tmp/olympus-local, --base-port 24000, --regions 3
+            defaults: --dir $OLYMPUS_TOPOLOGY_DIR or /tmp/olympus-local, --base-port $OLYMPUS_BASE_PORT or 24000, --regions 3
             """;
 
     public static void main(String[] args) {
@@ -36,7 +36,8 @@ public final class TopologyCli {
         List<String> pos = new ArrayList<>();
         String envDir = System.getenv("OLYMPUS_TOPOLOGY_DIR");
         Path dir = Path.of(envDir != null && !envDir.isBlank() ? envDir : "/tmp/olympus-local");
-        int base = TopologySpec.DEFAULT_BASE_PORT;
+        String envBase = System.getenv("OLYMPUS_BASE_PORT");
+        int base = envBase != null && !envBase.isBlank() ? Integer.parseInt(envBase.strip()) : TopologySpec.DEFAULT_BASE_PORT;
         int regions = 3;
         boolean keep = false;
         try {

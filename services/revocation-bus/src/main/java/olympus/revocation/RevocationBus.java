@@ -3,6 +3,7 @@ package olympus.revocation;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
 import io.nats.client.Connection;
+import io.nats.client.JetStreamOptions;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import jakarta.annotation.PreDestroy;
@@ -63,9 +64,15 @@ public final class RevocationBus implements AutoCloseable {
         this.service = new RevocationService(new Ingest(config.region(), config.defaultKeepFor()), publisher, redis,
                 metrics, clock);
         DeadLetters deadLetters = new DeadLetters(nc, config.region());
+        // Every JetStream call names this region's domain, and the durable is named after the
+        // region: with one name in every domain, acks ($JS.ACK.<stream>.<consumer>.…) sent in one
+        // region leaked over the leaf nodes and acked another region's unapplied messages
+        // (found by CrashIT: a killed region lost 400 revocations to another region's acks).
+        JetStreamOptions jso = JetStreamOptions.builder().domain(config.region()).requestTimeout(Duration.ofSeconds(5)).build();
+        String consumer = config.consumerName() + "-" + config.region();
         BatchApplier applier = new BatchApplier(new ApplyPlanner(codec), redis, deadLetters, metrics, clock);
-        this.worker = new ApplyWorker(nc, applier, metrics, config.consumerName(), config.applyBatchMax());
-        this.rebuilder = new Rebuilder(nc, redis, applier, metrics, config.rebuildCheckInterval(), config.rebuildLease());
+        this.worker = new ApplyWorker(nc, jso, applier, metrics, consumer, config.applyBatchMax());
+        this.rebuilder = new Rebuilder(nc, jso, redis, applier, metrics, config.rebuildCheckInterval(), config.rebuildLease());
         this.listener = new IngestListener(nc, service, config.region(), config.maxBatchEvents());
         worker.start(config.maxAckPending(), config.ackWait());
         rebuilder.start();

@@ -40,7 +40,8 @@ import java.util.List;
  * @param ackWait redelivery delay of an unacked message (crash mid-batch). Shorter recovers faster
  *     after a crash; too short redelivers batches still being applied (harmless, idempotent).
  *     Default 30s
- * @param consumerName durable consumer on REVOCATION_VIEW, shared by every instance of the region
+ * @param consumerName prefix of the durable consumer on REVOCATION_VIEW ({@code <prefix>-<region>}), shared by
+ *     every instance of the region; the region suffix keeps acks from one region from ever matching another's
  * @param rebuildCheckInterval how often the state key is checked to notice an emptied Redis. Only
  *     bounds how soon a rebuild starts: checks answer UNKNOWN, never a wrong "not revoked", in
  *     between, since they read the state key too. Default 250ms

@@ -4,6 +4,7 @@ import io.nats.client.Connection;
 import io.nats.client.ConsumerContext;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
 import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
 import io.nats.client.api.AckPolicy;
@@ -43,8 +44,16 @@ public final class ApplyWorker implements AutoCloseable {
     private volatile boolean running = true;
     private MessageConsumer consumer;
 
-    public ApplyWorker(Connection nc, BatchApplier applier, Metrics metrics, String consumerName, int batchMax) {
+    private final JetStreamOptions jso;
+
+    /**
+     * @param jso JetStream options bound to this region's domain: with the plain {@code $JS.API}
+     *     prefix a request can be answered by another region's server over the leaf nodes
+     */
+    public ApplyWorker(Connection nc, JetStreamOptions jso, BatchApplier applier, Metrics metrics, String consumerName,
+                       int batchMax) {
         this.nc = nc;
+        this.jso = jso;
         this.applier = applier;
         this.metrics = metrics;
         this.consumerName = consumerName;
@@ -68,13 +77,15 @@ public final class ApplyWorker implements AutoCloseable {
     }
 
     public void start(int maxAckPending, Duration ackWait) throws Exception {
-        JetStreamManagement jsm = nc.jetStreamManagement();
+        JetStreamManagement jsm = nc.jetStreamManagement(jso);
         String stream = Naming.viewStream(Naming.Family.REVOCATION);
         jsm.addOrUpdateConsumer(stream, consumerConfig(consumerName, maxAckPending, ackWait));
-        ConsumerContext cc = nc.getStreamContext(stream).getConsumerContext(consumerName);
+        ConsumerContext cc = nc.getStreamContext(stream, jso).getConsumerContext(consumerName);
         thread.start();
-        consumer = cc.consume(ConsumeOptions.builder().batchSize(Math.min(maxAckPending, 2 * batchMax)).build(),
-                queue::add);
+        // Pull far ahead: a thread dump during a backlog drain showed the apply thread idle, waiting
+        // for deliveries, with 1,000-message pulls. Bounded by max-ack-pending anyway.
+        consumer = cc.consume(ConsumeOptions.builder().batchSize(Math.max(batchMax, maxAckPending / 2))
+                .thresholdPercent(50).build(), queue::add);
         LOG.info("applying {} with durable consumer {}", stream, consumerName);
     }
 
@@ -103,7 +114,7 @@ public final class ApplyWorker implements AutoCloseable {
 
     /** Polled for the pending gauge and /health. */
     public ConsumerInfo info() throws Exception {
-        ConsumerInfo ci = nc.jetStreamManagement().getConsumerInfo(Naming.viewStream(Naming.Family.REVOCATION), consumerName);
+        ConsumerInfo ci = nc.jetStreamManagement(jso).getConsumerInfo(Naming.viewStream(Naming.Family.REVOCATION), consumerName);
         metrics.consumerPending(ci.getNumPending(), ci.getNumAckPending());
         return ci;
     }

@@ -30,7 +30,7 @@ public final class OriginPublisher {
     private final Duration timeout;
 
     public OriginPublisher(Connection nc, EventCodec codec, String region, Duration timeout) throws IOException {
-        this.js = nc.jetStream(JetStreamOptions.builder().requestTimeout(timeout).build());
+        this.js = nc.jetStream(JetStreamOptions.builder().domain(region).requestTimeout(timeout).build());
         this.codec = codec;
         this.region = region;
         this.stream = Naming.originStream(Naming.Family.REVOCATION, region);

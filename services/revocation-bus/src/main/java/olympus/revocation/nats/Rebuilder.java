@@ -3,6 +3,7 @@ package olympus.revocation.nats;
 import io.nats.client.Connection;
 import io.nats.client.FetchConsumeOptions;
 import io.nats.client.FetchConsumer;
+import io.nats.client.JetStreamOptions;
 import io.nats.client.Message;
 import io.nats.client.OrderedConsumerContext;
 import io.nats.client.api.DeliverPolicy;
@@ -45,9 +46,12 @@ public final class Rebuilder implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean rebuilding;
 
-    public Rebuilder(Connection nc, RedisDenylist redis, BatchApplier applier, Metrics metrics, Duration interval,
+    private final JetStreamOptions jso;
+
+    public Rebuilder(Connection nc, JetStreamOptions jso, RedisDenylist redis, BatchApplier applier, Metrics metrics, Duration interval,
                      Duration lease) {
         this.nc = nc;
+        this.jso = jso;
         this.redis = redis;
         this.applier = applier;
         this.metrics = metrics;
@@ -77,7 +81,7 @@ public final class Rebuilder implements AutoCloseable {
                 return;
             } catch (Exception e) {
                 // Redis or NATS down: checks already fail closed; try again next round.
-                LOG.debug("rebuild watch: {}", e.toString());
+                LOG.warn("rebuild round failed, will retry: {}", e.toString());
             }
             try {
                 Thread.sleep(interval.toMillis());
@@ -100,15 +104,18 @@ public final class Rebuilder implements AutoCloseable {
         long seen = 0;
         try {
             String stream = Naming.viewStream(Naming.Family.REVOCATION);
-            long last = nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence();
+            long last = nc.jetStreamManagement(jso).getStreamInfo(stream).getStreamState().getLastSequence();
             LOG.warn("denylist state key missing: Redis was emptied; rebuilding from {} up to sequence {}", stream, last);
             if (last > 0) {
+                // Ordered consumer (no acks, so nothing of it can touch another region's durable).
+                // Keep expiresIn well above the heartbeat: at 500 ms fetches came back empty.
                 OrderedConsumerContext occ = nc.getStreamContext(stream)
                         .createOrderedConsumer(new OrderedConsumerConfiguration().deliverPolicy(DeliverPolicy.All));
                 long seq = 0;
+                int idle = 0;
                 while (seq < last && running) {
                     List<Message> batch = new ArrayList<>(FETCH);
-                    try (FetchConsumer fc = occ.fetch(FetchConsumeOptions.builder().maxMessages(FETCH).expiresIn(500).build())) {
+                    try (FetchConsumer fc = occ.fetch(FetchConsumeOptions.builder().maxMessages(FETCH).expiresIn(2000).build())) {
                         Message m;
                         while ((m = fc.nextMessage()) != null) {
                             batch.add(m);
@@ -116,14 +123,18 @@ public final class Rebuilder implements AutoCloseable {
                         }
                     }
                     if (batch.isEmpty()) {
+                        if (++idle > 20) {
+                            throw new IllegalStateException("rebuild stalled at sequence " + seq + " of " + last);
+                        }
                         // Older messages expired (max age) and the stream is shorter than "last"
                         // suggests, or the server is unreachable: ask again for the current end.
-                        last = Math.min(last, nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence());
+                        last = Math.min(last, nc.jetStreamManagement(jso).getStreamInfo(stream).getStreamState().getLastSequence());
                         if (seq >= last) {
                             break;
                         }
                         continue;
                     }
+                    idle = 0;
                     seen += batch.size();
                     applied += applier.applyReplay(batch);
                     if (!redis.renewRebuild(token, lease)) {

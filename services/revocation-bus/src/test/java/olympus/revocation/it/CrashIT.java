@@ -112,7 +112,7 @@ class CrashIT {
             long appliedBeforeKill = westHandle.appliedCount() - before[1];
             west.destroyForcibly().waitFor();  // SIGKILL
             System.out.println(java.time.Instant.now() + " killed; consumer: "
-                    + admin.jetStreamManagement().getConsumerInfo("REVOCATION_VIEW", "revocation-bus"));
+                    + admin.jetStreamManagement().getConsumerInfo("REVOCATION_VIEW", "revocation-bus-eu-west"));
             stop.set(true);
             client.join(30_000);
             int ackedAtKill = acked.size();
@@ -121,7 +121,7 @@ class CrashIT {
                     ackedAtKill, appliedBeforeKill, stored);
             assertTrue(stored >= ackedAtKill, "every acknowledged ingest is in the origin stream");
             System.out.println(java.time.Instant.now() + " before restart; consumer: "
-                    + admin.jetStreamManagement().getConsumerInfo("REVOCATION_VIEW", "revocation-bus"));
+                    + admin.jetStreamManagement().getConsumerInfo("REVOCATION_VIEW", "revocation-bus-eu-west"));
             west = startWest(log);
             List<String> ackedCopy = new ArrayList<>(acked);
             for (Region r : all) {
@@ -129,7 +129,7 @@ class CrashIT {
                     await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                             .until(() -> r.enforcedJtis(ackedCopy) == ackedCopy.size());
                 } catch (org.awaitility.core.ConditionTimeoutException e) {
-                    var ci = admin.jetStreamManagement().getConsumerInfo("REVOCATION_VIEW", "revocation-bus");
+                    var ci = admin.jetStreamManagement().getConsumerInfo("REVOCATION_VIEW", "revocation-bus-eu-west");
                     System.out.println("consumer (admin in eu-west): " + ci);
                     new ProcessBuilder("jcmd", Long.toString(west.pid()), "Thread.print").inheritIO().start().waitFor();
                     throw new AssertionError(r.name + " enforces only " + r.enforcedJtis(ackedCopy) + " of "
