@@ -59,6 +59,13 @@ final class NatsConfigs {
                       urls: [%s]
                       account: "%s"
                       no_randomize: true
+                      # Every region has streams of the same names (the views), so consumers of the
+                      # same name in two regions share ack subjects ($JS.ACK.<stream>.<consumer>...).
+                      # Without this, one region's acks cross the leaf node and acknowledge the
+                      # other region's unapplied messages. Nothing legitimate acks across regions:
+                      # each region consumes its own view; sourcing uses flow control, not acks.
+                      deny_imports: ["$JS.ACK.>"]
+                      deny_exports: ["$JS.ACK.>"]
                     }
                   ]
                 }

@@ -23,6 +23,8 @@ public enum NatsRole {
     FAILOVER_COORDINATOR("failover-coordinator"),
     SRE("sre"),
     OBSERVER("observer"),
+    /** Internal publishers of revocations (Hydra/Athena hooks): the revocation-bus's NATS ingest only. */
+    REVOCATION_CLIENT("revocation-client"),
     /** Provisions streams and buckets; used by the deployment tooling only. */
     ADMIN("admin"),
     /** Leaf node connections from each region's server into the control cluster. */
@@ -42,7 +44,8 @@ public enum NatsRole {
 
     /** Roles that are client users of the OLYMPUS account (not LEAF/ROUTE plumbing). */
     public static List<NatsRole> clientRoles() {
-        return List.of(REVOCATION_BUS, LAG_MONITOR, SESSION_ROUTER, FAILOVER_COORDINATOR, SRE, OBSERVER, ADMIN, LEAF);
+        return List.of(REVOCATION_BUS, LAG_MONITOR, SESSION_ROUTER, FAILOVER_COORDINATOR, SRE, OBSERVER, REVOCATION_CLIENT,
+                ADMIN, LEAF);
     }
 
     /** Publish and subscribe allow-lists; null means everything. */
@@ -121,6 +124,7 @@ public enum NatsRole {
                 }
                 jsAccountInfo(pub);
             }
+            case REVOCATION_CLIENT -> pub.add("olympus.revocation-bus.ingest.*");
             case ADMIN, LEAF, ROUTE -> {
                 return new Permissions(null, null, false);
             }
