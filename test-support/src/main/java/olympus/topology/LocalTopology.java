@@ -787,9 +787,9 @@ public final class LocalTopology {
     }
 
     private PgNode requireReplica(String region) {
-        if (region.equals(primaryRegion())) {
+        if (region.equals(currentPrimary())) {
             throw new TopologyException(region + " holds the primary: pause or resume replay on a replica (" +
-                    spec.regions().stream().filter(r -> !r.equals(primaryRegion())).toList() + ")");
+                    spec.regions().stream().filter(r -> !r.equals(region)).toList() + ")");
         }
         return pg(index(region));
     }
@@ -799,9 +799,46 @@ public final class LocalTopology {
     /** One replica as the primary sees it in pg_stat_replication. */
     public record Replication(String region, String state, long replayLagBytes, Double replayLagSeconds, boolean replayPaused) {}
 
+    /**
+     * The region whose PostgreSQL is up and not in recovery now: after a switchover it is no
+     * longer the first region. Falls back to the configured one when none answers.
+     */
+    public String currentPrimary() {
+        for (String r : spec.regions()) {
+            PgNode n = pg(index(r));
+            try {
+                if (n.alive() && !n.inRecovery()) {
+                    return r;
+                }
+            } catch (SQLException e) {
+                // unreachable: not the primary as far as we can tell
+            }
+        }
+        return primaryRegion();
+    }
+
+    /** Region a region's PgBouncer currently sends its clients to, from its configuration. */
+    String pgBouncerTarget(int i) {
+        try {
+            for (String line : Files.readAllLines(pgBouncerIni(spec.regions().get(i)))) {
+                if (line.startsWith(PgRoles.DATABASE + " =")) {
+                    int port = Integer.parseInt(line.replaceAll(".*port=(\\d+).*", "$1"));
+                    for (int j = 0; j < spec.regions().size(); j++) {
+                        if (port == ports().postgres(j) || port == ports().link(i, j, LinkKind.POSTGRES)) {
+                            return spec.regions().get(j);
+                        }
+                    }
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return "?";
+        }
+        return "?";
+    }
+
     public List<Replication> replication() {
         List<Replication> out = new ArrayList<>();
-        PgNode primary = pg(index(primaryRegion()));
+        PgNode primary = pg(index(currentPrimary()));
         if (!primary.alive()) {
             return out;
         }
@@ -838,6 +875,7 @@ public final class LocalTopology {
     public String statusTable() {
         Map<String, Replication> repl = new LinkedHashMap<>();
         replication().forEach(r -> repl.put(r.region(), r));
+        String primaryNow = currentPrimary();
         StringBuilder sb = new StringBuilder();
         String fmt = "%-22s %-10s %-16s %-6s %-6s %s%n";
         sb.append(String.format(fmt, "SERVER", "REGION", "ROLE", "PORT", "ALIVE", "DETAIL"));
@@ -847,7 +885,7 @@ public final class LocalTopology {
             String detail = "";
             switch (s.kind()) {
                 case POSTGRES -> {
-                    boolean primary = s.region().equals(primaryRegion());
+                    boolean primary = s.region().equals(primaryNow);
                     role = primary ? "pg primary" : "pg replica";
                     if (!primary) {
                         Replication r = repl.get(s.region());
@@ -863,7 +901,7 @@ public final class LocalTopology {
                 case REDIS -> role = "redis";
                 case PGBOUNCER -> {
                     role = "pgbouncer";
-                    detail = "-> primary " + primaryRegion();
+                    detail = "-> " + pgBouncerTarget(s.index());
                 }
                 default -> {
                     role = "links";
