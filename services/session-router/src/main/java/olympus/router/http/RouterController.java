@@ -2,18 +2,23 @@ package olympus.router.http;
 
 import olympus.wire.Lsn;
 
-import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpParameters;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
-import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import olympus.router.config.RouterConfiguration;
 import olympus.router.core.EmptyResultDecision;
@@ -45,10 +50,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The HTTP API Hydra and Athena call on their request path. The read decision is the hot path:
- * in-memory snapshot, at most one Redis round trip (MGET), no database.
+ * in-memory snapshot, at most one Redis round trip, no database.
  */
 @Controller("/v1")
 @Tag(name = "routing")
@@ -68,8 +74,18 @@ public class RouterController {
      * logged when it appears after 10 s of absence, so the onset of a condition shows in the log
      * without a line per request (keyed and anonymous reads alternate reasons under one fault).
      */
-    private final java.util.concurrent.ConcurrentHashMap<ReadReason, Long> lastLogged = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicLongArray lastSeen = newLastSeen();
+    private static final long NEVER = Long.MIN_VALUE;
     private static final long LOG_QUIET_NANOS = 10_000_000_000L;
+    private static final long LAST_SEEN_GRANULARITY_NANOS = 20_000_000L;
+
+    private static AtomicLongArray newLastSeen() {
+        AtomicLongArray a = new AtomicLongArray(ReadReason.values().length);
+        for (int i = 0; i < a.length(); i++) {
+            a.set(i, NEVER);
+        }
+        return a;
+    }
 
     public RouterController(Router router, RoutingState state, MarkerStore markers, PrimaryLsnReader lsnReader,
                             DecisionMetrics metrics, RouterConfiguration cfg, Clock clock) {
@@ -82,15 +98,23 @@ public class RouterController {
         this.clock = clock;
     }
 
-    @Get("/route")
+    @Get(value = "/route", produces = MediaType.APPLICATION_JSON)
     @Operation(summary = "Before a read: primary or replica?",
             description = "Answers PRIMARY or REPLICA (with the region), the topology epoch and the reason. "
                     + "Reads that carry a user or session with a pending write or fresh-session marker go to the primary "
-                    + "until this region's replica has replayed past the marker's WAL position.")
-    public CompletionStage<Api.ReadRoute> route(@Nullable @QueryValue("user") @Parameter(description = "user id") String user,
-                                                @Nullable @QueryValue("session") @Parameter(description = "session id") String session,
-                                                @Nullable @QueryValue("op") @Parameter(description = "operation name (see router.pinned-operations)") String op) {
-        ReadRequest req = new ReadRequest(id("user", user), id("session", session), op);
+                    + "until this region's replica has replayed past the marker's WAL position.",
+            parameters = {
+                    @Parameter(name = "user", in = ParameterIn.QUERY, description = "user id", schema = @Schema(type = "string")),
+                    @Parameter(name = "session", in = ParameterIn.QUERY, description = "session id", schema = @Schema(type = "string")),
+                    @Parameter(name = "op", in = ParameterIn.QUERY, description = "operation name (see router.pinned-operations)", schema = @Schema(type = "string"))},
+            responses = @ApiResponse(responseCode = "200", description = "the decision",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.ReadRoute.class))))
+    public CompletionStage<byte[]> route(HttpRequest<?> request) {
+        // The hot path: parameters read from the request's (lazily decoded, cached) query map
+        // rather than through per-argument binding and conversion, and the answer written as
+        // JSON bytes directly (same fields and order as Api.ReadRoute, nulls omitted).
+        HttpParameters params = request.getParameters();
+        ReadRequest req = new ReadRequest(id("user", params.get("user")), id("session", params.get("session")), params.get("op"));
         RoutingView view = state.view();
         Instant now = clock.instant();
         ReadDecision early = router.decideWithoutMarkers(req, view, now);
@@ -106,21 +130,27 @@ public class RouterController {
         });
     }
 
-    private Api.ReadRoute answer(ReadDecision d) {
+    private byte[] answer(ReadDecision d) {
         metrics.read(d.reason());
         ReadReason r = d.reason();
         if (r != ReadReason.RECENT_WRITE && r != ReadReason.RECENT_WRITE_NO_LSN && r != ReadReason.NEW_SESSION
                 && r != ReadReason.CAUGHT_UP && r != ReadReason.OPERATION_PINNED) {
+            // Reads the shared slot and writes it only every LAST_SEEN_GRANULARITY: two server
+            // loops updating one entry per request would bounce its cache line between cores.
             long now = System.nanoTime();
-            Long last = lastLogged.put(r, now);
-            if (last == null || now - last > LOG_QUIET_NANOS) {
-                LOG.info("reads {} to {} because {} ({})", last == null ? "start going" : "again go", d.target(), r, d.detail());
+            int i = r.ordinal();
+            long seen = lastSeen.get(i);
+            if (seen == NEVER || now - seen > LAST_SEEN_GRANULARITY_NANOS) {
+                long last = lastSeen.getAndSet(i, now);
+                if (last == NEVER || now - last > LOG_QUIET_NANOS) {
+                    LOG.info("reads {} to {} because {} ({})", last == NEVER ? "start going" : "again go", d.target(), r, d.detail());
+                }
             }
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("read -> {} {} epoch {} {} {}", d.target(), d.region(), d.epoch(), r, d.detail());
         }
-        return new Api.ReadRoute(d.target().name(), d.region(), d.primary(), d.epoch(), r.name(), d.detail());
+        return RouteJson.encode(d);
     }
 
     @Post("/writes")

@@ -220,24 +220,26 @@ public class MarkerStore {
         if (r.cmd == null || !r.up) {
             return CompletableFuture.completedFuture(Markers.UNAVAILABLE);
         }
-        List<String> keys = new ArrayList<>(3);
-        if (userId != null) {
-            keys.add(MarkerKeys.userWrite(userId));
-        }
-        if (sessionId != null) {
-            keys.add(MarkerKeys.sessionWrite(sessionId));
-            keys.add(MarkerKeys.sessionFresh(sessionId));
+        if (userId == null && sessionId == null) {
+            return CompletableFuture.completedFuture(Markers.NONE);
         }
         LoopAffineReaders.LoopConnection lc = loopReaders != null && r == local ? loopReaders.forCurrentThread() : null;
         RedisAsyncCommands<String, String> cmd = lc != null ? lc.commands() : r.cmd;
         if (sessionId == null) {
-            CompletionStage<Markers> f = cmd.get(keys.get(0)).handle((value, err) ->
-                    err != null ? Markers.UNAVAILABLE : new Markers(true, Marker.decode(value), null, null));
+            // The common case, one key: GET (no list, no MGET reply to unpack).
+            CompletionStage<Markers> f = cmd.get(MarkerKeys.userWrite(userId)).handle((value, err) ->
+                    err != null ? Markers.UNAVAILABLE : value == null ? Markers.NONE : new Markers(true, Marker.decode(value), null, null));
             if (lc != null) {
                 lc.flushSoon();
             }
             return f;
         }
+        List<String> keys = new ArrayList<>(3);
+        if (userId != null) {
+            keys.add(MarkerKeys.userWrite(userId));
+        }
+        keys.add(MarkerKeys.sessionWrite(sessionId));
+        keys.add(MarkerKeys.sessionFresh(sessionId));
         String[] k = keys.toArray(new String[0]);
         CompletionStage<Markers> f = cmd.mget(k).handle((values, err) -> {
             if (err != null) {
