@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -48,6 +49,52 @@ public final class EventCodec {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
+    /**
+     * Per record class, what encode and decode need, looked up once: reflection per event
+     * (getRecordComponents, constructor lookup) was the apply thread's main cost.
+     */
+    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> type) {
+            return new Shape(type);
+        }
+    };
+
+    /** A record type's components, their accessors and its canonical constructor. */
+    private static final class Shape {
+        final RecordComponent[] components;
+        final String[] names;
+        final Class<?>[] types;
+        final Method[] accessors;
+        final Constructor<?> canonical;
+        final ReflectiveOperationException constructorFailure;
+
+        Shape(Class<?> type) {
+            RecordComponent[] cs = type.getRecordComponents();
+            if (cs == null) {
+                throw new IllegalArgumentException(type + " is not a record");
+            }
+            components = cs;
+            names = new String[cs.length];
+            types = new Class<?>[cs.length];
+            accessors = new Method[cs.length];
+            for (int i = 0; i < cs.length; i++) {
+                names[i] = cs[i].getName();
+                types[i] = cs[i].getType();
+                accessors[i] = cs[i].getAccessor();
+            }
+            Constructor<?> c = null;
+            ReflectiveOperationException failure = null;
+            try {
+                c = type.getDeclaredConstructor(types);
+            } catch (NoSuchMethodException e) {
+                failure = e;
+            }
+            canonical = c;
+            constructorFailure = failure;
+        }
+    }
+
     private final int maxBytes;
 
     public EventCodec() {
@@ -75,25 +122,27 @@ public final class EventCodec {
         Objects.requireNonNull(event, "event");
         ObjectNode node = MAPPER.createObjectNode();
         node.put("type", event.type());
-        for (RecordComponent c : event.getClass().getRecordComponents()) {
-            Object value = read(c, event);
+        Shape shape = SHAPES.get(event.getClass());
+        for (int i = 0; i < shape.components.length; i++) {
+            Object value = read(shape, i, event);
             if (value == null) {
                 continue;
             }
+            String name = shape.names[i];
             if (value instanceof String s) {
-                node.put(c.getName(), s);
-            } else if (value instanceof Instant i) {
-                node.put(c.getName(), i.toString());
+                node.put(name, s);
+            } else if (value instanceof Instant t) {
+                node.put(name, t.toString());
             } else if (value instanceof Integer n) {
-                node.put(c.getName(), n);
+                node.put(name, n);
             } else if (value instanceof Long n) {
-                node.put(c.getName(), n);
+                node.put(name, n);
             } else if (value instanceof Double n) {
-                node.put(c.getName(), n);
+                node.put(name, n);
             } else if (value instanceof Boolean b) {
-                node.put(c.getName(), b);
+                node.put(name, b);
             } else {
-                throw new IllegalStateException("no wire form for " + c);
+                throw new IllegalStateException("no wire form for " + shape.components[i]);
             }
         }
         byte[] bytes;
@@ -182,16 +231,17 @@ public final class EventCodec {
     }
 
     private static WireEvent build(Class<? extends WireEvent> type, JsonNode root) {
-        RecordComponent[] components = type.getRecordComponents();
+        Shape shape = SHAPES.get(type);
+        RecordComponent[] components = shape.components;
         Object[] args = new Object[components.length];
-        Class<?>[] argTypes = new Class<?>[components.length];
         for (int i = 0; i < components.length; i++) {
-            args[i] = value(components[i], root.get(components[i].getName()));
-            argTypes[i] = components[i].getType();
+            args[i] = value(components[i], shape.names[i], shape.types[i], root.get(shape.names[i]));
         }
         try {
-            Constructor<? extends WireEvent> canonical = type.getDeclaredConstructor(argTypes);
-            return canonical.newInstance(args);
+            if (shape.canonical == null) {
+                throw shape.constructorFailure;
+            }
+            return type.cast(shape.canonical.newInstance(args));
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof WireException w) {
                 throw w;
@@ -203,9 +253,7 @@ public final class EventCodec {
     }
 
     /** A JSON value as the component's Java type; null when absent (the constructor decides if that is allowed). */
-    private static Object value(RecordComponent c, JsonNode v) {
-        String field = c.getName();
-        Class<?> t = c.getType();
+    private static Object value(RecordComponent c, String field, Class<?> t, JsonNode v) {
         if (v == null || v.isNull()) {
             if (t.isPrimitive()) {
                 throw WireException.missing(field);
@@ -254,11 +302,11 @@ public final class EventCodec {
         return Check.quote(v.toString());
     }
 
-    private static Object read(RecordComponent c, WireEvent event) {
+    private static Object read(Shape shape, int i, WireEvent event) {
         try {
-            return c.getAccessor().invoke(event);
+            return shape.accessors[i].invoke(event);
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot read " + c, e);
+            throw new IllegalStateException("cannot read " + shape.components[i], e);
         }
     }
 

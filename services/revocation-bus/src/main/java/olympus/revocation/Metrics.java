@@ -18,6 +18,8 @@ public final class Metrics {
     private final MeterRegistry registry;
     private final String region;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Counter>> applied = new ConcurrentHashMap<>();
+    private final Map<String, Counter> checks = new ConcurrentHashMap<>();
     private final Map<String, Timer> propagation = new ConcurrentHashMap<>();
     private final AtomicLong pending = new AtomicLong(-1);
     private final AtomicLong ackPending = new AtomicLong(-1);
@@ -40,8 +42,14 @@ public final class Metrics {
 
     /** outcome: applied, duplicate, expired, retried. */
     public void applied(String kind, String outcome) {
-        count("revocation.applied", "events of the view stream applied to this region's Redis", "kind", kind,
-                "outcome", outcome);
+        // Hot path (every event): two map lookups, no key building.
+        Counter c = applied.computeIfAbsent(kind, k -> new ConcurrentHashMap<>()).get(outcome);
+        if (c == null) {
+            c = applied.get(kind).computeIfAbsent(outcome, o -> counter(
+                    "revocation.applied", "events of the view stream applied to this region's Redis", "kind", kind,
+                    "outcome", o));
+        }
+        c.increment();
     }
 
     public void deadLettered(String rejection) {
@@ -50,7 +58,8 @@ public final class Metrics {
 
     /** status: REVOKED, NOT_REVOKED, UNKNOWN. */
     public void checked(String status) {
-        count("revocation.checks", "checks answered", "status", status);
+        // Hot path (every check).
+        checks.computeIfAbsent(status, st -> counter("revocation.checks", "checks answered", "status", st)).increment();
     }
 
     public void rebuild(String outcome) {
@@ -59,6 +68,11 @@ public final class Metrics {
 
     /** Origin ingest (origin's clock) to applied here; one machine's clock in the local topology. */
     public void propagated(String origin, Duration d) {
+        Timer t = propagation.get(origin);
+        if (t != null) {
+            t.record(d.isNegative() ? Duration.ZERO : d);
+            return;
+        }
         propagation.computeIfAbsent(origin, o -> Timer.builder("revocation.propagation")
                         .description("origin ingest to applied in this region's Redis")
                         .tags("origin", o, "region", region)
@@ -80,7 +94,10 @@ public final class Metrics {
 
     private void count(String name, String description, String... tags) {
         String key = name + String.join("|", tags);
-        counters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags)
-                .tag("region", region).register(registry)).increment();
+        counters.computeIfAbsent(key, k -> counter(name, description, tags)).increment();
+    }
+
+    private Counter counter(String name, String description, String... tags) {
+        return Counter.builder(name).description(description).tags(tags).tag("region", region).register(registry);
     }
 }

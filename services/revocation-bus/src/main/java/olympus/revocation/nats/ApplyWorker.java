@@ -20,16 +20,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The region's durable pull consumer on {@code REVOCATION_VIEW} and the thread that applies what
  * it delivers. Delivery guarantee: at-least-once from the stream (explicit ack after Redis
  * replied), effectively once in Redis (idempotent by event id). Messages are handed from the NATS
- * dispatcher to one apply thread through a queue; the apply thread takes whatever is waiting (up
- * to the batch limit) as one pipeline, so an idle bus applies each event at once and a busy one
- * amortises round trips.
+ * dispatcher (which decodes and plans each one) to one apply thread through a queue; the apply
+ * thread takes whatever is waiting (up to the batch limit) as one pipeline, so an idle bus applies
+ * each event at once and a busy one amortises round trips. Up to {@link #MAX_IN_FLIGHT} pipelines
+ * are in flight at once; each batch is settled (acked only after Redis replied) on a settle thread.
  */
 public final class ApplyWorker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplyWorker.class);
@@ -39,7 +44,12 @@ public final class ApplyWorker implements AutoCloseable {
     private final Metrics metrics;
     private final String consumerName;
     private final int batchMax;
-    private final BlockingQueue<Message> queue = new LinkedBlockingQueue<>();
+    /** Batches sent to Redis and not yet settled: the next batch is sent while these are in flight. */
+    static final int MAX_IN_FLIGHT = 4;
+
+    private final BlockingQueue<BatchApplier.Planned> queue = new LinkedBlockingQueue<>();
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private final ExecutorService settler;
     private final Thread thread;
     private volatile boolean running = true;
     private MessageConsumer consumer;
@@ -60,6 +70,11 @@ public final class ApplyWorker implements AutoCloseable {
         this.batchMax = batchMax;
         this.thread = new Thread(this::run, "revocation-apply");
         this.thread.setDaemon(true);
+        this.settler = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "revocation-settle");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Durable consumer settings; created or updated at start, so a changed setting takes effect. */
@@ -85,28 +100,57 @@ public final class ApplyWorker implements AutoCloseable {
         // Pull far ahead: a thread dump during a backlog drain showed the apply thread idle, waiting
         // for deliveries, with 1,000-message pulls. Bounded by max-ack-pending anyway.
         consumer = cc.consume(ConsumeOptions.builder().batchSize(Math.max(batchMax, maxAckPending / 2))
-                .thresholdPercent(50).build(), queue::add);
+                .thresholdPercent(50).build(), this::deliver);
         LOG.info("applying {} with durable consumer {}", stream, consumerName);
     }
 
+    /** On the NATS dispatcher thread: decode and plan here, so the apply thread only talks to Redis. */
+    private void deliver(Message m) {
+        BatchApplier.Planned p;
+        try {
+            p = applier.plan(m);
+        } catch (RuntimeException e) {
+            // Not settled: redelivered after ack-wait.
+            LOG.error("planning {} failed unexpectedly", m.getSubject(), e);
+            return;
+        }
+        queue.add(p);
+    }
+
     private void run() {
-        List<Message> batch = new ArrayList<>(batchMax);
+        List<BatchApplier.Planned> batch = new ArrayList<>(batchMax);
         while (running) {
+            boolean sent = false;
             try {
-                Message first = queue.poll(200, TimeUnit.MILLISECONDS);
+                BatchApplier.Planned first = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
                 batch.add(first);
+                // Wait for a pipeline slot before taking the rest: under load the batch grows
+                // while earlier batches are in flight.
+                inFlight.acquire();
                 queue.drainTo(batch, batchMax - 1);
-                applier.applyLive(batch);
+                CompletableFuture<Void> settled = applier.applyLive(batch, settler);
+                sent = true;
+                int n = batch.size();
+                settled.whenComplete((v, e) -> {
+                    inFlight.release();
+                    if (e != null) {
+                        // Unsettled messages are redelivered after ack-wait.
+                        LOG.error("settling a batch of {} failed unexpectedly", n, e);
+                    }
+                });
+                batch = new ArrayList<>(batchMax);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
                 // Never let the apply thread die: the unsettled messages are redelivered after ack-wait.
                 LOG.error("apply batch of {} failed unexpectedly", batch.size(), e);
-            } finally {
+                if (!sent) {
+                    inFlight.release();
+                }
                 batch.clear();
             }
         }
@@ -132,8 +176,13 @@ public final class ApplyWorker implements AutoCloseable {
         thread.interrupt();
         try {
             thread.join(2000);
+            // Let the batches in flight settle (ack what Redis applied) before Redis is closed.
+            if (inFlight.tryAcquire(MAX_IN_FLIGHT, 2, TimeUnit.SECONDS)) {
+                inFlight.release(MAX_IN_FLIGHT);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        settler.shutdown();
     }
 }

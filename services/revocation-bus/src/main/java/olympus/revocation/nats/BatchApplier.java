@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * Applies a batch of view-stream messages to Redis in one pipeline and settles each message:
@@ -40,13 +42,25 @@ public final class BatchApplier {
         this.clock = clock;
     }
 
-    /** Live path (durable consumer): settles every message. */
-    public void applyLive(List<Message> batch) {
-        Instant now = clock.instant();
+    /** A delivered message with what applying it means, decided off the apply thread. */
+    public record Planned(Message message, ApplyDecision decision) {}
+
+    /** Decodes and plans one message; pure CPU work, done on the NATS dispatcher thread. */
+    public Planned plan(Message m) {
+        return new Planned(m, planner.plan(m.getData(), clock.instant()));
+    }
+
+    /**
+     * Live path (durable consumer): settles every message. Poison and expired messages are settled
+     * at once; the rest are sent to Redis as one pipeline without waiting, and acked (or nak'ed)
+     * on {@code settleOn} once Redis replied. The future completes when every message is settled.
+     */
+    public CompletableFuture<Void> applyLive(List<Planned> batch, Executor settleOn) {
         List<Mutation> mutations = new ArrayList<>(batch.size());
         List<Message> toAck = new ArrayList<>(batch.size());
-        for (Message m : batch) {
-            ApplyDecision d = planner.plan(m.getData(), now);
+        for (Planned p : batch) {
+            Message m = p.message();
+            ApplyDecision d = p.decision();
             switch (d.outcome()) {
                 case POISON -> {
                     LOG.warn("dead-lettering {} seq {}: {}", m.getSubject(), seq(m), d.reason());
@@ -65,39 +79,47 @@ public final class BatchApplier {
             }
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("batch of {} from seq {}: {} to apply, {} poison or expired", batch.size(), seq(batch.get(0)),
-                    mutations.size(), batch.size() - mutations.size());
+            LOG.debug("batch of {} from seq {}: {} to apply, {} poison or expired", batch.size(),
+                    seq(batch.get(0).message()), mutations.size(), batch.size() - mutations.size());
         }
-        List<Boolean> results;
-        try {
-            results = redis.apply(mutations);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            toAck.forEach(m -> m.nakWithDelay(RETRY_DELAY));
-            return;
-        } catch (Exception e) {
-            // Only transient failures reach here (poison was sorted out above), but decide in the
-            // one tested place anyway.
-            Failures.Kind k = Failures.classify(e);
-            LOG.warn("applying {} events to Redis failed ({}), nak with {} delay: {}", mutations.size(), k, RETRY_DELAY,
-                    e.toString());
-            for (int i = 0; i < toAck.size(); i++) {
-                metrics.applied(mutations.get(i).kind(), "retried");
-                toAck.get(i).nakWithDelay(RETRY_DELAY);
+        if (mutations.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return redis.applyAsync(mutations, settleOn).handleAsync((results, err) -> {
+            if (err != null) {
+                nakAll(mutations, toAck, err);
+            } else {
+                ackAll(mutations, toAck, results);
             }
-            return;
+            return null;
+        }, settleOn);
+    }
+
+    private void nakAll(List<Mutation> mutations, List<Message> toAck, Throwable e) {
+        // Only transient failures reach here (poison was sorted out above), but decide in the
+        // one tested place anyway.
+        Failures.Kind k = Failures.classify(e);
+        LOG.warn("applying {} events to Redis failed ({}), nak with {} delay: {}", mutations.size(), k, RETRY_DELAY,
+                e.toString());
+        for (int i = 0; i < toAck.size(); i++) {
+            metrics.applied(mutations.get(i).kind(), "retried");
+            toAck.get(i).nakWithDelay(RETRY_DELAY);
         }
-        Instant applied = clock.instant();
+    }
+
+    private void ackAll(List<Mutation> mutations, List<Message> toAck, List<Boolean> results) {
+        long applied = clock.millis();
         if (LOG.isDebugEnabled()) {
-            LOG.debug("batch of {}: {} mutations, {} applied now, first seq {}", batch.size(), mutations.size(),
-                    results.stream().filter(b -> b).count(), seq(batch.get(0)));
+            LOG.debug("batch of {} mutations, {} applied now, first seq {}", mutations.size(),
+                    results.stream().filter(b -> b).count(), seq(toAck.get(0)));
         }
         for (int i = 0; i < toAck.size(); i++) {
             Mutation mu = mutations.get(i);
             toAck.get(i).ack();
-            metrics.applied(mu.kind(), results.get(i) ? "applied" : "duplicate");
-            if (results.get(i)) {
-                metrics.propagated(mu.originRegion(), Duration.ofMillis(applied.toEpochMilli() - mu.occurredAtMillis()));
+            boolean now = results.get(i);
+            metrics.applied(mu.kind(), now ? "applied" : "duplicate");
+            if (now) {
+                metrics.propagated(mu.originRegion(), Duration.ofMillis(applied - mu.occurredAtMillis()));
             }
         }
     }

@@ -19,8 +19,12 @@ import olympus.revocation.core.Verdict;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,9 +34,9 @@ import java.util.concurrent.TimeoutException;
  * per batch: each event's marker, entries, cache invalidation and counter change together or not
  * at all, so a crash between two commands cannot leave an event half-applied and marked done.
  *
- * <p>Thread-safety: {@link #apply} is serialised on the write connection (auto-flush is off there,
- * so commands pile up until the batch is flushed); checks use their own connection and are fully
- * concurrent and non-blocking.
+ * <p>Thread-safety: sending a batch is serialised on the write connection (auto-flush is off there,
+ * so commands pile up until the batch is flushed), but several batches may be in flight at once
+ * ({@link #applyAsync}); checks use their own connection and are fully concurrent and non-blocking.
  */
 public final class RedisDenylist implements AutoCloseable {
     /**
@@ -91,29 +95,82 @@ public final class RedisDenylist implements AutoCloseable {
     }
 
     /**
-     * Applies a batch as one pipeline.
+     * Applies a batch as one pipeline and waits for it (replay path).
      *
      * @return per mutation, true if applied now, false if its event id had been applied before
      */
-    public synchronized List<Boolean> apply(List<Mutation> batch) throws Exception {
+    public List<Boolean> apply(List<Mutation> batch) throws Exception {
         if (batch.isEmpty()) {
             return List.of();
         }
         try {
-            return applyOnce(batch);
+            return await(submit(batch));
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RedisNoScriptException) {
                 // Redis restarted (or SCRIPT FLUSH): scripts are gone, load them again. The
                 // batch may be half-applied; it is idempotent, so running it again is safe.
                 applySha = null;
                 casSha = null;
-                return applyOnce(batch);
+                return await(submit(batch));
             }
             throw e;
         }
     }
 
-    private List<Boolean> applyOnce(List<Mutation> batch) throws Exception {
+    /**
+     * Applies a batch as one pipeline without waiting (live path): the caller can send the next
+     * batch while this one is in flight. The future completes on a Redis I/O thread; a lost
+     * script (NOSCRIPT) is reloaded and the batch run again on {@code retryOn}.
+     *
+     * @return per mutation, true if applied now, false if its event id had been applied before
+     */
+    public CompletableFuture<List<Boolean>> applyAsync(List<Mutation> batch, Executor retryOn) {
+        if (batch.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        CompletableFuture<List<Boolean>> first;
+        try {
+            first = submit(batch);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<List<Boolean>> out = new CompletableFuture<>();
+        first.whenComplete((r, err) -> {
+            if (err == null) {
+                out.complete(r);
+            } else if (cause(err) instanceof RedisNoScriptException) {
+                retryOn.execute(() -> {
+                    try {
+                        applySha = null;
+                        casSha = null;
+                        out.complete(apply(batch));
+                    } catch (ExecutionException e) {
+                        out.completeExceptionally(e.getCause() == null ? e : e.getCause());
+                    } catch (Throwable t) {
+                        out.completeExceptionally(t);
+                    }
+                });
+            } else {
+                out.completeExceptionally(cause(err));
+            }
+        });
+        return out;
+    }
+
+    private static Throwable cause(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    private List<Boolean> await(CompletableFuture<List<Boolean>> f) throws Exception {
+        // Every command carries the Redis timeout; this bound only guards against a lost reply.
+        return f.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Queues one script per mutation on the write connection and flushes them as one pipeline.
+     * Serialised: auto-flush is off on that connection, so one batch's commands go out together.
+     */
+    private synchronized CompletableFuture<List<Boolean>> submit(List<Mutation> batch) throws Exception {
         RedisAsyncCommands<String, String> a = write.async();
         String sha = applySha;
         if (sha == null) {
@@ -122,41 +179,49 @@ public final class RedisDenylist implements AutoCloseable {
             sha = load.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             applySha = sha;
         }
-        List<RedisFuture<Long>> fs = new ArrayList<>(batch.size());
-        StringBuilder announce = new StringBuilder();
-        for (Mutation m : batch) {
-            String[] keys = new String[2 + m.keys().size() + m.invalidate().size()];
+        int n = batch.size();
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Long>[] fs = new CompletableFuture[n];
+        for (int i = 0; i < n; i++) {
+            Mutation m = batch.get(i);
+            List<String> entries = m.keys();
+            List<String> invalidate = m.invalidate();
+            String[] keys = new String[2 + entries.size() + invalidate.size()];
             int k = 0;
             keys[k++] = Keys.applied(m.eventId());
             keys[k++] = Keys.APPLIED_COUNT;
-            for (String e : m.keys()) {
-                keys[k++] = e;
+            for (int j = 0; j < entries.size(); j++) {
+                keys[k++] = entries.get(j);
             }
-            for (String c : m.invalidate()) {
-                keys[k++] = c;
+            for (int j = 0; j < invalidate.size(); j++) {
+                keys[k++] = invalidate.get(j);
             }
-            fs.add(a.evalsha(sha, ScriptOutputType.INTEGER, keys, m.mode().name(), m.value(),
-                    Long.toString(m.expireAtMillis()), Integer.toString(m.keys().size())));
+            fs[i] = a.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, m.mode().name(), m.value(),
+                    Long.toString(m.expireAtMillis()), Integer.toString(entries.size())).toCompletableFuture();
         }
         write.flushCommands();
-        List<Boolean> out = new ArrayList<>(batch.size());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (int i = 0; i < fs.size(); i++) {
-            long left = Math.max(1, deadline - System.nanoTime());
-            boolean now = fs.get(i).get(left, TimeUnit.NANOSECONDS) == 1L;
-            out.add(now);
-            if (now) {
-                Mutation m = batch.get(i);
-                announce.append(m.kind()).append(' ').append(m.eventId()).append('\n');
+        return CompletableFuture.allOf(fs).thenApply(v -> {
+            Boolean[] out = new Boolean[n];
+            StringBuilder announce = null;
+            for (int i = 0; i < n; i++) {
+                boolean now = fs[i].join() == 1L;
+                out[i] = now;
+                if (now) {
+                    if (announce == null) {
+                        announce = new StringBuilder(n * 48);
+                    }
+                    Mutation m = batch.get(i);
+                    announce.append(m.kind()).append(' ').append(m.eventId()).append('\n');
+                }
             }
-        }
-        if (!announce.isEmpty()) {
-            // After the scripts on the same connection, so a subscriber told "applied" finds the
-            // entries already there. Best-effort: the keys are the record, not this message.
-            a.publish(Keys.APPLIED_CHANNEL, announce.toString());
-            write.flushCommands();
-        }
-        return out;
+            if (announce != null) {
+                // After the scripts replied, so a subscriber told "applied" finds the entries
+                // already there. Best-effort: the keys are the record, not this message. Sent on
+                // the auto-flushed connection: the write connection only flushes per batch.
+                read.async().publish(Keys.APPLIED_CHANNEL, announce.toString());
+            }
+            return Arrays.asList(out);
+        });
     }
 
     /** Non-blocking check: one MGET of the query's keys and the state key. */
