@@ -3,10 +3,11 @@ package olympus.lag.core;
 import java.time.Instant;
 
 /**
- * Whether this monitor should try to write the heartbeat this cycle. The write itself is a
- * conditional UPDATE that re-checks the same rule atomically on the primary, so this is only a
- * way to save a statement per cycle when another monitor clearly holds the lease; it never
- * decides alone who writes.
+ * Whether this monitor may write the heartbeat, judged on the row as sampled. The write itself is
+ * a conditional UPDATE that applies the same rule atomically on the primary (it rides in the
+ * sampling statement), so this never decides who writes: it tells a lost race (the sampled row
+ * said yes, the UPDATE matched nothing: counted as lease_held_elsewhere) from a live lease held
+ * by another monitor.
  *
  * <p>All times here are the primary's clock ({@code leaseUntil} was written by it, {@code
  * primaryNow} read from it), so hosts' clocks never meet.

@@ -61,8 +61,23 @@ public final class PrimaryProbe implements AutoCloseable {
             RETURNING seq
             """;
 
+    /**
+     * Sample and heartbeat write in one round trip: the conditional UPDATE of {@link #WRITE} (same
+     * lease rule, same atomicity: one statement on one row) runs as a data-modifying CTE beside
+     * the sampling SELECT of {@link #SAMPLE}. Every part of a statement sees the same snapshot,
+     * so the sampled heartbeat columns are the row as it was before this write, exactly what the
+     * separate sampling statement used to read; the last column is the new seq, NULL when the
+     * lease is held elsewhere (no row updated). Used only on a server found writable (schema
+     * created), so the UPDATE never meets a standby; if it did, the statement fails, the session
+     * is reopened and the next cycle finds the server in recovery and samples read-only.
+     */
+    static final String SAMPLE_AND_WRITE = "WITH w AS (" + WRITE.strip() + ")\n"
+            + SAMPLE.replace("s.wal_status, s.safe_wal_size", "s.wal_status, s.safe_wal_size, (SELECT seq FROM w)");
+
     private final PgSession session;
     private boolean schemaReady;
+    private boolean heartbeatAttempted;
+    private Long heartbeatSeq;
 
     public PrimaryProbe(PgEndpoints endpoints, String database, String user, String password, int timeoutSeconds) {
         this.session = new PgSession(endpoints, database, user, password, timeoutSeconds);
@@ -73,6 +88,18 @@ public final class PrimaryProbe implements AutoCloseable {
      * as for the monitor in the primary's own region).
      */
     public PrimaryObservation observe(String primaryRegion, String replica, String slotName) {
+        return observe(primaryRegion, replica, slotName, null, 0, null);
+    }
+
+    /**
+     * Samples the primary and, when {@code writerId} is not null and the server is writable,
+     * writes the heartbeat in the same statement if this monitor holds or may take the lease
+     * (see {@link #heartbeatAttempted()} and {@link #heartbeatSeq()} for the outcome).
+     */
+    public PrimaryObservation observe(String primaryRegion, String replica, String slotName, String writerId, long epoch,
+                                      Duration lease) {
+        heartbeatAttempted = false;
+        heartbeatSeq = null;
         try {
             if (session.isFresh()) {
                 schemaReady = false;
@@ -82,11 +109,24 @@ public final class PrimaryProbe implements AutoCloseable {
                 ensureSchema(c);
             }
             session.queries++;
-            PreparedStatement ps = session.statement(primaryRegion, SAMPLE);
-            ps.setString(1, replica == null ? "" : replica);
-            ps.setString(2, slotName == null ? "" : slotName);
+            boolean write = writerId != null && schemaReady;
+            PreparedStatement ps = session.statement(primaryRegion, write ? SAMPLE_AND_WRITE : SAMPLE);
+            int i = 1;
+            if (write) {
+                ps.setString(i++, writerId);
+                ps.setLong(i++, epoch);
+                ps.setDouble(i++, lease.toMillis() / 1000.0);
+                ps.setString(i++, writerId);
+                ps.setLong(i++, epoch);
+            }
+            ps.setString(i++, replica == null ? "" : replica);
+            ps.setString(i, slotName == null ? "" : slotName);
+            heartbeatAttempted = write;
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
+                if (write) {
+                    heartbeatSeq = lng(rs, 15);
+                }
                 long seq = rs.getLong(4);
                 Long hbSeq = rs.wasNull() ? null : seq;
                 return new PrimaryObservation(null, primaryRegion, rs.getBoolean(1), instant(rs.getTimestamp(2)),
@@ -141,6 +181,16 @@ public final class PrimaryProbe implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    /** Whether the last {@link #observe} sent the heartbeat write (the server was writable); if it failed, the observation says why. */
+    public boolean heartbeatAttempted() {
+        return heartbeatAttempted;
+    }
+
+    /** The heartbeat seq the last {@link #observe} wrote; null when it did not write (lease held elsewhere, or not attempted). */
+    public Long heartbeatSeq() {
+        return heartbeatSeq;
     }
 
     public long queries() {

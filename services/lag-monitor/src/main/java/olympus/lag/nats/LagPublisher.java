@@ -6,6 +6,8 @@ import io.nats.client.JetStreamOptions;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueOptions;
 import io.nats.client.PublishOptions;
+import io.nats.client.impl.Headers;
+import io.nats.client.support.NatsJetStreamConstants;
 import olympus.wire.EventCodec;
 import olympus.wire.Naming;
 import olympus.wire.Naming.Family;
@@ -34,9 +36,12 @@ import java.util.function.BiConsumer;
  *       across a NATS outage; bounded at {@value #MAX_PENDING_STATES} (oldest dropped, counted).
  *       A monitor killed with unpublished changes loses them; its successor publishes the state it
  *       finds as its first change, so readers converge.</li>
- *   <li><b>Samples</b> ({@code olympus.lag.<region>.sample}) and the KV {@code olympus_lag}: latest
- *       wins, at most once. A sample that could not be published is superseded by the next one
- *       an interval later; an old sample is worth nothing (it would read STALE anyway).</li>
+ *   <li><b>Samples</b> ({@code olympus.lag.<region>.sample}): every sample, core NATS publish with
+ *       the msg id header (the origin stream captures it), latest wins, at most once. A sample
+ *       that could not be published is superseded by the next one an interval later; an old
+ *       sample is worth nothing (it would read STALE anyway).</li>
+ *   <li><b>KV {@code olympus_lag}</b>: latest wins, at most once; written at once on a change of
+ *       state, primary or epoch, otherwise at most once a second per replica.</li>
  * </ul>
  */
 public final class LagPublisher implements AutoCloseable {
@@ -55,11 +60,25 @@ public final class LagPublisher implements AutoCloseable {
     });
     private final Deque<ReplicaLagSampled> pendingStates = new ArrayDeque<>();
     private final Map<String, ReplicaLagSampled> pendingSamples = new ConcurrentHashMap<>();
+    /** Per replica, the last sample written to the KV (publisher thread only). */
+    private final Map<String, KvMark> kvMarks = new java.util.HashMap<>();
+    private final Connection nc;
+    private final String sampleSubject;
+    private final String stateSubject;
+
+    /** The KV entry is rewritten at most this often per replica unless the state, primary or epoch changed. */
+    static final long KV_EVERY_MS = 1000;
+    private static final long KV_EVERY_NANOS = KV_EVERY_MS * 1_000_000L;
+
+    private record KvMark(long atNanos, String state, long epoch, String primary) {}
 
     /** {@code outcome} receives (kind, result) for metrics: kind sample|kv|state, result ok|error|dropped. */
     public LagPublisher(Connection nc, String region, Duration timeout, BiConsumer<String, String> outcome) throws java.io.IOException {
         this.region = region;
         this.outcome = outcome;
+        this.nc = nc;
+        this.sampleSubject = Naming.subject(Family.LAG, region, "sample");
+        this.stateSubject = Naming.subject(Family.LAG, region, "state");
         this.js = nc.jetStream(JetStreamOptions.builder().requestTimeout(timeout).build());
         this.lagKv = nc.keyValue(Naming.LAG_BUCKET, KeyValueOptions.builder()
                 .jetStreamOptions(JetStreamOptions.builder().domain(Naming.CONTROL_DOMAIN).requestTimeout(timeout).build()).build());
@@ -106,7 +125,7 @@ public final class LagPublisher implements AutoCloseable {
                 break;
             }
             try {
-                js.publish(Naming.subject(Family.LAG, region, "state"), codec.encode(next),
+                js.publish(stateSubject, codec.encode(next),
                         PublishOptions.builder().messageId(next.eventId()).build());
                 synchronized (pendingStates) {
                     pendingStates.remove(next);
@@ -124,11 +143,31 @@ public final class LagPublisher implements AutoCloseable {
                 continue;
             }
             byte[] bytes = codec.encode(s);
-            js.publishAsync(Naming.subject(Family.LAG, region, "sample"), bytes,
-                    PublishOptions.builder().messageId(s.eventId()).build())
-                    .whenComplete((ack, err) -> outcome.accept("sample", err == null ? "ok" : "error"));
+            // Core NATS publish: the origin stream captures the subject all the same, and the
+            // msg id header keeps its de-duplication; what is saved is a PubAck per sample (an
+            // inbox message to parse and a future to complete, ten times a second). Samples are
+            // at most once anyway: nothing would retry on a missing ack.
+            try {
+                Headers h = new Headers().put(NatsJetStreamConstants.MSG_ID_HDR, s.eventId());
+                nc.publish(sampleSubject, h, bytes);
+                outcome.accept("sample", "ok");
+            } catch (RuntimeException e) {
+                outcome.accept("sample", "error");
+            }
+            // The KV holds the latest sample for readers that start (the session-router warms from
+            // it, then follows the subject). A put is a JetStream request to the control domain,
+            // so it is written at most every KV_EVERY_MS per replica, and at once when the state
+            // or the primary/epoch changed; otherwise the entry is under a second older than the
+            // subject's newest sample.
+            KvMark last = kvMarks.get(replica);
+            long now = System.nanoTime();
+            if (last != null && now - last.atNanos() < KV_EVERY_NANOS && last.state().equals(s.state())
+                    && last.epoch() == s.epoch() && java.util.Objects.equals(last.primary(), s.primary())) {
+                continue;
+            }
             try {
                 lagKv.put(s.replica(), bytes);
+                kvMarks.put(replica, new KvMark(now, s.state(), s.epoch(), s.primary()));
                 outcome.accept("kv", "ok");
             } catch (Exception e) {
                 // A region cut off from the control cluster has no quorum: expected, latest wins later.

@@ -29,6 +29,8 @@ public final class TopologyFollower {
     private final KeyValue kv;
     private final AtomicReference<ClusterTopology> current;
     private volatile String lastError;
+    /** KV revision of the topology last parsed (poll thread only): an unchanged entry is not parsed again. */
+    private long lastRevision = -1;
 
     public TopologyFollower(Connection nc, String bootstrapPrimary, List<String> regions, Duration timeout) throws IOException {
         this.kv = nc.keyValue(Naming.CONTROL_BUCKET, KeyValueOptions.builder()
@@ -57,7 +59,12 @@ public final class TopologyFollower {
                 lastError = "no '" + ClusterTopology.KEY + "' key in " + Naming.CONTROL_BUCKET;
                 return false;
             }
+            if (e.getRevision() == lastRevision) {
+                lastError = null;
+                return true;
+            }
             ClusterTopology t = ClusterTopology.fromJson(e.getValue());
+            lastRevision = e.getRevision();
             ClusterTopology before = current.getAndUpdate(old -> t.epoch() >= old.epoch() ? t : old);
             if (!t.primary().equals(before.primary()) || t.epoch() != before.epoch()) {
                 LOG.info("topology: primary {} epoch {} (was {} epoch {})", t.primary(), t.epoch(), before.primary(), before.epoch());

@@ -62,6 +62,7 @@ public class LagMonitor implements RemoteLag {
     private final Map<String, Double> apps;
     private final String writerId;
     private final List<String> regions;
+    private final long intervalMs;
 
     private final Map<String, Assessment> own = new ConcurrentHashMap<>();
     private final Map<String, LagSample> ownSamples = new ConcurrentHashMap<>();
@@ -84,6 +85,7 @@ public class LagMonitor implements RemoteLag {
         this.clock = Clock.systemUTC();
         this.metrics = new LagMetrics(registry);
         long interval = cfg.interval().toMillis();
+        this.intervalMs = interval;
         // Writer gap: the holder refreshes every interval; a heartbeat older than 1.5 intervals
         // means it is stalled, gone or changing hands, and its age then measures the writer, not
         // the replica. Tighter would misread ordinary jitter; looser lets a stalled writer's
@@ -160,19 +162,19 @@ public class LagMonitor implements RemoteLag {
         Instant observedAt = clock.instant();
         ReplicaObservation r = replica == null ? null : replicaProbe.observe();
         Instant pStart = clock.instant();
-        PrimaryObservation p = primaryProbe.observe(primary, replica, replica == null ? null : slotName(replica));
+        // Sample and heartbeat write in one statement (one round trip to the primary per cycle).
+        PrimaryObservation p = primaryProbe.observe(primary, replica, replica == null ? null : slotName(replica),
+                writerId, epoch, cfg.lease());
         Instant pEnd = clock.instant();
         cycles++;
 
-        writeHeartbeat(p, primary, epoch);
-        Instant hbEnd = clock.instant();
-        long took = Duration.between(observedAt, hbEnd).toMillis();
+        countHeartbeat(p, primary, epoch);
+        long took = Duration.between(observedAt, pEnd).toMillis();
         metrics.cycle(took);
-        if (took > cfg.interval().toMillis()) {
+        if (took > intervalMs) {
             // Slow cycles are what turns a healthy replica STALE; say where the time went.
-            LOG.warn("slow cycle: {} ms (replica query {} ms, primary query {} ms, heartbeat {} ms)", took,
-                    Duration.between(observedAt, pStart).toMillis(), Duration.between(pStart, pEnd).toMillis(),
-                    Duration.between(pEnd, hbEnd).toMillis());
+            LOG.warn("slow cycle: {} ms (replica query {} ms, primary query with heartbeat {} ms)", took,
+                    Duration.between(observedAt, pStart).toMillis(), Duration.between(pStart, pEnd).toMillis());
         }
         if (replica == null) {
             return;
@@ -198,20 +200,25 @@ public class LagMonitor implements RemoteLag {
         }
     }
 
-    private void writeHeartbeat(PrimaryObservation p, String primary, long epoch) {
-        if (!p.ok() || p.inRecovery()
-                || !HeartbeatLease.shouldAttempt(writerId, epoch, p.heartbeatWriter(), p.heartbeatEpoch(), p.leaseUntil(), p.primaryNow())) {
+    /** Counts (and logs taking) the heartbeat write that went with the primary's sampling statement. */
+    private void countHeartbeat(PrimaryObservation p, String primary, long epoch) {
+        if (!primaryProbe.heartbeatAttempted() || p.inRecovery()) {
             return;
         }
-        try {
-            Long seq = primaryProbe.writeHeartbeat(primary, writerId, epoch, cfg.lease());
-            metrics.count("olympus_lag_heartbeat_writes_total", "result", seq == null ? "lease_held_elsewhere" : "written");
-            if (seq != null && !writerId.equals(p.heartbeatWriter())) {
+        if (!p.ok()) {
+            metrics.count("olympus_lag_heartbeat_writes_total", "result", "error");
+            return;
+        }
+        Long seq = primaryProbe.heartbeatSeq();
+        if (seq != null) {
+            metrics.count("olympus_lag_heartbeat_writes_total", "result", "written");
+            if (!writerId.equals(p.heartbeatWriter())) {
                 LOG.info("took the heartbeat lease on primary {} (epoch {}), previous writer {}", primary, epoch, p.heartbeatWriter());
             }
-        } catch (java.sql.SQLException e) {
-            metrics.count("olympus_lag_heartbeat_writes_total", "result", "error");
-            LOG.debug("heartbeat write on {} failed: {}", primary, e.getMessage());
+        } else if (HeartbeatLease.shouldAttempt(writerId, epoch, p.heartbeatWriter(), p.heartbeatEpoch(), p.leaseUntil(), p.primaryNow())) {
+            // The row as sampled said we could write, the atomic re-check said no: another
+            // monitor took the lease in between. (While its lease is live, nothing is counted.)
+            metrics.count("olympus_lag_heartbeat_writes_total", "result", "lease_held_elsewhere");
         }
     }
 

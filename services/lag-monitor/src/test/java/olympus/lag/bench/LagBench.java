@@ -81,17 +81,37 @@ public final class LagBench {
         Monitor m = Monitor.start(t, interval);
         try {
             m.awaitReady();
+            long warmStart = System.nanoTime();
             Thread.sleep(warmupS * 1000L);
+            // Steady state, as a long-running service spends nearly all its life: wait until the
+            // JIT compiler threads have gone quiet (at most 1 tick = 10 ms of compiling in 5 s),
+            // for at most jit-wait seconds, so the window does not bill the one-off warm-up.
+            int jitWaitS = Integer.getInteger("jit-wait", 120);
+            long jitPrev = m.jitTicks();
+            while (System.nanoTime() - warmStart < (warmupS + jitWaitS) * 1_000_000_000L) {
+                Thread.sleep(5000);
+                long jitNow = m.jitTicks();
+                if (jitNow - jitPrev <= 1) {
+                    break;
+                }
+                jitPrev = jitNow;
+            }
+            System.out.printf("%s: warm-up %.0f s (JIT quiet), JIT so far %.2f s of CPU%n", interval,
+                    (System.nanoTime() - warmStart) / 1e9, m.jitTicks() / 100.0);
+            long jit0 = m.jitTicks();
             long cpu0 = m.cpuTicks();
             double pq0 = m.counter("olympus_lag_queries_total{target=\"primary\"");
             double rq0 = m.counter("olympus_lag_queries_total{target=\"replica\"");
             long t0 = System.nanoTime();
             Thread.sleep(windowS * 1000L);
             long cpu1 = m.cpuTicks();
+            long jit1 = m.jitTicks();
             double pq1 = m.counter("olympus_lag_queries_total{target=\"primary\"");
             double rq1 = m.counter("olympus_lag_queries_total{target=\"replica\"");
             double secs = (System.nanoTime() - t0) / 1e9;
             double ticksPerSec = 100.0; // USER_HZ on Linux
+            System.out.printf("%s: window %.1f s, process CPU %d ticks, of which JIT compiler threads %d%n", interval, secs,
+                    cpu1 - cpu0, jit1 - jit0);
             return new double[] {100.0 * (cpu1 - cpu0) / ticksPerSec / secs, (pq1 - pq0) / secs, (rq1 - rq0) / secs};
         } finally {
             m.stop();
@@ -186,7 +206,7 @@ public final class LagBench {
         }
 
         void awaitReady() throws Exception {
-            awaitOk(Duration.ofSeconds(60));
+            awaitOk(Duration.ofSeconds(Integer.getInteger("ready-timeout", 180))); // a JVM start on a host at load 20+ can take over a minute
         }
 
         void awaitOk(Duration timeout) throws Exception {
@@ -227,6 +247,26 @@ public final class LagBench {
             String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        }
+
+        /** utime+stime of the JIT compiler threads (C1/C2 CompilerThread*), from /proc/PID/task. */
+        long jitTicks() throws IOException {
+            long sum = 0;
+            try (var tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        String stat = Files.readString(task.resolve("stat"));
+                        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        if (comm.contains("CompilerThre")) {
+                            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                            sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                        }
+                    } catch (IOException | RuntimeException gone) {
+                        // thread ended between list and read
+                    }
+                }
+            }
+            return sum;
         }
 
         void stop() throws InterruptedException {
