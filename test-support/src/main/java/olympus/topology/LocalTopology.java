@@ -306,7 +306,7 @@ public final class LocalTopology {
         // Anything left that mentions our directory, wherever its pid file went.
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (true) {
-            List<ProcessHandle> left = leftovers(marker);
+            List<ProcessHandle> left = Proc.mentioning(marker);
             if (left.isEmpty()) {
                 break;
             }
@@ -321,10 +321,6 @@ public final class LocalTopology {
         if (wipe) {
             deleteTree(spec.workDir());
         }
-    }
-
-    private List<ProcessHandle> leftovers(String marker) {
-        return Proc.mentioning(marker);
     }
 
     /** Every port the topology listens on: servers, links, service slots. */
@@ -567,6 +563,11 @@ public final class LocalTopology {
             e.put("redis", redisUri(r));
             e.put("postgres", ports().postgres(i));
             e.put("pgbouncer", ports().pgbouncer(i));
+            // How this region's processes reach every region's PostgreSQL (through links across
+            // regions), so tools outside this module need no port arithmetic of their own.
+            Map<String, Integer> from = new LinkedHashMap<>();
+            spec.regions().forEach(target -> from.put(target, postgresPortFrom(r, target)));
+            e.put("postgresFrom", from);
             e.put("revocationBusHttp", ports().revocationBusHttp(i));
             e.put("lagMonitorHttp", ports().lagMonitorHttp(i));
             e.put("sessionRouterHttp", ports().sessionRouterHttp(i));

@@ -13,15 +13,11 @@ import java.util.List;
  * Where each region's database, pooler and files are in a local topology (deploy/local/topology),
  * read from its directory: topology.json (regions, base port) and credentials.json.
  *
- * <p>The port arithmetic repeats test-support's {@code Ports} on purpose: the service must not
- * depend on test code. It belongs in shared (a node descriptor the topology writes); until then
- * the two must change together.
+ * <p>Ports come from the endpoints the topology writes into topology.json, so this service does
+ * no port arithmetic of its own (and needs no test code).
  */
-public record LocalNodes(Path dir, List<String> regions, int basePort, String superPassword, String replicatorPassword,
-                         String appPassword, String bouncerAdminPassword) {
-    private static final int MAX_NODES = 10;
-    private static final int LINK_KINDS = 3;
-    private static final int LINK_POSTGRES = 2;
+public record LocalNodes(Path dir, List<String> regions, JsonNode endpoints, String superPassword,
+                         String replicatorPassword, String appPassword, String bouncerAdminPassword) {
 
     public static LocalNodes load(Path dir) {
         ObjectMapper m = new ObjectMapper();
@@ -30,7 +26,7 @@ public record LocalNodes(Path dir, List<String> regions, int basePort, String su
             JsonNode c = m.readTree(dir.resolve("credentials.json").toFile()).path("postgres");
             List<String> regions = new ArrayList<>();
             t.path("regions").forEach(r -> regions.add(r.asText()));
-            return new LocalNodes(dir, List.copyOf(regions), t.path("basePort").asInt(), c.path("postgres").asText(),
+            return new LocalNodes(dir, List.copyOf(regions), t.path("endpoints"), c.path("postgres").asText(),
                     c.path("replicator").asText(), c.path("olympus").asText(), c.path("pgbouncer_admin").asText());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the local topology in " + dir + ": " + e.getMessage(), e);
@@ -45,19 +41,28 @@ public record LocalNodes(Path dir, List<String> regions, int basePort, String su
         return i;
     }
 
+    private JsonNode endpoint(String region) {
+        index(region);
+        return endpoints.path(region);
+    }
+
     public int postgresPort(String region) {
-        return basePort + 10 * index(region) + 7;
+        return endpoint(region).path("postgres").asInt();
     }
 
     public int pgBouncerPort(String region) {
-        return basePort + 10 * index(region) + 8;
+        return endpoint(region).path("pgbouncer").asInt();
     }
 
     /** Port at which processes in {@code from} reach {@code target}'s PostgreSQL (a cuttable link across regions). */
     public int postgresPortFrom(String from, String target) {
-        int i = index(from);
-        int j = index(target);
-        return i == j ? postgresPort(target) : basePort + 400 + (i * MAX_NODES + j) * LINK_KINDS + LINK_POSTGRES;
+        index(target);
+        int port = endpoint(from).path("postgresFrom").path(target).asInt(-1);
+        if (port <= 0) {
+            throw new IllegalStateException("topology.json in " + dir + " has no postgresFrom." + target + " for " + from
+                    + ": restart it with a current deploy/local/topology (down, then up)");
+        }
+        return port;
     }
 
     public Path pgData(String region) {
