@@ -209,6 +209,7 @@ public final class LocalTopology {
      */
     public void up() {
         long t0 = System.nanoTime();
+        requireBinaries();
         if (exists(spec.workDir())) {
             List<Server> dead = servers().stream().filter(s -> !alive(s)).toList();
             if (dead.isEmpty()) {
@@ -235,6 +236,37 @@ public final class LocalTopology {
             }
             throw e;
         }
+    }
+
+    /**
+     * Fails before anything starts when a server binary is missing: otherwise the first symptom is
+     * an opaque "setsid: Permission denied" halfway through, after other servers started.
+     */
+    static void requireBinaries() {
+        List<String> missing = new ArrayList<>();
+        for (String[] b : new String[][] {{"nats-server", "nats-server"}, {"redis-server", "redis-server"},
+                {"pgbouncer", "pgbouncer"}, {PgNode.BIN + "postgres", "postgresql-15"}}) {
+            if (!onPath(b[0])) {
+                missing.add(b[1]);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("missing server binaries; install them with: apt-get install -y "
+                    + String.join(" ", missing) + " (or run .ci/run, which installs what is missing)");
+        }
+    }
+
+    private static boolean onPath(String bin) {
+        if (bin.contains("/")) {
+            return Files.isExecutable(Path.of(bin));
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, bin))) {
+                return true;
+            }
+        }
+        // pgbouncer and nats-server live in /usr/sbin, which a non-login PATH may lack.
+        return Files.isExecutable(Path.of("/usr/sbin", bin));
     }
 
     private void fresh(long t0) {
