@@ -266,7 +266,7 @@ public final class EventCodec {
         if (t == Instant.class) {
             String s = expect(field, v, v.isTextual(), "an ISO-8601 instant string").textValue();
             try {
-                return Instant.parse(s);
+                return parseInstant(s);
             } catch (DateTimeParseException e) {
                 throw WireException.invalid(field, "is not an ISO-8601 instant: " + Check.quote(s));
             }
@@ -284,6 +284,55 @@ public final class EventCodec {
             return expect(field, v, v.isBoolean(), "true or false").booleanValue();
         }
         throw new IllegalStateException("no wire form for " + c);
+    }
+
+    private static final int[] POW10 = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
+            1_000_000_000};
+
+    /**
+     * {@link Instant#parse} for the form {@link Instant#toString} writes ({@code 2026-11-28T07:19:19.668Z},
+     * 0 to 9 fraction digits), without the formatter machinery: it was a tenth of the apply path's
+     * CPU (three instants per event). Anything else, including every invalid input, goes to
+     * {@link Instant#parse}, so what is accepted and how it is refused does not change.
+     */
+    static Instant parseInstant(String s) {
+        int n = s.length();
+        if (n >= 20 && n <= 30 && s.charAt(4) == '-' && s.charAt(7) == '-' && s.charAt(10) == 'T' && s.charAt(13) == ':'
+                && s.charAt(16) == ':' && s.charAt(n - 1) == 'Z' && (n == 20 || (n > 21 && s.charAt(19) == '.'))) {
+            int y = digits(s, 0, 4);
+            int mo = digits(s, 5, 2);
+            int d = digits(s, 8, 2);
+            int h = digits(s, 11, 2);
+            int mi = digits(s, 14, 2);
+            int se = digits(s, 17, 2);
+            int fraction = n - 21;
+            int nano = fraction > 0 ? digits(s, 20, fraction) : 0;
+            if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && se >= 0
+                    && se <= 59 && nano >= 0) {
+                long day;
+                try {
+                    day = java.time.LocalDate.of(y, mo, d).toEpochDay();
+                } catch (java.time.DateTimeException e) {
+                    return Instant.parse(s); // 31 April and the like: refused the usual way
+                }
+                return Instant.ofEpochSecond(day * 86_400 + h * 3_600L + mi * 60L + se,
+                        fraction > 0 ? (long) nano * POW10[9 - fraction] : 0);
+            }
+        }
+        return Instant.parse(s);
+    }
+
+    /** The decimal value of s[from, from+len), or -1 if any of it is not an ASCII digit. */
+    private static int digits(String s, int from, int len) {
+        int v = 0;
+        for (int i = from; i < from + len; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     private static JsonNode expect(String field, JsonNode v, boolean ok, String what) {

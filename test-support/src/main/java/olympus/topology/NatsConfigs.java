@@ -129,9 +129,6 @@ final class NatsConfigs {
             if (perms.publish() != null) {
                 users.append(", permissions: { publish: { allow: [").append(quoteAll(perms.publish()))
                         .append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe())).append("] }");
-                if (perms.allowResponses()) {
-                    users.append(", allow_responses: true");
-                }
                 users.append(" }");
             }
             users.append(" }\n");

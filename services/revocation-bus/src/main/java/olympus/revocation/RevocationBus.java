@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 @Context
 public final class RevocationBus implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RevocationBus.class);
+    /** Payload limit of one origin message: well under the servers' max_payload (1 MB). */
+    static final int PUBLISH_MAX_BYTES = 256 * 1024;
 
     private final RevocationConfiguration config;
     private final Connection nc;
@@ -60,7 +62,8 @@ public final class RevocationBus implements AutoCloseable {
         }
         this.nc = Nats.connect(ob.build());
         this.redis = new RedisDenylist(config.redisUri(), config.redisTimeout());
-        OriginPublisher publisher = new OriginPublisher(nc, codec, config.region(), config.publishTimeout());
+        OriginPublisher publisher = new OriginPublisher(nc, codec, config.region(), config.publishTimeout(),
+                config.publishInFlight(), config.maxBatchEvents(), PUBLISH_MAX_BYTES);
         this.service = new RevocationService(new Ingest(config.region(), config.defaultKeepFor()), publisher, redis,
                 metrics, clock);
         DeadLetters deadLetters = new DeadLetters(nc, config.region());

@@ -61,18 +61,20 @@ public final class RevocationService {
      * Events complete independently, so a failed one is reported by id for a retry.
      */
     public CompletableFuture<Replies.IngestReply> publish(List<WireEvent> events) {
+        List<CompletableFuture<OriginPublisher.Stored>> stored = publisher.publish(events);
         List<CompletableFuture<Object>> fs = new ArrayList<>(events.size());
-        for (WireEvent e : events) {
+        for (int i = 0; i < events.size(); i++) {
+            WireEvent e = events.get(i);
             String kind = RevocationKind.of(e).token();
-            fs.add(publisher.publish(e).handle((ack, err) -> {
+            fs.add(stored.get(i).handle((ack, err) -> {
                 if (err != null) {
                     metrics.ingested(kind, "failed");
                     LOG.warn("ingest of {} {} not confirmed: {}", kind, e.eventId(), err.toString());
                     return new Replies.Failed(e.eventId(), kind, "not confirmed stored in " + publisher.stream()
                             + " (" + rootMessage(err) + "): retry with the same eventId");
                 }
-                metrics.ingested(kind, ack.isDuplicate() ? "duplicate" : "stored");
-                return new Replies.Accepted(e.eventId(), kind, ack.getStream(), ack.getSeqno(), ack.isDuplicate());
+                metrics.ingested(kind, ack.duplicate() ? "duplicate" : "stored");
+                return new Replies.Accepted(e.eventId(), kind, ack.stream(), ack.seq(), ack.duplicate());
             }));
         }
         return CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).thenApply(v -> {

@@ -33,7 +33,10 @@ import java.util.List;
  *     and the reply's size. Default 1000
  * @param publishTimeout how long ingest waits for the origin stream's ack before answering 503
  *     (the caller retries with the same event ids). Default 3s
- * @param applyBatchMax most messages applied in one Redis pipeline. Larger raises the apply rate
+ * @param publishInFlight origin-stream messages awaiting their ack at once. Events arriving
+ *     meanwhile leave together in the next message, so fewer in flight means bigger batches and
+ *     fewer messages for the servers; more means less waiting behind a slow ack. Default 1
+ * @param applyBatchMax most events applied in one Redis script call. Larger raises the apply rate
  *     under load; it does not add latency when idle (a batch is whatever is waiting). Default 500
  * @param maxAckPending messages the durable consumer may have in flight. Must exceed
  *     applyBatchMax by a good margin or the consumer idles between batches. Default 20000
@@ -65,6 +68,7 @@ public record RevocationConfiguration(
         @NotNull Duration defaultKeepFor,
         @Min(1) int maxBatchEvents,
         @NotNull Duration publishTimeout,
+        @Min(1) int publishInFlight,
         @Min(1) int applyBatchMax,
         @Min(1) int maxAckPending,
         @NotNull Duration ackWait,

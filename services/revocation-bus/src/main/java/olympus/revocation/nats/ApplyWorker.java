@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  * it delivers. Delivery guarantee: at-least-once from the stream (explicit ack after Redis
  * replied), effectively once in Redis (idempotent by event id). Messages are handed from the NATS
  * dispatcher (which decodes and plans each one) to one apply thread through a queue; the apply
- * thread takes whatever is waiting (up to the batch limit) as one pipeline, so an idle bus applies
- * each event at once and a busy one amortises round trips. Up to {@link #MAX_IN_FLIGHT} pipelines
+ * thread takes whatever is waiting (up to the batch limit, in events) as one Redis call, so an idle
+ * bus applies each event at once and a busy one amortises round trips. Up to {@link #MAX_IN_FLIGHT} pipelines
  * are in flight at once; each batch is settled (acked only after Redis replied) on a settle thread.
  */
 public final class ApplyWorker implements AutoCloseable {
@@ -130,7 +130,12 @@ public final class ApplyWorker implements AutoCloseable {
                 // Wait for a pipeline slot before taking the rest: under load the batch grows
                 // while earlier batches are in flight.
                 inFlight.acquire();
-                queue.drainTo(batch, batchMax - 1);
+                int events = first.size();
+                BatchApplier.Planned next;
+                while (events < batchMax && (next = queue.poll()) != null) {
+                    batch.add(next);
+                    events += next.size();
+                }
                 CompletableFuture<Void> settled = applier.applyLive(batch, settler);
                 sent = true;
                 int n = batch.size();

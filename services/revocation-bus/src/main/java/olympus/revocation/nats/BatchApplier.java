@@ -4,6 +4,7 @@ import io.nats.client.Message;
 import olympus.revocation.Metrics;
 import olympus.revocation.core.ApplyDecision;
 import olympus.revocation.core.ApplyPlanner;
+import olympus.revocation.core.EventBatch;
 import olympus.revocation.core.Failures;
 import olympus.revocation.core.Mutation;
 import olympus.revocation.redis.RedisDenylist;
@@ -19,9 +20,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * Applies a batch of view-stream messages to Redis in one pipeline and settles each message:
- * ack once its mutation is in Redis (or it needs none), term after dead-lettering a poison
- * message, nak with delay when Redis failed. Acking only after Redis replied is what makes a
+ * Applies a batch of view-stream messages (each holding one or more events) to Redis in one
+ * script call and settles each message: ack once its events are in Redis (or it needs no write),
+ * term a message of poison events only, nak with delay when Redis failed. Acking only after Redis replied is what makes a
  * crash mid-batch lose nothing: unacked messages are redelivered, and re-applying is a no-op.
  */
 public final class BatchApplier {
@@ -42,45 +43,76 @@ public final class BatchApplier {
         this.clock = clock;
     }
 
-    /** A delivered message with what applying it means, decided off the apply thread. */
-    public record Planned(Message message, ApplyDecision decision) {}
+    /**
+     * A delivered message with what applying each of its events means, decided off the apply
+     * thread. {@code events} and {@code decisions} run in parallel, one per event of the message.
+     */
+    public record Planned(Message message, List<byte[]> events, List<ApplyDecision> decisions) {
+        public int size() {
+            return decisions.size();
+        }
+    }
 
-    /** Decodes and plans one message; pure CPU work, done on the NATS dispatcher thread. */
+    /** A poison event, dead-lettered once its message is settled. */
+    private record Poison(Message message, byte[] event, String reason) {}
+
+    /** Decodes and plans every event of one message; pure CPU work, done on the NATS dispatcher thread. */
     public Planned plan(Message m) {
-        return new Planned(m, planner.plan(m.getData(), clock.instant()));
+        List<byte[]> events = EventBatch.split(m.getData());
+        Instant now = clock.instant();
+        List<ApplyDecision> ds = new ArrayList<>(events.size());
+        for (byte[] e : events) {
+            ds.add(planner.plan(e, now));
+        }
+        return new Planned(m, events, ds);
     }
 
     /**
-     * Live path (durable consumer): settles every message. Poison and expired messages are settled
-     * at once; the rest are sent to Redis as one pipeline without waiting, and acked (or nak'ed)
-     * on {@code settleOn} once Redis replied. The future completes when every message is settled.
+     * Live path (durable consumer): settles every message. A message with nothing to write
+     * (poison or expired events only) is settled at once: acked, or termed if all its events are
+     * poison. The rest go to Redis as one script call without waiting, and their messages are
+     * acked (or nak'ed) on {@code settleOn} once Redis replied. Poison events of a message are
+     * dead-lettered when it is settled, not before, so a nak'ed and redelivered message does not
+     * dead-letter them twice. The future completes when every message is settled.
      */
     public CompletableFuture<Void> applyLive(List<Planned> batch, Executor settleOn) {
         List<Mutation> mutations = new ArrayList<>(batch.size());
         List<Message> toAck = new ArrayList<>(batch.size());
+        List<Poison> poison = new ArrayList<>();
         for (Planned p : batch) {
             Message m = p.message();
-            ApplyDecision d = p.decision();
-            switch (d.outcome()) {
-                case POISON -> {
-                    LOG.warn("dead-lettering {} seq {}: {}", m.getSubject(), seq(m), d.reason());
-                    deadLetters.send(m, d.reason());
-                    metrics.deadLettered(rejection(d.reason()));
+            int writes = 0;
+            int bad = 0;
+            List<Poison> own = new ArrayList<>(0);
+            for (int i = 0; i < p.size(); i++) {
+                ApplyDecision d = p.decisions().get(i);
+                switch (d.outcome()) {
+                    case POISON -> {
+                        own.add(new Poison(m, p.events().get(i), d.reason()));
+                        bad++;
+                    }
+                    case SKIP_EXPIRED -> metrics.applied("unknown", "expired");
+                    case APPLY -> {
+                        mutations.add(d.mutation());
+                        writes++;
+                    }
+                }
+            }
+            if (writes > 0) {
+                toAck.add(m);
+                poison.addAll(own);
+            } else {
+                deadLetter(own);
+                if (bad == p.size()) {
                     m.term();
-                }
-                case SKIP_EXPIRED -> {
-                    metrics.applied("unknown", "expired");
+                } else {
                     m.ack();
-                }
-                case APPLY -> {
-                    mutations.add(d.mutation());
-                    toAck.add(m);
                 }
             }
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("batch of {} from seq {}: {} to apply, {} poison or expired", batch.size(),
-                    seq(batch.get(0).message()), mutations.size(), batch.size() - mutations.size());
+            LOG.debug("batch of {} messages from seq {}: {} events to apply", batch.size(), seq(batch.get(0).message()),
+                    mutations.size());
         }
         if (mutations.isEmpty()) {
             return CompletableFuture.completedFuture(null);
@@ -89,10 +121,19 @@ public final class BatchApplier {
             if (err != null) {
                 nakAll(mutations, toAck, err);
             } else {
+                deadLetter(poison);
                 ackAll(mutations, toAck, results);
             }
             return null;
         }, settleOn);
+    }
+
+    private void deadLetter(List<Poison> poison) {
+        for (Poison p : poison) {
+            LOG.warn("dead-lettering an event of {} seq {}: {}", p.message().getSubject(), seq(p.message()), p.reason());
+            deadLetters.send(p.message(), p.event(), p.reason());
+            metrics.deadLettered(rejection(p.reason()));
+        }
     }
 
     private void nakAll(List<Mutation> mutations, List<Message> toAck, Throwable e) {
@@ -101,9 +142,11 @@ public final class BatchApplier {
         Failures.Kind k = Failures.classify(e);
         LOG.warn("applying {} events to Redis failed ({}), nak with {} delay: {}", mutations.size(), k, RETRY_DELAY,
                 e.toString());
-        for (int i = 0; i < toAck.size(); i++) {
-            metrics.applied(mutations.get(i).kind(), "retried");
-            toAck.get(i).nakWithDelay(RETRY_DELAY);
+        for (Mutation mu : mutations) {
+            metrics.applied(mu.kind(), "retried");
+        }
+        for (Message m : toAck) {
+            m.nakWithDelay(RETRY_DELAY);
         }
     }
 
@@ -113,9 +156,11 @@ public final class BatchApplier {
             LOG.debug("batch of {} mutations, {} applied now, first seq {}", mutations.size(),
                     results.stream().filter(b -> b).count(), seq(toAck.get(0)));
         }
-        for (int i = 0; i < toAck.size(); i++) {
+        for (Message m : toAck) {
+            m.ack();
+        }
+        for (int i = 0; i < mutations.size(); i++) {
             Mutation mu = mutations.get(i);
-            toAck.get(i).ack();
             boolean now = results.get(i);
             metrics.applied(mu.kind(), now ? "applied" : "duplicate");
             if (now) {
@@ -129,9 +174,11 @@ public final class BatchApplier {
         Instant now = clock.instant();
         List<Mutation> mutations = new ArrayList<>(batch.size());
         for (Message m : batch) {
-            ApplyDecision d = planner.plan(m.getData(), now);
-            if (d.outcome() == ApplyDecision.Outcome.APPLY) {
-                mutations.add(d.mutation());
+            for (byte[] e : EventBatch.split(m.getData())) {
+                ApplyDecision d = planner.plan(e, now);
+                if (d.outcome() == ApplyDecision.Outcome.APPLY) {
+                    mutations.add(d.mutation());
+                }
             }
         }
         int n = 0;

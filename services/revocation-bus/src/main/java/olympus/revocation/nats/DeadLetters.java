@@ -7,7 +7,7 @@ import io.nats.client.impl.NatsMessage;
 import olympus.wire.Naming;
 
 /**
- * Sends a poison message to the region's dead-letter subject with the reason in a header.
+ * Sends a poison event to the region's dead-letter subject with the reason in a header.
  * Core NATS, best-effort: the message stays in the view stream (terminated, not deleted), so an
  * operator can always find it there by sequence even if no one listened to the dead letter.
  */
@@ -27,14 +27,15 @@ public final class DeadLetters {
         return subject;
     }
 
-    public void send(Message original, String reason) {
+    /** Sends one poison event of {@code original} (the whole payload when it holds one event). */
+    public void send(Message original, byte[] event, String reason) {
         Headers h = new Headers();
         h.put(Naming.DEAD_LETTER_REASON_HEADER, ascii(reason));
         h.put(SUBJECT_HEADER, ascii(original.getSubject()));
         if (original.isJetStream()) {
             h.put(SEQUENCE_HEADER, Long.toString(original.metaData().streamSequence()));
         }
-        byte[] data = original.getData() == null ? new byte[0] : original.getData();
+        byte[] data = event == null ? new byte[0] : event;
         nc.publish(NatsMessage.builder().subject(subject).headers(h).data(data).build());
     }
 

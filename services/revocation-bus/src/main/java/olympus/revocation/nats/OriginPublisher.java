@@ -3,65 +3,184 @@ package olympus.revocation.nats;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamOptions;
-import io.nats.client.api.PublishAck;
 import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
+import olympus.revocation.core.EventBatch;
 import olympus.wire.EventCodec;
 import olympus.wire.Naming;
 import olympus.wire.RevocationKind;
 import olympus.wire.WireEvent;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Publishes revocations to this region's origin stream. Delivery guarantee: a completed future
- * means the origin stream has stored the event (JetStream ack, file storage), so it reaches
- * every region's view stream however long a region is cut off, within the stream's max age.
- * The event id is the {@code Nats-Msg-Id}: a caller's retry within the origin's duplicate window
- * is stored once (the ack says duplicate), and the apply side is idempotent beyond it.
+ * Publishes revocations to this region's origin stream, several events per message when they
+ * arrive faster than the stream acknowledges them (group commit).
+ *
+ * <p>Delivery guarantee: a completed future means the origin stream has stored the message that
+ * holds the event (JetStream ack, file storage), so it reaches every region's view stream however
+ * long a region is cut off, within the stream's max age.
+ *
+ * <p>Why batches: every message costs each NATS server on its way (origin store, three sourcing
+ * deliveries across the leaf nodes, three view stores, three consumer deliveries and acks), and at
+ * 2,000 single-event messages/s that cost saturated this 2-core machine. Batching is adaptive, with
+ * no timer: with nothing in flight an event is sent at once (an idle bus adds no latency); while
+ * {@code maxInFlight} messages await their ack, new events queue and leave together in the next
+ * message. Under load, batches grow, and the message rate stays what the servers sustain.
+ *
+ * <p>A message holds events of one kind only, so its subject still names the kind. Its
+ * {@code Nats-Msg-Id} is the event id for a single event and a digest of the ids for several: a
+ * caller's retry of the same request while the bus is quiet is stored once (the ack says
+ * duplicate); a retry that is batched differently is stored again and applied once all the same,
+ * because the apply side is idempotent by event id.
  */
 public final class OriginPublisher {
+    /** Where an event was stored: the origin stream's message (shared by the events of its batch). */
+    public record Stored(String stream, long seq, boolean duplicate) {}
+
+    private record Pending(WireEvent event, RevocationKind kind, byte[] data, CompletableFuture<Stored> done) {}
+
     private final JetStream js;
     private final EventCodec codec;
     private final String region;
     private final String stream;
     private final Duration timeout;
+    private final int maxInFlight;
+    private final int maxEvents;
+    private final int maxBytes;
 
-    public OriginPublisher(Connection nc, EventCodec codec, String region, Duration timeout) throws IOException {
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private int inFlight;
+
+    /**
+     * @param maxInFlight messages awaiting their ack at once; 1 batches the most
+     * @param maxEvents most events in one message
+     * @param maxBytes most payload bytes in one message (below the server's max_payload)
+     */
+    public OriginPublisher(Connection nc, EventCodec codec, String region, Duration timeout, int maxInFlight, int maxEvents,
+                           int maxBytes) throws IOException {
         this.js = nc.jetStream(JetStreamOptions.builder().domain(region).requestTimeout(timeout).build());
         this.codec = codec;
         this.region = region;
         this.stream = Naming.originStream(Naming.Family.REVOCATION, region);
         this.timeout = timeout;
+        this.maxInFlight = maxInFlight;
+        this.maxEvents = maxEvents;
+        this.maxBytes = maxBytes;
     }
 
     public String stream() {
         return stream;
     }
 
-    public CompletableFuture<PublishAck> publish(WireEvent event) {
-        byte[] data = codec.encode(event);
+    /** Queues the events (kept together, in order) and returns one future per event. */
+    public List<CompletableFuture<Stored>> publish(List<WireEvent> events) {
+        List<Pending> ps = new ArrayList<>(events.size());
+        List<CompletableFuture<Stored>> out = new ArrayList<>(events.size());
+        for (WireEvent e : events) {
+            CompletableFuture<Stored> f = new CompletableFuture<>();
+            ps.add(new Pending(e, RevocationKind.of(e), codec.encode(e), f));
+            out.add(f);
+        }
+        synchronized (this) {
+            queue.addAll(ps);
+        }
+        sendWhatFits();
+        return out;
+    }
+
+    private void sendWhatFits() {
+        while (true) {
+            List<Pending> batch;
+            synchronized (this) {
+                if (inFlight >= maxInFlight || queue.isEmpty()) {
+                    return;
+                }
+                batch = take();
+                inFlight++;
+            }
+            send(batch);
+        }
+    }
+
+    /** Consecutive events of one kind, within the count and byte limits (at least one). */
+    private List<Pending> take() {
+        List<Pending> batch = new ArrayList<>();
+        RevocationKind kind = queue.peekFirst().kind();
+        int bytes = 0;
+        while (!queue.isEmpty() && batch.size() < maxEvents) {
+            Pending p = queue.peekFirst();
+            if (p.kind() != kind || (!batch.isEmpty() && bytes + p.data().length + 1 > maxBytes)) {
+                break;
+            }
+            bytes += p.data().length + 1;
+            batch.add(queue.pollFirst());
+        }
+        return batch;
+    }
+
+    private void send(List<Pending> batch) {
+        List<byte[]> parts = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            parts.add(p.data());
+        }
         PublishOptions po = PublishOptions.builder()
-                .messageId(event.eventId())
+                .messageId(messageId(batch))
                 // No expectedStream here, although it would catch a misconfigured capture: the
                 // Nats-Expected-Stream header travels with the message into every view stream,
                 // which (2.9.10) then refuses to store it, silently stalling the spread. The ack's
                 // stream name is checked instead.
                 .build();
+        CompletableFuture<PublishAck> f;
         try {
-            return js.publishAsync(RevocationKind.of(event).subject(region), null, data, po)
-                    .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .thenApply(ack -> {
-                        if (!stream.equals(ack.getStream())) {
-                            throw new IllegalStateException("stored in " + ack.getStream() + ", not in " + stream
-                                    + ": it would not spread; fix the stream layout");
-                        }
-                        return ack;
-                    });
+            f = js.publishAsync(batch.get(0).kind().subject(region), null, EventBatch.join(parts), po)
+                    .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete((ack, err) -> {
+            synchronized (this) {
+                inFlight--;
+            }
+            Throwable failure = err;
+            if (failure == null && !stream.equals(ack.getStream())) {
+                failure = new IllegalStateException("stored in " + ack.getStream() + ", not in " + stream
+                        + ": it would not spread; fix the stream layout");
+            }
+            for (Pending p : batch) {
+                if (failure != null) {
+                    p.done().completeExceptionally(failure);
+                } else {
+                    p.done().complete(new Stored(ack.getStream(), ack.getSeqno(), ack.isDuplicate()));
+                }
+            }
+            sendWhatFits();
+        });
+    }
+
+    static String messageId(List<Pending> batch) {
+        if (batch.size() == 1) {
+            return batch.get(0).event().eventId();
+        }
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            for (Pending p : batch) {
+                d.update(p.event().eventId().getBytes(StandardCharsets.UTF_8));
+                d.update((byte) '\n');
+            }
+            return "batch-" + HexFormat.of().formatHex(d.digest(), 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,8 +1,8 @@
 package olympus.revocation.nats;
 
 import io.nats.client.Connection;
-import io.nats.client.FetchConsumeOptions;
-import io.nats.client.FetchConsumer;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.IterableConsumer;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.Message;
 import io.nats.client.OrderedConsumerContext;
@@ -107,41 +107,49 @@ public final class Rebuilder implements AutoCloseable {
             long last = nc.jetStreamManagement(jso).getStreamInfo(stream).getStreamState().getLastSequence();
             LOG.warn("denylist state key missing: Redis was emptied; rebuilding from {} up to sequence {}", stream, last);
             if (last > 0) {
-                // Ordered consumer (no acks, so nothing of it can touch another region's durable).
-                // Keep expiresIn well above the heartbeat: at 500 ms fetches came back empty.
-                OrderedConsumerContext occ = nc.getStreamContext(stream)
+                // One ordered consumer (no acks, so nothing of it can touch another region's
+                // durable) read through one iterator for the whole replay, closed in every case:
+                // a second fetch on an ordered consumer whose first did not finish is refused
+                // ("Ordered Consumer does not allow multiple instances at time"), which made
+                // every retry of a rebuild fail.
+                OrderedConsumerContext occ = nc.getStreamContext(stream, jso)
                         .createOrderedConsumer(new OrderedConsumerConfiguration().deliverPolicy(DeliverPolicy.All));
-                long seq = 0;
-                int idle = 0;
-                while (seq < last && running) {
+                try (IterableConsumer it = occ.iterate(ConsumeOptions.builder().batchSize(FETCH * 4).build())) {
+                    long seq = 0;
+                    int idle = 0;
                     List<Message> batch = new ArrayList<>(FETCH);
-                    try (FetchConsumer fc = occ.fetch(FetchConsumeOptions.builder().maxMessages(FETCH).expiresIn(2000).build())) {
-                        Message m;
-                        while ((m = fc.nextMessage()) != null) {
+                    while (seq < last && running) {
+                        Message m = it.nextMessage(batch.isEmpty() ? Duration.ofSeconds(1) : Duration.ofMillis(20));
+                        if (m != null) {
                             batch.add(m);
                             seq = Math.max(seq, m.metaData().streamSequence());
+                            if (batch.size() < FETCH && seq < last) {
+                                continue;
+                            }
+                        }
+                        if (batch.isEmpty()) {
+                            if (++idle > 20) {
+                                throw new IllegalStateException("rebuild stalled at sequence " + seq + " of " + last);
+                            }
+                            // Older messages expired (max age) and the stream is shorter than
+                            // "last" suggests, or the server is unreachable: ask for the current end.
+                            last = Math.min(last, nc.jetStreamManagement(jso).getStreamInfo(stream).getStreamState().getLastSequence());
+                            continue;
+                        }
+                        idle = 0;
+                        seen += batch.size();
+                        applied += applier.applyReplay(batch);
+                        batch.clear();
+                        if (!redis.renewRebuild(token, lease)) {
+                            metrics.rebuild("interrupted");
+                            LOG.warn("rebuild interrupted (Redis emptied again or lease lost) after {} messages", seen);
+                            return applied;
+                        }
+                        if (seen % (FETCH * 50) < FETCH) {
+                            LOG.info("rebuild progress: {} messages replayed, at sequence {} of {}", seen, seq, last);
                         }
                     }
-                    if (batch.isEmpty()) {
-                        if (++idle > 20) {
-                            throw new IllegalStateException("rebuild stalled at sequence " + seq + " of " + last);
-                        }
-                        // Older messages expired (max age) and the stream is shorter than "last"
-                        // suggests, or the server is unreachable: ask again for the current end.
-                        last = Math.min(last, nc.jetStreamManagement(jso).getStreamInfo(stream).getStreamState().getLastSequence());
-                        if (seq >= last) {
-                            break;
-                        }
-                        continue;
-                    }
-                    idle = 0;
-                    seen += batch.size();
-                    applied += applier.applyReplay(batch);
-                    if (!redis.renewRebuild(token, lease)) {
-                        metrics.rebuild("interrupted");
-                        LOG.warn("rebuild interrupted (Redis emptied again or lease lost) after {} messages", seen);
-                        return applied;
-                    }
+                    it.stop();
                 }
             }
             if (redis.finishRebuild(token)) {

@@ -30,38 +30,51 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One region's denylist in its Redis. Writes are Lua scripts, one per event, sent as a pipeline
- * per batch: each event's marker, entries, cache invalidation and counter change together or not
- * at all, so a crash between two commands cannot leave an event half-applied and marked done.
+ * One region's denylist in its Redis. A batch of events is one Lua script call: each event's
+ * marker, entries, cache invalidation and counter change together or not at all, so a crash
+ * cannot leave an event half-applied and marked done. One call per batch, not one per event:
+ * with a call per event, encoding and decoding the commands was the largest share of the apply
+ * path's CPU. The keys of a batch span hash slots, so this needs a standalone Redis (or one
+ * primary per region), not Redis Cluster; the denylist is a per-region cache either way.
  *
- * <p>Thread-safety: sending a batch is serialised on the write connection (auto-flush is off there,
- * so commands pile up until the batch is flushed), but several batches may be in flight at once
- * ({@link #applyAsync}); checks use their own connection and are fully concurrent and non-blocking.
+ * <p>Thread-safety: several batches may be in flight at once ({@link #applyAsync}); checks use
+ * their own connection, so they never queue behind a batch on the client side.
  */
 public final class RedisDenylist implements AutoCloseable {
     /**
-     * KEYS: applied marker, applied counter, then ARGV[4] entry keys, then cache keys to delete.
-     * ARGV: mode (SET|WATERMARK), value, expire-at millis, number of entry keys.
-     * Returns 1 when applied now, 0 when this event id was applied before (nothing written).
+     * KEYS: the applied counter, then per event: its applied marker, its entry keys, the cache
+     * keys to delete. ARGV: the number of events, then per event: mode (SET|WATERMARK), value,
+     * expire-at millis, number of entry keys, number of cache keys.
+     * Returns per event 1 when applied now, 0 when its id was applied before (nothing written).
      */
     static final String APPLY = """
-            if not redis.call('SET', KEYS[1], '1', 'NX', 'PXAT', ARGV[3]) then return 0 end
-            local n = tonumber(ARGV[4])
-            local exp = tonumber(ARGV[3])
-            for i = 3, 2 + n do
-              local val = ARGV[2]
-              if ARGV[1] == 'WATERMARK' then
-                local cur = tonumber(redis.call('GET', KEYS[i]))
-                if cur and cur >= tonumber(val) then val = tostring(cur) end
+            local k, a, applied, out = 2, 2, 0, {}
+            for e = 1, tonumber(ARGV[1]) do
+              local mode, val, exp = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+              local n, inv = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+              a = a + 5
+              if redis.call('SET', KEYS[k], '1', 'NX', 'PXAT', exp) then
+                for i = k + 1, k + n do
+                  local v = val
+                  if mode == 'WATERMARK' then
+                    local cur = redis.call('GET', KEYS[i])
+                    if cur and tonumber(cur) >= tonumber(val) then v = cur end
+                  end
+                  local x = exp
+                  local t = redis.call('PEXPIRETIME', KEYS[i])
+                  if t > x then x = t end
+                  redis.call('SET', KEYS[i], v, 'PXAT', x)
+                end
+                for i = k + n + 1, k + n + inv do redis.call('DEL', KEYS[i]) end
+                applied = applied + 1
+                out[e] = 1
+              else
+                out[e] = 0
               end
-              local e = exp
-              local t = redis.call('PEXPIRETIME', KEYS[i])
-              if t > e then e = t end
-              redis.call('SET', KEYS[i], val, 'PXAT', e)
+              k = k + 1 + n + inv
             end
-            for i = 3 + n, #KEYS do redis.call('DEL', KEYS[i]) end
-            redis.call('INCR', KEYS[2])
-            return 1
+            if applied > 0 then redis.call('INCRBY', KEYS[1], applied) end
+            return out
             """;
 
     /** KEYS[1] state key; ARGV: expected value, new value, ttl millis (0: none). Compare-and-set. */
@@ -90,7 +103,6 @@ public final class RedisDenylist implements AutoCloseable {
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .build());
         this.write = client.connect();
-        this.write.setAutoFlushCommands(false);
         this.read = client.connect();
     }
 
@@ -166,45 +178,36 @@ public final class RedisDenylist implements AutoCloseable {
         return f.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * Queues one script per mutation on the write connection and flushes them as one pipeline.
-     * Serialised: auto-flush is off on that connection, so one batch's commands go out together.
-     */
-    private synchronized CompletableFuture<List<Boolean>> submit(List<Mutation> batch) throws Exception {
+    /** Sends the batch as one script call; the future completes on a Redis I/O thread. */
+    private CompletableFuture<List<Boolean>> submit(List<Mutation> batch) throws Exception {
         RedisAsyncCommands<String, String> a = write.async();
         String sha = applySha;
         if (sha == null) {
-            RedisFuture<String> load = a.scriptLoad(APPLY);
-            write.flushCommands();
-            sha = load.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            sha = a.scriptLoad(APPLY).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             applySha = sha;
         }
         int n = batch.size();
-        @SuppressWarnings("unchecked")
-        CompletableFuture<Long>[] fs = new CompletableFuture[n];
-        for (int i = 0; i < n; i++) {
-            Mutation m = batch.get(i);
-            List<String> entries = m.keys();
-            List<String> invalidate = m.invalidate();
-            String[] keys = new String[2 + entries.size() + invalidate.size()];
-            int k = 0;
-            keys[k++] = Keys.applied(m.eventId());
-            keys[k++] = Keys.APPLIED_COUNT;
-            for (int j = 0; j < entries.size(); j++) {
-                keys[k++] = entries.get(j);
-            }
-            for (int j = 0; j < invalidate.size(); j++) {
-                keys[k++] = invalidate.get(j);
-            }
-            fs[i] = a.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, m.mode().name(), m.value(),
-                    Long.toString(m.expireAtMillis()), Integer.toString(entries.size())).toCompletableFuture();
+        List<String> keys = new ArrayList<>(1 + n * 4);
+        String[] args = new String[1 + n * 5];
+        keys.add(Keys.APPLIED_COUNT);
+        args[0] = Integer.toString(n);
+        int j = 1;
+        for (Mutation m : batch) {
+            keys.add(Keys.applied(m.eventId()));
+            keys.addAll(m.keys());
+            keys.addAll(m.invalidate());
+            args[j++] = m.mode().name();
+            args[j++] = m.value();
+            args[j++] = Long.toString(m.expireAtMillis());
+            args[j++] = Integer.toString(m.keys().size());
+            args[j++] = Integer.toString(m.invalidate().size());
         }
-        write.flushCommands();
-        return CompletableFuture.allOf(fs).thenApply(v -> {
+        RedisFuture<List<Object>> f = a.evalsha(sha, ScriptOutputType.MULTI, keys.toArray(String[]::new), args);
+        return f.toCompletableFuture().thenApply(r -> {
             Boolean[] out = new Boolean[n];
             StringBuilder announce = null;
             for (int i = 0; i < n; i++) {
-                boolean now = fs[i].join() == 1L;
+                boolean now = ((Long) r.get(i)) == 1L;
                 out[i] = now;
                 if (now) {
                     if (announce == null) {
@@ -215,9 +218,8 @@ public final class RedisDenylist implements AutoCloseable {
                 }
             }
             if (announce != null) {
-                // After the scripts replied, so a subscriber told "applied" finds the entries
-                // already there. Best-effort: the keys are the record, not this message. Sent on
-                // the auto-flushed connection: the write connection only flushes per batch.
+                // After the script replied, so a subscriber told "applied" finds the entries
+                // already there. Best-effort: the keys are the record, not this message.
                 read.async().publish(Keys.APPLIED_CHANNEL, announce.toString());
             }
             return Arrays.asList(out);

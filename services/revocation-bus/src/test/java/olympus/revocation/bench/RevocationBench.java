@@ -59,7 +59,11 @@ public final class RevocationBench {
     static final int RATE = Integer.getInteger("rate", 2000);
     static final int SECONDS = Integer.getInteger("seconds", 15);
     static final int BACKLOG = Integer.getInteger("backlog", 30000);
+    /** Seconds of unmeasured load first: the JIT compiles the hot paths (a quarter of the CPU in the first seconds). */
+    static final int WARMUP = Integer.getInteger("warmup", 2);
     static final String TOKEN = "bench-token";
+    /** Comma-separated phases to run (propagation, baselines, apply, check); all by default. For profiling one. */
+    static final List<String> PHASES = List.of(System.getProperty("phases", "propagation,baselines,apply,check").split(","));
 
     public static void main(String[] args) throws Exception {
         LocalTopology t = LocalTopology.load(Path.of(System.getenv().getOrDefault("OLYMPUS_TOPOLOGY_DIR", "/tmp/olympus-local")),
@@ -72,9 +76,9 @@ public final class RevocationBench {
         }
         System.out.printf("revocation bench: %d regions %s, %d events/s for %d s per mode%n", regions.size(), regions, RATE, SECONDS);
 
-        Histogram bus = propagation(t, run);
-        Histogram redis = redisPubSub(t, run);
-        Histogram nats = coreNats(t, run);
+        Histogram bus = PHASES.contains("propagation") ? propagation(t, run) : new Histogram(3);
+        Histogram redis = PHASES.contains("baselines") ? redisPubSub(t, run) : new Histogram(3);
+        Histogram nats = PHASES.contains("baselines") ? coreNats(t, run) : new Histogram(3);
         System.out.println();
         row("revocation-bus (durable)", bus);
         row("Redis pub/sub (baseline)", redis);
@@ -84,13 +88,13 @@ public final class RevocationBench {
                 ms(bus.getValueAtPercentile(99)) / Math.max(0.001, ms(redis.getValueAtPercentile(99))));
 
         double minApply = Double.MAX_VALUE;
-        for (String r : regions) {
+        for (String r : PHASES.contains("apply") ? regions : List.<String>of()) {
             double rate = applyRate(t, r, servers, run);
             System.out.printf("apply rate %-9s %,10.0f events/s (backlog of %,d)%n", r, rate, BACKLOG);
             minApply = Math.min(minApply, rate);
         }
 
-        double[] check = wrk(t, regions.get(1));
+        double[] check = PHASES.contains("check") ? wrk(t, regions.get(1)) : new double[2];
         System.out.printf("HTTP check (%s, wrk 2 threads, 32 connections, 10 s): %,.0f checks/s, p99 %.2f ms%n",
                 regions.get(1), check[0], check[1]);
 
@@ -210,17 +214,21 @@ public final class RevocationBench {
             conns.add(t.connect(r, NatsRole.ADMIN));
         }
         AtomicInteger failed = new AtomicInteger();
+        ConcurrentHistogram stored = new ConcurrentHistogram(3);
         BiConsumer<Integer, String> send = (i, id) -> {
+            long t0 = System.nanoTime();
             int k = i % regions.size();
             byte[] body = ("{\"kind\":\"token\",\"eventId\":\"" + id + "\",\"jti\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
             conns.get(k).requestWithTimeout(IngestListener.subject(regions.get(k)), body, Duration.ofSeconds(5))
                     .whenComplete((m, e) -> {
                         if (e != null || !"200".equals(m.getHeaders() == null ? null : m.getHeaders().getFirst("Status"))) {
                             failed.incrementAndGet();
+                        } else if (current[0] == tracker) {
+                            stored.recordValue(System.nanoTime() - t0);
                         }
                     });
         };
-        paced(RATE * 2, warm, "bw-" + run + "-", send);
+        paced(RATE * WARMUP, warm, "bw-" + run + "-", send);
         warm.await(Duration.ofSeconds(10));
         current[0] = tracker;
         paced(RATE * SECONDS, tracker, "b-" + run + "-", send);
@@ -228,6 +236,7 @@ public final class RevocationBench {
         if (failed.get() > 0) {
             System.out.printf("  (%d ingest requests failed or timed out)%n", failed.get());
         }
+        row("  of which: ingest reply", stored);
         for (AppliedSubscriber s : subs) {
             s.close();
             s.client().shutdown();

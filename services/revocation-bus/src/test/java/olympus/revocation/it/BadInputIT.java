@@ -87,19 +87,31 @@ class BadInputIT {
                 js.publish(subject, good("g-" + j1, j1).getBytes(StandardCharsets.UTF_8));
                 js.publish(subject, poison[i].getBytes(StandardCharsets.UTF_8));
             }
+            // A batch message (one event per line) with a poison line between good ones: the good
+            // ones are applied, the poison line alone is dead-lettered.
+            String b1 = "batch-a-" + run;
+            String b2 = "batch-b-" + run;
+            goodJtis.add(b1);
+            goodJtis.add(b2);
+            js.publish(subject, (good("g-" + b1, b1) + "\n{\"type\":\"TokenRevoked\",\"schemaVersion\":1,\n"
+                    + good("g-" + b2, b2)).getBytes(StandardCharsets.UTF_8));
             for (Region r : cluster.regions) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> r.enforcedJtis(goodJtis) == goodJtis.size());
             }
+            int expectedDead = (poison.length + 1) * cluster.regions.size();
             long until = System.currentTimeMillis() + 20_000;
-            while (dead.size() < poison.length * cluster.regions.size() && System.currentTimeMillis() < until) {
+            while (dead.size() < expectedDead && System.currentTimeMillis() < until) {
                 Message m = sub.nextMessage(Duration.ofMillis(500));
                 if (m != null) {
                     dead.add(m);
                 }
             }
-            assertEquals(poison.length * cluster.regions.size(), dead.size(), "one dead letter per poison message per region");
+            assertEquals(expectedDead, dead.size(), "one dead letter per poison event per region");
             List<String> reasons = dead.stream().map(m -> m.getHeaders().getFirst(Naming.DEAD_LETTER_REASON_HEADER)).toList();
-            for (String expected : new String[] {"MALFORMED_JSON", "TOO_LARGE", "UNSUPPORTED_VERSION", "UNKNOWN_TYPE",
+            assertEquals(6, reasons.stream().filter(r -> r.startsWith("MALFORMED_JSON")).count(), reasons.toString());
+            assertEquals(3, dead.stream().filter(m -> new String(m.getData(), StandardCharsets.UTF_8)
+                    .equals("{\"type\":\"TokenRevoked\",\"schemaVersion\":1,")).count(), "the poison line alone is dead-lettered");
+            for (String expected : new String[] {"TOO_LARGE", "UNSUPPORTED_VERSION", "UNKNOWN_TYPE",
                     "MISSING_FIELD"}) {
                 assertEquals(3, reasons.stream().filter(r -> r.startsWith(expected)).count(), expected + " in " + reasons);
             }

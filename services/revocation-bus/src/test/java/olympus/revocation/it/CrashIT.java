@@ -2,6 +2,7 @@ package olympus.revocation.it;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
+import olympus.revocation.core.EventBatch;
 import olympus.topology.LocalTopology;
 import olympus.topology.NatsRole;
 import olympus.topology.TopologyExtension;
@@ -72,8 +73,19 @@ class CrashIT {
         return p;
     }
 
-    static long originMessages(JetStreamManagement jsm) throws Exception {
-        return jsm.getStreamInfo(Naming.originStream(Naming.Family.REVOCATION, "eu-west")).getStreamState().getMsgCount();
+    static long originLastSeq(JetStreamManagement jsm) throws Exception {
+        return jsm.getStreamInfo(Naming.originStream(Naming.Family.REVOCATION, "eu-west")).getStreamState().getLastSequence();
+    }
+
+    /** Events (not messages: a message holds a batch) stored in eu-west's origin after sequence {@code after}. */
+    static long originEventsAfter(JetStreamManagement jsm, long after) throws Exception {
+        String stream = Naming.originStream(Naming.Family.REVOCATION, "eu-west");
+        long last = originLastSeq(jsm);
+        long events = 0;
+        for (long seq = after + 1; seq <= last; seq++) {
+            events += EventBatch.split(jsm.getMessage(stream, seq).getData()).size();
+        }
+        return events;
     }
 
     @Test
@@ -83,7 +95,7 @@ class CrashIT {
         west = startWest(log);
         try (Connection admin = topology.connect("eu-west", NatsRole.ADMIN)) {
             JetStreamManagement jsm = admin.jetStreamManagement();
-            long streamBefore = originMessages(jsm);
+            long streamBefore = originLastSeq(jsm);
             Region[] all = {east, westHandle, south};
             long[] before = new long[3];
             for (int i = 0; i < 3; i++) {
@@ -116,7 +128,7 @@ class CrashIT {
             stop.set(true);
             client.join(30_000);
             int ackedAtKill = acked.size();
-            long stored = originMessages(jsm) - streamBefore;
+            long stored = originEventsAfter(jsm, streamBefore);
             System.out.printf("crash: killed after %d acked ingests, %d applied in eu-west; origin stream holds %d%n",
                     ackedAtKill, appliedBeforeKill, stored);
             assertTrue(stored >= ackedAtKill, "every acknowledged ingest is in the origin stream");
