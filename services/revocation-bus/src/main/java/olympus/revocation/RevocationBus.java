@@ -2,11 +2,13 @@ package olympus.revocation;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.http.netty.channel.EventLoopGroupRegistry;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import jakarta.annotation.PreDestroy;
+import olympus.redis.LoopAffineReaders;
 import olympus.revocation.config.RevocationConfiguration;
 import olympus.revocation.core.ApplyPlanner;
 import olympus.revocation.core.Ingest;
@@ -48,7 +50,7 @@ public final class RevocationBus implements AutoCloseable {
     private final ScheduledExecutorService poller;
     private volatile long lastPendingPollOk;
 
-    public RevocationBus(RevocationConfiguration config, MeterRegistry registry) throws Exception {
+    public RevocationBus(RevocationConfiguration config, MeterRegistry registry, EventLoopGroupRegistry loops) throws Exception {
         this.config = config;
         Clock clock = Clock.systemUTC();
         EventCodec codec = new EventCodec();
@@ -61,7 +63,7 @@ public final class RevocationBus implements AutoCloseable {
             ob.userInfo(config.natsUser(), config.natsPassword() == null ? "" : config.natsPassword());
         }
         this.nc = Nats.connect(ob.build());
-        this.redis = new RedisDenylist(config.redisUri(), config.redisTimeout());
+        this.redis = new RedisDenylist(config.redisUri(), config.redisTimeout(), checkReaders(config, loops));
         OriginPublisher publisher = new OriginPublisher(nc, codec, config.region(), config.publishTimeout(),
                 config.publishInFlight(), config.maxBatchEvents(), PUBLISH_MAX_BYTES);
         this.service = new RevocationService(new Ingest(config.region(), config.defaultKeepFor()), publisher, redis,
@@ -140,5 +142,15 @@ public final class RevocationBus implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         redis.close();
+    }
+
+    private static LoopAffineReaders checkReaders(RevocationConfiguration config, EventLoopGroupRegistry loops) {
+        try {
+            return new LoopAffineReaders(loops.getDefaultEventLoopGroup(), config.redisUri(), config.redisTimeout());
+        } catch (RuntimeException e) {
+            // Redis down at start, say: checks share the main connection until a restart.
+            LOG.warn("check connections on the server loops not available ({}): checks share one connection", e.toString());
+            return null;
+        }
     }
 }

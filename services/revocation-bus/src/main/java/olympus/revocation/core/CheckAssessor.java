@@ -12,6 +12,9 @@ import java.util.List;
  * {@link Verdict.Status#UNKNOWN}, which callers treat as revoked.
  */
 public final class CheckAssessor {
+    /** The reason of the most common answer. */
+    public static final String NO_MATCH = "no revocation matches";
+
     private CheckAssessor() {}
 
     /** @param values one per key of {@code q.keys()}, null where the key is absent */
@@ -44,7 +47,7 @@ public final class CheckAssessor {
                     : "denylist is being rebuilt from the view stream: cannot vouch for a negative answer yet",
                     null, null);
         }
-        return new Verdict(Verdict.Status.NOT_REVOKED, "no revocation matches", null, null);
+        return new Verdict(Verdict.Status.NOT_REVOKED, NO_MATCH, null, null);
     }
 
     private static Verdict entry(CheckQuery.Part part, String value) {

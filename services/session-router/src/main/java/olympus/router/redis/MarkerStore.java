@@ -12,6 +12,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
+import olympus.redis.LoopAffineReaders;
 import olympus.router.config.RedisConfiguration;
 import olympus.router.config.RouterConfiguration;
 import olympus.router.core.Marker;

@@ -1,4 +1,4 @@
-package olympus.router.redis;
+package olympus.redis;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Read-path Redis connections that live on the HTTP server's own event loops, one per loop, so a
- * read decision's lookup is written, answered and turned into the HTTP response on one thread:
+ * request's lookup is written, answered and turned into the HTTP response on one thread:
  * no hand-off between the server's loop and a Redis I/O thread in either direction. On a
  * 2-core machine those two wake-ups per request cost more CPU than the lookup itself.
  *
@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * asking each connection which thread answers it, and connections are opened until every loop has
  * one (bounded). A request on a thread without one (not a server loop) uses the fallback.
  */
-final class LoopAffineReaders implements AutoCloseable {
+public final class LoopAffineReaders implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LoopAffineReaders.class);
 
     private final ClientResources resources;
@@ -48,7 +48,7 @@ final class LoopAffineReaders implements AutoCloseable {
      * them, so under load one write (and one reply read) carries several lookups. Only the
      * owning thread touches {@code flushQueued}.
      */
-    static final class LoopConnection {
+    public static final class LoopConnection {
         final StatefulRedisConnection<String, String> conn;
         final RedisAsyncCommands<String, String> cmd;
         final EventExecutor loop;
@@ -65,12 +65,12 @@ final class LoopAffineReaders implements AutoCloseable {
             };
         }
 
-        RedisAsyncCommands<String, String> commands() {
+        public RedisAsyncCommands<String, String> commands() {
             return cmd;
         }
 
         /** Call after issuing a command on the owning thread. */
-        void flushSoon() {
+        public void flushSoon() {
             if (!flushQueued) {
                 flushQueued = true;
                 loop.execute(flush);
@@ -78,7 +78,7 @@ final class LoopAffineReaders implements AutoCloseable {
         }
     }
 
-    LoopAffineReaders(EventLoopGroup group, String uri, Duration timeout) {
+    public LoopAffineReaders(EventLoopGroup group, String uri, Duration timeout) {
         int loops = 0;
         for (EventExecutor ignored : group) {
             loops++;
@@ -140,7 +140,7 @@ final class LoopAffineReaders implements AutoCloseable {
     }
 
     /** The connection on the calling thread's loop, or null when the caller is not on one. */
-    LoopConnection forCurrentThread() {
+    public LoopConnection forCurrentThread() {
         return byThread.get(Thread.currentThread());
     }
 
