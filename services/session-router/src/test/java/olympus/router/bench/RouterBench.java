@@ -56,10 +56,14 @@ public final class RouterBench {
                     uri, connections, rounds, roundMs);
             IntFunction<String> routePath = u -> "/v1/route?user=b" + u + "&op=profile";
             IntFunction<String> barePath = u -> "/bare";
-            // Warm-up as long as a round: on a busy 2-core machine the JIT needs it, and a cold
-            // first round would be measured as the router's cost.
-            run(uri, connections, roundMs, barePath);
-            run(uri, connections, roundMs, routePath);
+            // Warm-up rounds: on a busy 2-core machine the JIT needs them (measured: with one
+            // round each, throughput still rose by half from the first measured round to the
+            // third), and a cold round would be measured as the router's cost.
+            int warmupRounds = Integer.getInteger("bench.warmupRounds", 2);
+            for (int w = 0; w < warmupRounds; w++) {
+                run(uri, connections, roundMs, barePath);
+                run(uri, connections, roundMs, routePath);
+            }
             Histogram bareH = new Histogram(3_600_000_000L, 3);
             Histogram routeH = new Histogram(3_600_000_000L, 3);
             long bareN = 0;
