@@ -187,9 +187,13 @@ public final class LagBench {
                 port = s.getLocalPort();
             }
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    // C1 only (as deploy/local/services runs it) was measured too: 3.59% at 100 ms
-                    // instead of 3.24%: less compiling, slower code; the default JIT stays.
-                    "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "olympus.lag.Application")
+                    // The flags deploy/local/services runs the lag-monitor with. C1 only, with
+                    // thresholds at 5%: at 10 samples/s C2 kept compiling for minutes (4.7 s of
+                    // compiler CPU in the first 3.5 min, per thread), more than the monitor's own
+                    // work, and C1 alone still trickled (13 ticks in a 20 s window); with the
+                    // thresholds scaled the compiling is done in the first seconds. Standalone at
+                    // 100 ms: 64 ticks per 30 s with C2 at 3 min, 41-49 C1 only, 44-45 (0-1 JIT) both.
+                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05", "-cp", System.getProperty("java.class.path"), "olympus.lag.Application")
                     .redirectErrorStream(true).redirectOutput(Files.createTempFile("lag-bench-monitor", ".log").toFile());
             for (String line : t.env(REPLICA, NatsRole.LAG_MONITOR).split("\n")) {
                 int eq = line.indexOf('=');
