@@ -1,13 +1,13 @@
 package olympus.wire;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -120,37 +120,40 @@ public final class EventCodec {
     /** Refuses (TOO_LARGE) an event whose encoding would be refused by a decoder with the same limit. */
     public byte[] encode(WireEvent event) {
         Objects.requireNonNull(event, "event");
-        ObjectNode node = MAPPER.createObjectNode();
-        node.put("type", event.type());
         Shape shape = SHAPES.get(event.getClass());
-        for (int i = 0; i < shape.components.length; i++) {
-            Object value = read(shape, i, event);
-            if (value == null) {
-                continue;
+        // Streamed, not built as a tree first: the same bytes, and the lag-monitor encodes one
+        // event per sample (a tree per event was ~15% of its sampling cycle's CPU).
+        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("type", event.type());
+            for (int i = 0; i < shape.components.length; i++) {
+                Object value = read(shape, i, event);
+                if (value == null) {
+                    continue;
+                }
+                String name = shape.names[i];
+                if (value instanceof String str) {
+                    g.writeStringField(name, str);
+                } else if (value instanceof Instant t) {
+                    g.writeStringField(name, t.toString());
+                } else if (value instanceof Integer n) {
+                    g.writeNumberField(name, n);
+                } else if (value instanceof Long n) {
+                    g.writeNumberField(name, n);
+                } else if (value instanceof Double n) {
+                    g.writeNumberField(name, n);
+                } else if (value instanceof Boolean b) {
+                    g.writeBooleanField(name, b);
+                } else {
+                    throw new IllegalStateException("no wire form for " + shape.components[i]);
+                }
             }
-            String name = shape.names[i];
-            if (value instanceof String s) {
-                node.put(name, s);
-            } else if (value instanceof Instant t) {
-                node.put(name, t.toString());
-            } else if (value instanceof Integer n) {
-                node.put(name, n);
-            } else if (value instanceof Long n) {
-                node.put(name, n);
-            } else if (value instanceof Double n) {
-                node.put(name, n);
-            } else if (value instanceof Boolean b) {
-                node.put(name, b);
-            } else {
-                throw new IllegalStateException("no wire form for " + shape.components[i]);
-            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write JSON to memory", e);
         }
-        byte[] bytes;
-        try {
-            bytes = MAPPER.writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write a JSON tree", e);
-        }
+        byte[] bytes = out.toByteArray();
         checkSize(bytes.length);
         return bytes;
     }

@@ -193,7 +193,10 @@ public final class LagBench {
                     // work, and C1 alone still trickled (13 ticks in a 20 s window); with the
                     // thresholds scaled the compiling is done in the first seconds. Standalone at
                     // 100 ms: 64 ticks per 30 s with C2 at 3 min, 41-49 C1 only, 44-45 (0-1 JIT) both.
-                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05", "-cp", System.getProperty("java.class.path"), "olympus.lag.Application")
+                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05",
+                    // Keep idle compiler threads: one that exits takes its CPU ticks with it, and
+                    // the JIT share below (and the "JIT quiet" wait) went negative.
+                    "-XX:-UseDynamicNumberOfCompilerThreads", "-cp", System.getProperty("java.class.path"), "olympus.lag.Application")
                     .redirectErrorStream(true).redirectOutput(Files.createTempFile("lag-bench-monitor", ".log").toFile());
             for (String line : t.env(REPLICA, NatsRole.LAG_MONITOR).split("\n")) {
                 int eq = line.indexOf('=');
