@@ -171,11 +171,9 @@ public final class BatchApplier {
 
     /** Replay path (rebuild, ordered consumer without acks). Returns how many were applied now. */
     public int applyReplay(List<Message> batch) throws Exception {
-        Instant now = clock.instant();
         List<Mutation> mutations = new ArrayList<>(batch.size());
         for (Message m : batch) {
-            for (byte[] e : EventBatch.split(m.getData())) {
-                ApplyDecision d = planner.plan(e, now);
+            for (ApplyDecision d : plan(m).decisions()) {
                 if (d.outcome() == ApplyDecision.Outcome.APPLY) {
                     mutations.add(d.mutation());
                 }

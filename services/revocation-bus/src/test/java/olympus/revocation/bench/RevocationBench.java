@@ -89,7 +89,7 @@ public final class RevocationBench {
         System.out.printf("p99 ratio vs core NATS: %.2f   vs Redis pub/sub: %.2f%n", ratio,
                 ms(bus.getValueAtPercentile(99)) / Math.max(0.001, ms(redis.getValueAtPercentile(99))));
 
-        double minApply = Double.MAX_VALUE;
+        double minApply = PHASES.contains("apply") ? Double.MAX_VALUE : 0;
         for (String r : PHASES.contains("apply") ? regions : List.<String>of()) {
             double rate = applyRate(t, r, servers, run);
             System.out.printf("apply rate %-9s %,10.0f events/s (backlog of %,d)%n", r, rate, BACKLOG);
