@@ -2,12 +2,12 @@ package olympus.lag.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import olympus.bench.ServiceProcess;
 import olympus.topology.LocalTopology;
 import olympus.topology.NatsRole;
 import olympus.topology.PgRoles;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -202,37 +202,32 @@ public final class LagBench {
     }
 
     /** The monitor as its own JVM, configured from the topology's environment. */
-    record Monitor(Process process, int port) {
+    record Monitor(ServiceProcess p) {
         static Monitor start(LocalTopology t, String interval) throws IOException {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    // The flags deploy/local/services runs the lag-monitor with. C1 only, with
-                    // thresholds at 5%: at 10 samples/s C2 kept compiling for minutes (4.7 s of
-                    // compiler CPU in the first 3.5 min, per thread), more than the monitor's own
-                    // work, and C1 alone still trickled (13 ticks in a 20 s window); with the
-                    // thresholds scaled the compiling is done in the first seconds. Standalone at
-                    // 100 ms: 64 ticks per 30 s with C2 at 3 min, 41-49 C1 only, 44-45 (0-1 JIT) both.
-                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05",
-                    // Keep idle compiler threads: one that exits takes its CPU ticks with it, and
-                    // the JIT share below (and the "JIT quiet" wait) went negative.
-                    "-XX:-UseDynamicNumberOfCompilerThreads", "-cp", System.getProperty("java.class.path"), "olympus.lag.Application")
-                    .redirectErrorStream(true).redirectOutput(Files.createTempFile("lag-bench-monitor", ".log").toFile());
-            for (String line : t.env(REPLICA, NatsRole.LAG_MONITOR).split("\n")) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    pb.environment().put(line.substring(0, eq), line.substring(eq + 1));
-                }
-            }
-            pb.environment().put("LAG_MONITOR_INTERVAL", interval);
-            pb.environment().put("HTTP_PORT_LAG_MONITOR", Integer.toString(port));
-            return new Monitor(pb.start(), port);
+            // The flags deploy/local/services runs the lag-monitor with. C1 only, with
+            // thresholds at 5%: at 10 samples/s C2 kept compiling for minutes (4.7 s of
+            // compiler CPU in the first 3.5 min, per thread), more than the monitor's own
+            // work, and C1 alone still trickled (13 ticks in a 20 s window); with the
+            // thresholds scaled the compiling is done in the first seconds. Standalone at
+            // 100 ms: 64 ticks per 30 s with C2 at 3 min, 41-49 C1 only, 44-45 (0-1 JIT) both.
+            // Keep idle compiler threads: one that exits takes its CPU ticks with it, and
+            // the JIT share below (and the "JIT quiet" wait) went negative.
+            List<String> jvm = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05",
+                    "-XX:-UseDynamicNumberOfCompilerThreads");
+            return new Monitor(ServiceProcess.start(t, REPLICA, NatsRole.LAG_MONITOR, "olympus.lag.Application", "HTTP_PORT_LAG_MONITOR",
+                    jvm, java.util.Map.of("LAG_MONITOR_INTERVAL", interval)));
+        }
+
+        long cpuTicks() throws IOException {
+            return p.cpuTicks();
+        }
+
+        long jitTicks() throws IOException {
+            return p.jitTicks();
         }
 
         String get(String path) throws Exception {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+            return HTTP.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + path)).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
         }
 
@@ -274,36 +269,8 @@ public final class LagBench {
             throw new IllegalStateException("no metric " + prefix);
         }
 
-        long cpuTicks() throws IOException {
-            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        }
-
-        /** utime+stime of the JIT compiler threads (C1/C2 CompilerThread*), from /proc/PID/task. */
-        long jitTicks() throws IOException {
-            long sum = 0;
-            try (var tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
-                for (Path task : (Iterable<Path>) tasks::iterator) {
-                    try {
-                        String stat = Files.readString(task.resolve("stat"));
-                        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                        if (comm.contains("CompilerThre")) {
-                            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                            sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                        }
-                    } catch (IOException | RuntimeException gone) {
-                        // thread ended between list and read
-                    }
-                }
-            }
-            return sum;
-        }
-
         void stop() throws InterruptedException {
-            process.destroy();
-            process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-            process.destroyForcibly();
+            p.close();
         }
     }
 }

@@ -22,8 +22,6 @@ import olympus.wire.TokenRevoked;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +35,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * bench/run revocation: on the local topology, with one revocation-bus per region in this JVM.
@@ -371,35 +367,12 @@ public final class RevocationBench {
                 + Instant.now().getEpochSecond();
         // Warm-up (JIT: measured standalone, the check path reached full speed only after ~15 s
         // of load, 6k/s in the first seconds, 15k/s later), then the measured run.
-        exec("wrk", "-t2", "-c" + CHECK_CONNECTIONS, "-d" + CHECK_WARMUP + "s", url);
-        String out = exec("wrk", "-t2", "-c" + CHECK_CONNECTIONS, "-d10s", "--latency", url);
-        System.out.print(out.lines().filter(l -> l.contains("Latency") || l.contains("99%") || l.contains("Requests/sec")
+        olympus.bench.Wrk.run(url, 2, CHECK_CONNECTIONS, CHECK_WARMUP, null);
+        olympus.bench.Wrk.Result w = olympus.bench.Wrk.run(url, 2, CHECK_CONNECTIONS, 10, null);
+        System.out.print(w.output().lines().filter(l -> l.contains("Latency") || l.contains("99%") || l.contains("Requests/sec")
                 || l.contains("Non-2xx")).map(l -> "  wrk: " + l.strip() + "\n").reduce("", String::concat));
-        Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(out);
-        Matcher p99 = Pattern.compile("99%\\s+([0-9.]+)(us|ms|s)").matcher(out);
-        double r = rps.find() ? Double.parseDouble(rps.group(1)) : 0;
-        double l = 0;
-        if (p99.find()) {
-            l = Double.parseDouble(p99.group(1)) * switch (p99.group(2)) {
-                case "us" -> 0.001;
-                case "s" -> 1000;
-                default -> 1;
-            };
-        }
-        return new double[] {r, l};
+        return new double[] {w.perSecond(), w.p99Ms()};
     }
 
-    static String exec(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        StringBuilder sb = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                sb.append(line).append('\n');
-            }
-        }
-        p.waitFor();
-        return sb.toString();
-    }
 
 }
