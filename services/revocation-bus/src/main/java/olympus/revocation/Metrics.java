@@ -83,6 +83,45 @@ public final class Metrics {
                 .record(d.isNegative() ? Duration.ZERO : d);
     }
 
+    /** Ingest requests, from their delivery to this instance to its reply (stored or refused). */
+    public java.util.function.LongConsumer ingestServed(String transport) {
+        Timer t = Timer.builder("revocation.ingest.served").description("ingest request delivered to this instance -> its reply sent")
+                .tags("transport", transport, "region", region).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        return nanos -> t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * One origin-stream message: its events, how long the oldest waited for it to leave (group
+     * commit), and the stream's ack time. Together with the propagation timer, they say where an
+     * event's time goes: queued, stored, then spread and applied.
+     */
+    public OriginMessages originMessages() {
+        Timer queued = Timer.builder("revocation.origin.queued").description("oldest event of a message: waiting for the message to leave")
+                .tag("region", region).publishPercentiles(0.5, 0.99).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        Timer acked = Timer.builder("revocation.origin.ack").description("publish of a message to the origin stream's ack")
+                .tag("region", region).publishPercentiles(0.5, 0.99).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        io.micrometer.core.instrument.DistributionSummary size = io.micrometer.core.instrument.DistributionSummary
+                .builder("revocation.origin.message.events").description("events per origin-stream message (group commit)")
+                .tag("region", region).register(registry);
+        Counter failed = counter("revocation.origin.messages.failed", "origin-stream publishes that failed or timed out");
+        return new OriginMessages(queued, acked, size, failed);
+    }
+
+    /** The meters of {@link #originMessages()}. */
+    public record OriginMessages(Timer queued, Timer acked, io.micrometer.core.instrument.DistributionSummary size, Counter failed) {
+        public void record(int events, long queuedNanos, long ackNanos, boolean ok) {
+            queued.record(queuedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            acked.record(ackNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            size.record(events);
+            if (!ok) {
+                failed.increment();
+            }
+        }
+    }
+
     public void consumerPending(long numPending, long numAckPending) {
         pending.set(numPending);
         ackPending.set(numAckPending);

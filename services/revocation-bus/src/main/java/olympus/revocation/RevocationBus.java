@@ -65,7 +65,7 @@ public final class RevocationBus implements AutoCloseable {
         this.nc = Nats.connect(ob.build());
         this.redis = new RedisDenylist(config.redisUri(), config.redisTimeout(), checkReaders(config, loops));
         OriginPublisher publisher = new OriginPublisher(nc, codec, config.region(), config.publishTimeout(),
-                config.publishInFlight(), config.maxBatchEvents(), PUBLISH_MAX_BYTES);
+                config.publishInFlight(), config.maxBatchEvents(), PUBLISH_MAX_BYTES, metrics.originMessages()::record);
         this.service = new RevocationService(new Ingest(config.region(), config.defaultKeepFor()), publisher, redis,
                 metrics, clock);
         DeadLetters deadLetters = new DeadLetters(nc, config.region());
@@ -78,7 +78,7 @@ public final class RevocationBus implements AutoCloseable {
         BatchApplier applier = new BatchApplier(new ApplyPlanner(codec), redis, deadLetters, metrics, clock);
         this.worker = new ApplyWorker(nc, jso, applier, metrics, consumer, config.applyBatchMax());
         this.rebuilder = new Rebuilder(nc, jso, redis, applier, metrics, config.rebuildCheckInterval(), config.rebuildLease());
-        this.listener = new IngestListener(nc, service, config.region(), config.maxBatchEvents());
+        this.listener = new IngestListener(nc, service, config.region(), config.maxBatchEvents(), metrics.ingestServed("nats"));
         worker.start(config.maxAckPending(), config.ackWait());
         rebuilder.start();
         listener.start();

@@ -30,9 +30,12 @@ public final class IngestListener implements AutoCloseable {
     private final RevocationService service;
     private final String subject;
     private final RequestJson parser;
+    private final java.util.function.LongConsumer served;
     private Dispatcher dispatcher;
 
-    public IngestListener(Connection nc, RevocationService service, String region, int maxBatch) {
+    /** {@code served} receives, per request, the nanoseconds from its delivery to this instance to the reply. */
+    public IngestListener(Connection nc, RevocationService service, String region, int maxBatch, java.util.function.LongConsumer served) {
+        this.served = served;
         this.nc = nc;
         this.service = service;
         this.subject = subject(region);
@@ -53,6 +56,7 @@ public final class IngestListener implements AutoCloseable {
     }
 
     void onMessage(Message m) {
+        long t0 = System.nanoTime();
         if (m.getReplyTo() == null) {
             return; // fire-and-forget ingest would hide failures from the publisher: refuse silently
         }
@@ -66,7 +70,10 @@ public final class IngestListener implements AutoCloseable {
             reply(m, 400, new Replies.ErrorReply("request refused: " + e.getMessage(), null, null, "INVALID"));
             return;
         }
-        service.publish(events).thenAccept(r -> reply(m, r.failed().isEmpty() ? 200 : 503, r));
+        service.publish(events).thenAccept(r -> {
+            reply(m, r.failed().isEmpty() ? 200 : 503, r);
+            served.accept(System.nanoTime() - t0);
+        });
     }
 
     private void reply(Message m, int status, Object body) {

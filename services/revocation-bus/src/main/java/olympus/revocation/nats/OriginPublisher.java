@@ -48,7 +48,20 @@ public final class OriginPublisher {
     /** Where an event was stored: the origin stream's message (shared by the events of its batch). */
     public record Stored(String stream, long seq, boolean duplicate) {}
 
-    private record Pending(WireEvent event, RevocationKind kind, byte[] data, CompletableFuture<Stored> done) {}
+    private record Pending(WireEvent event, RevocationKind kind, byte[] data, CompletableFuture<Stored> done, long queuedAt) {}
+
+    /** What each message cost, for metrics: where an event's ingest time goes (waiting for a slot, then for the ack). */
+    public interface Observer {
+        /**
+         * @param events    events in the message
+         * @param queuedNanos how long its oldest event waited for the message to leave
+         * @param ackNanos  publish to the stream's ack (or failure)
+         * @param ok        stored (or duplicate)
+         */
+        void message(int events, long queuedNanos, long ackNanos, boolean ok);
+
+        Observer NONE = (events, queuedNanos, ackNanos, ok) -> { };
+    }
 
     private final JetStream js;
     private final EventCodec codec;
@@ -59,6 +72,7 @@ public final class OriginPublisher {
     private final int maxEvents;
     private final int maxBytes;
 
+    private final Observer observer;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int inFlight;
 
@@ -68,7 +82,8 @@ public final class OriginPublisher {
      * @param maxBytes most payload bytes in one message (below the server's max_payload)
      */
     public OriginPublisher(Connection nc, EventCodec codec, String region, Duration timeout, int maxInFlight, int maxEvents,
-                           int maxBytes) throws IOException {
+                           int maxBytes, Observer observer) throws IOException {
+        this.observer = observer;
         this.js = nc.jetStream(JetStreamOptions.builder().domain(region).requestTimeout(timeout).build());
         this.codec = codec;
         this.region = region;
@@ -86,10 +101,11 @@ public final class OriginPublisher {
     /** Queues the events (kept together, in order) and returns one future per event. */
     public List<CompletableFuture<Stored>> publish(List<WireEvent> events) {
         List<Pending> ps = new ArrayList<>(events.size());
+        long now = System.nanoTime();
         List<CompletableFuture<Stored>> out = new ArrayList<>(events.size());
         for (WireEvent e : events) {
             CompletableFuture<Stored> f = new CompletableFuture<>();
-            ps.add(new Pending(e, RevocationKind.of(e), codec.encode(e), f));
+            ps.add(new Pending(e, RevocationKind.of(e), codec.encode(e), f, now));
             out.add(f);
         }
         synchronized (this) {
@@ -142,6 +158,7 @@ public final class OriginPublisher {
                 // stream name is checked instead.
                 .build();
         CompletableFuture<PublishAck> f;
+        long sentAt = System.nanoTime();
         try {
             f = js.publishAsync(batch.get(0).kind().subject(region), null, EventBatch.join(parts), po)
                     .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -152,6 +169,7 @@ public final class OriginPublisher {
             synchronized (this) {
                 inFlight--;
             }
+            observer.message(batch.size(), sentAt - batch.get(0).queuedAt(), System.nanoTime() - sentAt, err == null);
             Throwable failure = err;
             if (failure == null && !stream.equals(ack.getStream())) {
                 failure = new IllegalStateException("stored in " + ack.getStream() + ", not in " + stream

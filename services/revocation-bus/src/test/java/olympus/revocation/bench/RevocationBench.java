@@ -75,13 +75,17 @@ public final class RevocationBench {
         System.out.printf("revocation bench: %d regions %s, %d events/s for %d s per mode%n", regions.size(), regions, RATE, SECONDS);
 
         Histogram bus = PHASES.contains("propagation") ? propagation(t, run) : new Histogram(3);
+        if (PHASES.contains("propagation")) {
+            stages(regions, servers);
+        }
         Histogram redis = PHASES.contains("baselines") ? redisPubSub(t, run) : new Histogram(3);
         Histogram nats = PHASES.contains("baselines") ? coreNats(t, run) : new Histogram(3);
         System.out.println();
         row("revocation-bus (durable)", bus);
         row("Redis pub/sub (baseline)", redis);
         row("core NATS (baseline)", nats);
-        double ratio = ms(bus.getValueAtPercentile(99)) / Math.max(0.001, ms(nats.getValueAtPercentile(99)));
+        // No baseline run (phases without "baselines"): no ratio, 0 rather than a division by ~0.
+        double ratio = nats.getTotalCount() == 0 ? 0 : ms(bus.getValueAtPercentile(99)) / Math.max(0.001, ms(nats.getValueAtPercentile(99)));
         System.out.printf("p99 ratio vs core NATS: %.2f   vs Redis pub/sub: %.2f%n", ratio,
                 ms(bus.getValueAtPercentile(99)) / Math.max(0.001, ms(redis.getValueAtPercentile(99))));
 
@@ -119,6 +123,48 @@ public final class RevocationBench {
         return ApplicationContext.run(EmbeddedServer.class, p);
     }
 
+    /**
+     * Where the time went, from each service's own meters (cumulative since it started, so the
+     * warm-up is in them): group-commit wait and origin ack per region, and origin -> applied
+     * per pair of regions (approximate percentiles, from the histogram buckets).
+     */
+    static void stages(List<String> regions, Map<String, EmbeddedServer> servers) {
+        for (String r : regions) {
+            io.micrometer.core.instrument.MeterRegistry reg = servers.get(r).getApplicationContext()
+                    .getBean(io.micrometer.core.instrument.MeterRegistry.class);
+            io.micrometer.core.instrument.Timer q = reg.find("revocation.origin.queued").timer();
+            io.micrometer.core.instrument.Timer a = reg.find("revocation.origin.ack").timer();
+            io.micrometer.core.instrument.DistributionSummary n = reg.find("revocation.origin.message.events").summary();
+            if (q == null || a == null || n == null) {
+                continue;
+            }
+            System.out.printf("  %-9s origin messages %,d (%.1f events each): queued p50 %.2f p99 %.2f max %.2f ms; ack p50 %.2f p99 %.2f max %.2f ms%n",
+                    r, a.count(), n.mean(), bucketPercentile(q, 0.5), bucketPercentile(q, 0.99), q.max(java.util.concurrent.TimeUnit.MILLISECONDS),
+                    bucketPercentile(a, 0.5), bucketPercentile(a, 0.99), a.max(java.util.concurrent.TimeUnit.MILLISECONDS));
+            io.micrometer.core.instrument.Timer in = reg.find("revocation.ingest.served").timer();
+            if (in != null) {
+                System.out.printf("  %-9s ingest requests served (delivered -> replied) p50 %.2f p99 %.2f max %.2f ms (n=%,d)%n", r,
+                        bucketPercentile(in, 0.5), bucketPercentile(in, 0.99), in.max(java.util.concurrent.TimeUnit.MILLISECONDS), in.count());
+            }
+            for (io.micrometer.core.instrument.Timer p : reg.find("revocation.propagation").timers()) {
+                System.out.printf("  %-9s applied from %-9s p50 %.1f p99 %.1f max %.1f ms (n=%,d)%n", r, p.getId().getTag("origin"),
+                        bucketPercentile(p, 0.5), bucketPercentile(p, 0.99), p.max(java.util.concurrent.TimeUnit.MILLISECONDS), p.count());
+            }
+        }
+    }
+
+    /** Upper bound (ms) of the histogram bucket holding the q-th quantile. */
+    static double bucketPercentile(io.micrometer.core.instrument.Timer t, double q) {
+        io.micrometer.core.instrument.distribution.HistogramSnapshot s = t.takeSnapshot();
+        double want = q * s.count();
+        for (io.micrometer.core.instrument.distribution.CountAtBucket b : s.histogramCounts()) {
+            if (b.count() >= want) {
+                return b.bucket(java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }
+        return t.max(java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     static double ms(long nanos) {
         return nanos / 1_000_000.0;
     }
@@ -136,13 +182,28 @@ public final class RevocationBench {
         final ConcurrentHistogram first = new ConcurrentHistogram(3);
         final int fanout;
         final boolean measure;
+        /** Per second of sending, the slowest event's propagation (ns): shows whether the tail is steady or a few stalls. */
+        final java.util.concurrent.atomic.AtomicLongArray slowestBySecond = new java.util.concurrent.atomic.AtomicLongArray(3600);
+        volatile long startedAt = Long.MIN_VALUE;
 
         Tracker(int fanout, boolean measure) {
             this.fanout = fanout;
             this.measure = measure;
         }
 
+        /** "12 15 530 ..." : the slowest propagation, in ms, of the events sent in each second. */
+        String slowestBySecond(int seconds) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < Math.min(seconds, slowestBySecond.length()); i++) {
+                sb.append(i == 0 ? "" : " ").append(Math.round(ms(slowestBySecond.get(i))));
+            }
+            return sb.toString();
+        }
+
         void sent(String id, long nanos) {
+            if (startedAt == Long.MIN_VALUE) {
+                startedAt = nanos;
+            }
             pending.put(id, new long[] {nanos, fanout});
         }
 
@@ -164,7 +225,10 @@ public final class RevocationBench {
             if (last) {
                 pending.remove(id);
                 if (measure) {
-                    h.recordValue(Math.max(0, now - p[0]));
+                    long took = Math.max(0, now - p[0]);
+                    h.recordValue(took);
+                    int sec = (int) Math.min(slowestBySecond.length() - 1, Math.max(0, (p[0] - startedAt) / 1_000_000_000L));
+                    slowestBySecond.accumulateAndGet(sec, took, Math::max);
                 }
             }
         }
@@ -243,6 +307,7 @@ public final class RevocationBench {
         }
         row("  of which: ingest reply", stored);
         row("  of which: first region", tracker.first);
+        System.out.println("  slowest propagation of the events sent in each second, ms: " + tracker.slowestBySecond(SECONDS));
         for (AppliedSubscriber s : subs) {
             s.close();
             s.client().shutdown();
