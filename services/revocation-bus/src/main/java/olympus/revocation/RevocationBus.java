@@ -65,7 +65,8 @@ public final class RevocationBus implements AutoCloseable {
         this.nc = Nats.connect(ob.build());
         this.redis = new RedisDenylist(config.redisUri(), config.redisTimeout(), checkReaders(config, loops));
         OriginPublisher publisher = new OriginPublisher(nc, codec, config.region(), config.publishTimeout(),
-                config.publishInFlight(), config.maxBatchEvents(), PUBLISH_MAX_BYTES, metrics.originMessages()::record);
+                config.publishInFlight(), config.publishLinger(), config.maxBatchEvents(), PUBLISH_MAX_BYTES,
+                metrics.originMessages()::record);
         this.service = new RevocationService(new Ingest(config.region(), config.defaultKeepFor()), publisher, redis,
                 metrics, clock);
         DeadLetters deadLetters = new DeadLetters(nc, config.region());

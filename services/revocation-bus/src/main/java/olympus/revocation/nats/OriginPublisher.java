@@ -6,6 +6,7 @@ import io.nats.client.JetStreamOptions;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import olympus.revocation.core.EventBatch;
+import olympus.revocation.core.Linger;
 import olympus.wire.EventCodec;
 import olympus.wire.Naming;
 import olympus.wire.RevocationKind;
@@ -69,6 +70,11 @@ public final class OriginPublisher {
     private final String stream;
     private final Duration timeout;
     private final int maxInFlight;
+    private final long lingerNanos;
+    /** A delayed send is scheduled (guarded by this). */
+    private boolean lingering;
+    /** When the last message left (guarded by this); the linger applies only on a busy bus. */
+    private long lastSentAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
     private final int maxEvents;
     private final int maxBytes;
 
@@ -78,11 +84,13 @@ public final class OriginPublisher {
 
     /**
      * @param maxInFlight messages awaiting their ack at once; 1 batches the most
+     * @param linger how long a message's first event may wait for company (0: none)
      * @param maxEvents most events in one message
      * @param maxBytes most payload bytes in one message (below the server's max_payload)
      */
-    public OriginPublisher(Connection nc, EventCodec codec, String region, Duration timeout, int maxInFlight, int maxEvents,
-                           int maxBytes, Observer observer) throws IOException {
+    public OriginPublisher(Connection nc, EventCodec codec, String region, Duration timeout, int maxInFlight, Duration linger,
+                           int maxEvents, int maxBytes, Observer observer) throws IOException {
+        this.lingerNanos = linger.toNanos();
         this.observer = observer;
         this.js = nc.jetStream(JetStreamOptions.builder().domain(region).requestTimeout(timeout).build());
         this.codec = codec;
@@ -122,8 +130,23 @@ public final class OriginPublisher {
                 if (inFlight >= maxInFlight || queue.isEmpty()) {
                     return;
                 }
+                long now = System.nanoTime();
+                long wait = Linger.wait(now, queue.peekFirst().queuedAt(), lastSentAt, lingerNanos, queue.size(), maxEvents);
+                if (wait > 0) {
+                    if (!lingering) {
+                        lingering = true;
+                        CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> {
+                            synchronized (this) {
+                                lingering = false;
+                            }
+                            sendWhatFits();
+                        });
+                    }
+                    return;
+                }
                 batch = take();
                 inFlight++;
+                lastSentAt = now;
             }
             send(batch);
         }

@@ -56,7 +56,10 @@ public final class RevocationBench {
     static final int SECONDS = Integer.getInteger("seconds", 15);
     static final int BACKLOG = Integer.getInteger("backlog", 30000);
     /** Seconds of unmeasured load first: the JIT compiles the hot paths (a quarter of the CPU in the first seconds). */
-    static final int WARMUP = Integer.getInteger("warmup", 10);
+    // 30 s: the three services share this JVM with the load generator, and with 10 s the JIT
+    // compiler was 39% of the JVM's CPU over the run (async-profiler), on a host that was already
+    // saturated; a deployed service spends nearly all its life compiled.
+    static final int WARMUP = Integer.getInteger("warmup", 30);
     static final int CHECK_WARMUP = Integer.getInteger("checkWarmup", 15);
     static final int CHECK_CONNECTIONS = Integer.getInteger("checkConnections", 16);
     static final String TOKEN = "bench-token";
