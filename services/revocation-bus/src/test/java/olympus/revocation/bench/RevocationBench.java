@@ -141,7 +141,7 @@ public final class RevocationBench {
             if (q == null || a == null || n == null) {
                 continue;
             }
-            System.out.printf("  %-9s origin messages %,d (%.1f events each): queued p50 %.2f p99 %.2f max %.2f ms; ack p50 %.2f p99 %.2f max %.2f ms%n",
+            System.out.printf("  %-9s since start: origin messages %,d (%.1f events each): queued p50 %.2f p99 %.2f max %.2f ms; ack p50 %.2f p99 %.2f max %.2f ms%n",
                     r, a.count(), n.mean(), bucketPercentile(q, 0.5), bucketPercentile(q, 0.99), q.max(java.util.concurrent.TimeUnit.MILLISECONDS),
                     bucketPercentile(a, 0.5), bucketPercentile(a, 0.99), a.max(java.util.concurrent.TimeUnit.MILLISECONDS));
             io.micrometer.core.instrument.Timer in = reg.find("revocation.ingest.served").timer();
@@ -150,7 +150,7 @@ public final class RevocationBench {
                         bucketPercentile(in, 0.5), bucketPercentile(in, 0.99), in.max(java.util.concurrent.TimeUnit.MILLISECONDS), in.count());
             }
             for (io.micrometer.core.instrument.Timer p : reg.find("revocation.propagation").timers()) {
-                System.out.printf("  %-9s applied from %-9s p50 %.1f p99 %.1f max %.1f ms (n=%,d)%n", r, p.getId().getTag("origin"),
+                System.out.printf("  %-9s applied from %-9s p50 %.1f p99 %.1f max %.1f ms (n=%,d, since start: warm-up included)%n", r, p.getId().getTag("origin"),
                         bucketPercentile(p, 0.5), bucketPercentile(p, 0.99), p.max(java.util.concurrent.TimeUnit.MILLISECONDS), p.count());
             }
         }
