@@ -98,10 +98,10 @@ public final class Metrics {
      */
     public OriginMessages originMessages() {
         Timer queued = Timer.builder("revocation.origin.queued").description("oldest event of a message: waiting for the message to leave")
-                .tag("region", region).publishPercentiles(0.5, 0.99).publishPercentileHistogram()
+                .tag("region", region).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
         Timer acked = Timer.builder("revocation.origin.ack").description("publish of a message to the origin stream's ack")
-                .tag("region", region).publishPercentiles(0.5, 0.99).publishPercentileHistogram()
+                .tag("region", region).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
         io.micrometer.core.instrument.DistributionSummary size = io.micrometer.core.instrument.DistributionSummary
                 .builder("revocation.origin.message.events").description("events per origin-stream message (group commit)")
