@@ -2,7 +2,7 @@ package olympus.lag.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import olympus.bench.ServiceProcess;
+import olympus.topology.ServiceProcess;
 import olympus.topology.LocalTopology;
 import olympus.topology.NatsRole;
 import olympus.topology.PgRoles;

@@ -1,6 +1,6 @@
 package olympus.router.bench;
 
-import olympus.bench.ServiceProcess;
+import olympus.topology.ServiceProcess;
 import olympus.bench.Wrk;
 import olympus.router.support.Http;
 import olympus.router.support.LagSampler;

@@ -1,7 +1,5 @@
-package olympus.bench;
+package olympus.topology;
 
-import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -16,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * A service as its own JVM, as deployed (deploy/local/services): configured only from the
  * environment {@code deploy/local/topology env REGION ROLE} prints, on a free HTTP port, from the
  * benchmark's own class path (so a benchmark-only controller can be switched on by a system
- * property). Benchmarks measure a service this way so that their load generator, their own JIT
+ * property), or from another class path. Benchmarks measure a service this way so that their load generator, their own JIT
  * and GC, and a second service's traffic do not share its JVM.
  */
 public record ServiceProcess(Process process, int port, Path log) implements AutoCloseable {
@@ -27,6 +25,12 @@ public record ServiceProcess(Process process, int port, Path log) implements Aut
      */
     public static ServiceProcess start(LocalTopology t, String region, NatsRole role, String mainClass, String portVariable,
                                        List<String> jvmArgs, Map<String, String> extraEnv) throws IOException {
+        return start(t, region, role, mainClass, portVariable, jvmArgs, extraEnv, System.getProperty("java.class.path"));
+    }
+
+    /** As above, on the given class path. */
+    public static ServiceProcess start(LocalTopology t, String region, NatsRole role, String mainClass, String portVariable,
+                                       List<String> jvmArgs, Map<String, String> extraEnv, String classPath) throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -34,7 +38,7 @@ public record ServiceProcess(Process process, int port, Path log) implements Aut
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(List.of("-cp", classPath, mainClass));
         Path log = Files.createTempFile("bench-" + role.user() + "-" + region + "-", ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         for (String line : t.env(region, role).split("\n")) {
