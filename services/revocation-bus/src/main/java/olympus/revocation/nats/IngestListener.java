@@ -64,19 +64,16 @@ public final class IngestListener implements AutoCloseable {
         try {
             events = service.validate(parser.parse(m.getData()));
         } catch (BadRequestException e) {
-            reply(m, 400, new Replies.ErrorReply(e.getMessage(), e.field(), e.index(), e.rejection()));
+            reply(m, t0, 400, new Replies.ErrorReply(e.getMessage(), e.field(), e.index(), e.rejection()));
             return;
         } catch (RuntimeException e) {
-            reply(m, 400, new Replies.ErrorReply("request refused: " + e.getMessage(), null, null, "INVALID"));
+            reply(m, t0, 400, new Replies.ErrorReply("request refused: " + e.getMessage(), null, null, "INVALID"));
             return;
         }
-        service.publish(events).thenAccept(r -> {
-            reply(m, r.failed().isEmpty() ? 200 : 503, r);
-            served.accept(System.nanoTime() - t0);
-        });
+        service.publish(events).thenAccept(r -> reply(m, t0, r.failed().isEmpty() ? 200 : 503, r));
     }
 
-    private void reply(Message m, int status, Object body) {
+    private void reply(Message m, long deliveredAt, int status, Object body) {
         Headers h = new Headers();
         h.put(STATUS_HEADER, Integer.toString(status));
         byte[] data;
@@ -86,6 +83,7 @@ public final class IngestListener implements AutoCloseable {
             data = ("{\"error\":\"cannot encode reply\"}").getBytes(StandardCharsets.UTF_8);
         }
         nc.publish(m.getReplyTo(), h, data);
+        served.accept(System.nanoTime() - deliveredAt);
     }
 
     @Override

@@ -60,8 +60,6 @@ public final class OriginPublisher {
          * @param ok        stored (or duplicate)
          */
         void message(int events, long queuedNanos, long ackNanos, boolean ok);
-
-        Observer NONE = (events, queuedNanos, ackNanos, ok) -> { };
     }
 
     private final JetStream js;
@@ -192,12 +190,13 @@ public final class OriginPublisher {
             synchronized (this) {
                 inFlight--;
             }
-            observer.message(batch.size(), sentAt - batch.get(0).queuedAt(), System.nanoTime() - sentAt, err == null);
+            long ackNanos = System.nanoTime() - sentAt;
             Throwable failure = err;
             if (failure == null && !stream.equals(ack.getStream())) {
                 failure = new IllegalStateException("stored in " + ack.getStream() + ", not in " + stream
                         + ": it would not spread; fix the stream layout");
             }
+            observer.message(batch.size(), sentAt - batch.get(0).queuedAt(), ackNanos, failure == null);
             for (Pending p : batch) {
                 if (failure != null) {
                     p.done().completeExceptionally(failure);
