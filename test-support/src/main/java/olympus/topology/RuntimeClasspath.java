@@ -1,6 +1,5 @@
 package olympus.topology;
 
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -43,14 +41,14 @@ public final class RuntimeClasspath {
      */
     public static void assertStartsHealthyWithMetric(LocalTopology t, String region, NatsRole role, String mainClass,
                                                      String portVariable, String metric) throws Exception {
-        List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        List<String> jvm = List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1");
         try (ServiceProcess p = ServiceProcess.start(t, region, role, mainClass, portVariable, jvm, Map.of(), classPath())) {
             await(p, mainClass, Duration.ofSeconds(90), "/health", r -> r.statusCode() == 200);
             await(p, mainClass, Duration.ofSeconds(30), "/prometheus", r -> r.statusCode() == 200 && r.body().contains(metric));
         }
     }
 
-    private static String await(ServiceProcess p, String mainClass, Duration within, String path,
+    private static void await(ServiceProcess p, String mainClass, Duration within, String path,
                                 java.util.function.Predicate<HttpResponse<String>> done) throws Exception {
         long end = System.nanoTime() + within.toNanos();
         String last = "(no answer)";
@@ -63,7 +61,7 @@ public final class RuntimeClasspath {
                         .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
                 last = r.statusCode() + " " + (r.body().length() > 2000 ? r.body().substring(0, 2000) + "..." : r.body());
                 if (done.test(r)) {
-                    return last;
+                    return;
                 }
             } catch (IOException notYet) {
                 // starting
