@@ -6,8 +6,10 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.serde.annotation.Serdeable;
 
 /**
- * The benchmark's baseline: a Micronaut endpoint on the same server, returning a constant JSON
- * body of about the same size as a routing answer. Only present when the benchmark enables it.
+ * The benchmark's baseline: a Micronaut endpoint returning a constant JSON body of about the same
+ * size as a routing answer, served by a second JVM of the same application (same framework set-up
+ * and flags), so the router's JVM sees only decisions. Present only when
+ * {@code router.bench.bare-endpoint=true}.
  */
 @Controller("/bare")
 @Requires(property = "router.bench.bare-endpoint", value = "true")
