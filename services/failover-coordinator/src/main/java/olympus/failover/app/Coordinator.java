@@ -236,15 +236,47 @@ public final class Coordinator implements AutoCloseable {
         ClusterTopology apply(ClusterTopology t);
     }
 
-    /** One compare-and-set on the topology, then the announcement with its epoch. */
+    /**
+     * One compare-and-set on the topology, then the announcement with its epoch.
+     *
+     * <p>NATS 2.9 serves KV reads from any replica (direct get), and a stream leader elected a
+     * moment ago may not have applied the last committed writes yet. Around a leader change (a
+     * heal, a restart) a CAS can therefore be refused although nobody else wrote: the read came
+     * from a replica ahead of (or behind) the new leader (nats-server#4162, #4710; seen in
+     * PartitionIT's rejoin: "changed since revision 452: wrong last sequence: 451"). So a refused
+     * CAS is retried, but only while the topology we read still holds the same content: then the
+     * change computed from it is still the right one. A real concurrent change still fails the
+     * command, as before.
+     */
     private ClusterTopology cas(Change change) throws Exception {
         ControlKv.Versioned<ClusterTopology> v = kv.topology();
         ClusterTopology next = change.apply(v.value());
-        requireLeader();
-        kv.updateTopology(next, v.revision());
+        for (int attempt = 1; ; attempt++) {
+            requireLeader();
+            try {
+                kv.updateTopology(next, v.revision());
+                break;
+            } catch (StaleTopologyException e) {
+                if (attempt >= CAS_ATTEMPTS) {
+                    throw e;
+                }
+                Thread.sleep(CAS_RETRY_PAUSE.toMillis());
+                ControlKv.Versioned<ClusterTopology> now = kv.topology();
+                if (!java.util.Objects.equals(now.value(), v.value())) {
+                    throw e;
+                }
+                LOG.info("topology CAS refused at revision {} but the topology is unchanged (now read at revision {}): "
+                        + "retrying, attempt {} of {} (reason: a KV replica and the stream leader disagreed: {})",
+                        v.revision(), now.revision(), attempt + 1, CAS_ATTEMPTS, e.getMessage());
+                v = now;
+            }
+        }
         nc.publish(Naming.TOPOLOGY_ANNOUNCE, next.toJson());
         return next;
     }
+
+    private static final int CAS_ATTEMPTS = 10;
+    private static final Duration CAS_RETRY_PAUSE = Duration.ofMillis(200);
 
     private ClusterTopology with(ClusterTopology t, long epoch, String primary, ClusterTopology.Writes writes,
                                  Map<String, ClusterTopology.Member> members, String reason) {
