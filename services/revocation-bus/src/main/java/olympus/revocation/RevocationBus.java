@@ -48,6 +48,7 @@ public final class RevocationBus implements AutoCloseable {
     private final Rebuilder rebuilder;
     private final IngestListener listener;
     private final ScheduledExecutorService poller;
+    private final ScheduledExecutorService lingerTimer;
     private volatile long lastPendingPollOk;
 
     public RevocationBus(RevocationConfiguration config, MeterRegistry registry, EventLoopGroupRegistry loops) throws Exception {
@@ -64,9 +65,14 @@ public final class RevocationBus implements AutoCloseable {
         }
         this.nc = Nats.connect(ob.build());
         this.redis = new RedisDenylist(config.redisUri(), config.redisTimeout(), checkReaders(config, loops));
+        this.lingerTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "revocation-linger");
+            t.setDaemon(true);
+            return t;
+        });
         OriginPublisher publisher = new OriginPublisher(nc, codec, config.region(), config.publishTimeout(),
                 config.publishInFlight(), config.publishLinger(), config.maxBatchEvents(), PUBLISH_MAX_BYTES,
-                metrics.originMessages()::record);
+                metrics.originMessages()::record, lingerTimer);
         this.service = new RevocationService(new Ingest(config.region(), config.defaultKeepFor()), publisher, redis,
                 metrics, clock);
         DeadLetters deadLetters = new DeadLetters(nc, config.region());
@@ -135,6 +141,7 @@ public final class RevocationBus implements AutoCloseable {
     public void close() {
         poller.shutdownNow();
         listener.close();
+        lingerTimer.shutdown();
         rebuilder.close();
         worker.close();
         try {
