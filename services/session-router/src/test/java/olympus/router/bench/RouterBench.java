@@ -1,6 +1,7 @@
 package olympus.router.bench;
 
 import olympus.topology.ServiceProcess;
+import olympus.bench.RatedLoad;
 import olympus.bench.Wrk;
 import olympus.router.support.Http;
 import olympus.router.support.LagSampler;
@@ -83,6 +84,7 @@ public final class RouterBench {
                 bareRuns.add(b);
                 routeRuns.add(d);
             }
+            fixedRates(router, bare, connections);
             Http http = new Http(URI.create(router.baseUrl()));
             for (String line : http.getText("/prometheus").split("\n")) {
                 if (line.startsWith("router_decisions_total{kind=\"read\"") && !line.endsWith(" 0.0")) {
@@ -105,6 +107,46 @@ public final class RouterBench {
             code = 1;
         }
         System.exit(code);
+    }
+
+    /**
+     * Latency at fixed rates (open loop, see RatedLoad), side by side: the C constant server (this
+     * machine's floor), the bare endpoint and the read decision. wrk's p99 above is that of a
+     * saturated server; these say what a caller sees at a given load, stalls included.
+     */
+    static void fixedRates(ServiceProcess router, ServiceProcess bare, int connections) throws Exception {
+        String rates = System.getProperty("bench.fixedRates", "5000,20000");
+        if (rates.isBlank()) {
+            return;
+        }
+        int constPort;
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            constPort = ss.getLocalPort();
+        }
+        Process constServer = RatedLoad.startConstServer(constPort);
+        try {
+            System.out.printf("latency at fixed rates (ratedload: open loop, each request timed from when it was due; %d connections; "
+                    + "8 s measured after 2 s):%n", connections);
+            String route = "/v1/route?user=b%d&op=profile";
+            for (String r : rates.split(",")) {
+                int rate = Integer.parseInt(r.strip());
+                RatedLoad.Result c = checked(RatedLoad.run(constPort, rate, connections, 2, 8, "/", 0));
+                RatedLoad.Result b = checked(RatedLoad.run(bare.port(), rate, connections, 2, 8, "/bare", 0));
+                RatedLoad.Result d = checked(RatedLoad.run(router.port(), rate, connections, 2, 8, route, USERS));
+                System.out.printf("  %,6d/s  C constant server: %s%n", rate, c.line());
+                System.out.printf("  %,6d/s  bare endpoint:     %s%n", rate, b.line());
+                System.out.printf("  %,6d/s  read decision:     %s%n", rate, d.line());
+            }
+        } finally {
+            constServer.destroy();
+        }
+    }
+
+    static RatedLoad.Result checked(RatedLoad.Result r) {
+        if (r.non2xx() > 0 || r.errors() > 0 || r.recorded() == 0) {
+            throw new IllegalStateException("ratedload run had errors: " + r);
+        }
+        return r;
     }
 
     static ServiceProcess start(LocalTopology t, List<String> jvm) throws java.io.IOException {
