@@ -61,15 +61,26 @@ public final class RatedLoad {
                 (long) d(kv, "recorded"), (long) d(kv, "non2xx"), (long) d(kv, "errors"), (long) d(kv, "late_sends"));
     }
 
-    /** Starts the constant C server on the port; the caller destroys the process. */
-    public static Process startConstServer(int port) throws IOException, InterruptedException {
+    /** The constant C server on a free loopback port; closing it stops it. */
+    public record ConstServer(Process process, int port) implements AutoCloseable {
+        @Override
+        public void close() {
+            process.destroy();
+        }
+    }
+
+    public static ConstServer startConstServer() throws IOException, InterruptedException {
+        int port;
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = ss.getLocalPort();
+        }
         Process p = new ProcessBuilder(List.of(compiled("consthttp").toString(), Integer.toString(port)))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Thread.sleep(200);
         if (!p.isAlive()) {
             throw new IOException("consthttp exited at once (port " + port + " taken?)");
         }
-        return p;
+        return new ConstServer(p, port);
     }
 
     private static double d(Map<String, String> kv, String k) {

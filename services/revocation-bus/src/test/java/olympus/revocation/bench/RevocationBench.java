@@ -483,21 +483,14 @@ public final class RevocationBench {
         if (rate <= 0) {
             return;
         }
-        int constPort;
-        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            constPort = ss.getLocalPort();
-        }
-        Process c = olympus.bench.RatedLoad.startConstServer(constPort);
-        try {
-            olympus.bench.RatedLoad.Result floor = olympus.bench.RatedLoad.run(constPort, rate, CHECK_CONNECTIONS, 2, 10, "/", 0);
+        try (olympus.bench.RatedLoad.ConstServer c = olympus.bench.RatedLoad.startConstServer()) {
+            olympus.bench.RatedLoad.Result floor = olympus.bench.RatedLoad.run(c.port(), rate, CHECK_CONNECTIONS, 2, 10, "/", 0);
             olympus.bench.RatedLoad.Result check = olympus.bench.RatedLoad.run(port, rate, CHECK_CONNECTIONS, 2, 10, path, 0);
             if (check.non2xx() > 0 || check.errors() > 0) {
                 throw new IllegalStateException("fixed-rate checks had errors: " + check);
             }
             System.out.printf("checks at a fixed %,d/s (ratedload, open loop, %d connections, 10 s after 2 s):%n", rate, CHECK_CONNECTIONS);
             System.out.printf("  C constant server: %s%n  check endpoint:    %s%n", floor.line(), check.line());
-        } finally {
-            c.destroy();
         }
     }
 

@@ -119,26 +119,19 @@ public final class RouterBench {
         if (rates.isBlank()) {
             return;
         }
-        int constPort;
-        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            constPort = ss.getLocalPort();
-        }
-        Process constServer = RatedLoad.startConstServer(constPort);
-        try {
+        try (RatedLoad.ConstServer constServer = RatedLoad.startConstServer()) {
             System.out.printf("latency at fixed rates (ratedload: open loop, each request timed from when it was due; %d connections; "
                     + "8 s measured after 2 s):%n", connections);
             String route = "/v1/route?user=b%d&op=profile";
             for (String r : rates.split(",")) {
                 int rate = Integer.parseInt(r.strip());
-                RatedLoad.Result c = checked(RatedLoad.run(constPort, rate, connections, 2, 8, "/", 0));
+                RatedLoad.Result c = checked(RatedLoad.run(constServer.port(), rate, connections, 2, 8, "/", 0));
                 RatedLoad.Result b = checked(RatedLoad.run(bare.port(), rate, connections, 2, 8, "/bare", 0));
                 RatedLoad.Result d = checked(RatedLoad.run(router.port(), rate, connections, 2, 8, route, USERS));
                 System.out.printf("  %,6d/s  C constant server: %s%n", rate, c.line());
                 System.out.printf("  %,6d/s  bare endpoint:     %s%n", rate, b.line());
                 System.out.printf("  %,6d/s  read decision:     %s%n", rate, d.line());
             }
-        } finally {
-            constServer.destroy();
         }
     }
 
