@@ -42,7 +42,7 @@ public final class RouterBench {
         int connections = Integer.getInteger("bench.connections", 8);
         int rounds = Integer.getInteger("bench.rounds", 3);
         int roundS = Integer.getInteger("bench.roundS", 8);
-        int warmupRounds = Integer.getInteger("bench.warmupRounds", 2);
+        int warmupRounds = Integer.getInteger("bench.warmupRounds", 4);
         LocalTopology t = LocalTopology.load(Path.of(System.getenv().getOrDefault("OLYMPUS_TOPOLOGY_DIR", "/tmp/olympus-local")), System.err::println);
         int code = 0;
         List<String> jvm = new ArrayList<>(JVM);
@@ -69,7 +69,9 @@ public final class RouterBench {
             String routeLua = "return wrk.format(\"GET\", \"/v1/route?user=b\" .. math.random(0, " + (USERS - 1) + ") .. \"&op=profile\")";
             // Warm-up rounds: the JIT needs them (with one round each, throughput still rose by
             // half from the first measured round to the third), and a cold round would be
-            // measured as the router's cost.
+            // measured as the router's cost. Four: with two, the router still rose from round
+            // to round (24,300 -> 32,400 -> 30,300 -> 33,400/s over warm-ups 2-4 and round 1 of
+            // one run, 2026-11-28); a router left running reaches 37,000-47,000/s.
             for (int w = 0; w < warmupRounds; w++) {
                 Wrk.Result b = check(Wrk.run(bare.baseUrl() + "/bare", 1, connections, roundS, null));
                 Wrk.Result d = check(Wrk.run(router.baseUrl() + "/", 1, connections, roundS, routeLua));
