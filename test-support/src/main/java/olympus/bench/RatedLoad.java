@@ -39,10 +39,19 @@ public final class RatedLoad {
      */
     public static Result run(int port, int rate, int connections, int warmupS, int seconds, String path, int randMax)
             throws IOException, InterruptedException {
+        return run(port, rate, connections, warmupS, seconds, path, randMax, null);
+    }
+
+    /** The same with one more request header line ("Authorization: Bearer …"), or none if null. */
+    public static Result run(int port, int rate, int connections, int warmupS, int seconds, String path, int randMax, String header)
+            throws IOException, InterruptedException {
         Path exe = compiled("ratedload");
-        Process p = new ProcessBuilder(List.of(exe.toString(), "127.0.0.1", Integer.toString(port), Integer.toString(rate),
-                Integer.toString(connections), Integer.toString(warmupS), Integer.toString(seconds), path, Integer.toString(randMax)))
-                .redirectErrorStream(true).start();
+        List<String> cmd = new java.util.ArrayList<>(List.of(exe.toString(), "127.0.0.1", Integer.toString(port), Integer.toString(rate),
+                Integer.toString(connections), Integer.toString(warmupS), Integer.toString(seconds), path, Integer.toString(randMax)));
+        if (header != null) {
+            cmd.add(header);
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IOException("ratedload failed: " + out);

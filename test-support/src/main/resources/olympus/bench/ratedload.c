@@ -9,8 +9,9 @@
  * a stall in the server (or here) is charged to every request it delayed (no coordinated
  * omission, as in wrk2). Debian ships wrk, not wrk2; this is the part of wrk2 we need.
  *
- * usage: ratedload HOST PORT RATE CONNECTIONS WARMUP_S SECONDS PATH [RANDMAX]
+ * usage: ratedload HOST PORT RATE CONNECTIONS WARMUP_S SECONDS PATH [RANDMAX [HEADER]]
  *   PATH may hold one %d, replaced per request by a random number in [0, RANDMAX).
+ *   HEADER, if given, is one more request header line ("Authorization: Bearer ...").
  * prints one line: key=value pairs (see the printf at the end).
  *
  * Single-threaded, epoll plus a timerfd for the schedule. C, so that the generator takes as
@@ -90,7 +91,7 @@ static size_t response_len(const char *buf, size_t have, int *status) {
 
 int main(int argc, char **argv) {
     if (argc < 8) {
-        fprintf(stderr, "usage: ratedload HOST PORT RATE CONNECTIONS WARMUP_S SECONDS PATH [RANDMAX]\n");
+        fprintf(stderr, "usage: ratedload HOST PORT RATE CONNECTIONS WARMUP_S SECONDS PATH [RANDMAX [HEADER]]\n");
         return 2;
     }
     const char *host = argv[1];
@@ -101,6 +102,7 @@ int main(int argc, char **argv) {
     double seconds = atof(argv[6]);
     const char *path = argv[7];
     long randmax = argc > 8 ? atol(argv[8]) : 0;
+    const char *header = argc > 9 ? argv[9] : NULL;
     if (nconn < 1 || nconn > MAX_CONNS || rate <= 0) {
         fprintf(stderr, "ratedload: 1..%d connections and a positive rate\n", MAX_CONNS);
         return 2;
@@ -126,7 +128,7 @@ int main(int argc, char **argv) {
     uint64_t measure_from = start + (uint64_t) (warmup_s * 1e9);
     uint64_t stop = measure_from + (uint64_t) (seconds * 1e9);
     uint64_t next_due = start;
-    char req[1024];
+    char req[2048];
     char pathbuf[512];
     struct epoll_event evs[64];
 
@@ -141,7 +143,8 @@ int main(int argc, char **argv) {
             if (c < 0) break; /* all busy: the request waits, and its wait counts */
             if (randmax > 0) snprintf(pathbuf, sizeof pathbuf, path, (int) (rand() % randmax));
             else snprintf(pathbuf, sizeof pathbuf, "%s", path);
-            int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s:%d\r\n\r\n", pathbuf, host, port);
+            int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s:%d\r\n%s%s\r\n", pathbuf, host, port,
+                             header ? header : "", header ? "\r\n" : "");
             if (write(conns[c].fd, req, (size_t) n) != n) {
                 errors++;
             }

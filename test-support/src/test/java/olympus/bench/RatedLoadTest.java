@@ -14,7 +14,7 @@ class RatedLoadTest {
     @Test
     void sendsAtTheRateAndCountsEveryAnswer() throws Exception {
         try (RatedLoad.ConstServer server = RatedLoad.startConstServer()) {
-            RatedLoad.Result r = RatedLoad.run(server.port(), 2000, 4, 0, 2, "/x?n=%d", 10);
+            RatedLoad.Result r = RatedLoad.run(server.port(), 2000, 4, 0, 2, "/x?n=%d", 10, "Authorization: Bearer t");
             assertEquals(4000, r.recorded(), r.toString());
             assertEquals(0, r.non2xx(), r.toString());
             assertEquals(0, r.errors(), r.toString());
