@@ -239,17 +239,19 @@ public final class Coordinator implements AutoCloseable {
     /**
      * One compare-and-set on the topology, then the announcement with its epoch.
      *
-     * <p>NATS 2.9 serves KV reads from any replica (direct get), and a stream leader elected a
-     * moment ago may not have applied the last committed writes yet. Around a leader change (a
-     * heal, a restart) a CAS can therefore be refused although nobody else wrote: the read came
-     * from a replica ahead of (or behind) the new leader (nats-server#4162, #4710; seen in
-     * PartitionIT's rejoin: "changed since revision 452: wrong last sequence: 451"). So a refused
-     * CAS is retried, but only while the topology we read still holds the same content: then the
-     * change computed from it is still the right one. A real concurrent change still fails the
-     * command, as before.
+     * <p>NATS 2.9 serves KV reads from any replica (direct get), so the topology is read from
+     * the stream leader here. A leader elected a moment ago may still not have applied the last
+     * committed writes, and around a leader change (a heal, a restart) a CAS can be refused
+     * although nobody else wrote (nats-server#4162, #4710; seen in PartitionIT's rejoin:
+     * "changed since revision 452: wrong last sequence: 451"). So a refused CAS is retried, but
+     * only while the topology read again still holds the same content: then the change computed
+     * from it is still the right one. A real concurrent change still fails the command.
      */
     private ClusterTopology cas(Change change) throws Exception {
-        ControlKv.Versioned<ClusterTopology> v = kv.topology();
+        // Read from the stream leader, not a KV (direct) get: a replica still catching up after a
+        // heal answered PartitionIT's rejoin with revision 1 when the leader was at 44, and the
+        // change would have been computed from that (the CAS refused it, failing the command).
+        ControlKv.Versioned<ClusterTopology> v = kv.topologyFromLeader();
         ClusterTopology next = change.apply(v.value());
         for (int attempt = 1; ; attempt++) {
             requireLeader();
@@ -261,7 +263,7 @@ public final class Coordinator implements AutoCloseable {
                     throw e;
                 }
                 Thread.sleep(CAS_RETRY_PAUSE.toMillis());
-                ControlKv.Versioned<ClusterTopology> now = kv.topology();
+                ControlKv.Versioned<ClusterTopology> now = kv.topologyFromLeader();
                 if (!java.util.Objects.equals(now.value(), v.value())) {
                     throw e;
                 }
@@ -292,14 +294,30 @@ public final class Coordinator implements AutoCloseable {
     private Operation claim(Run run, ClusterTopology t, String from, String to) throws Exception {
         Operation op = new Operation(run.req.id(), run.req.verb().token(), from, to, "claimed", leadership.id(), leadership.term(),
                 t.epoch(), run.startedAt, run.req.principal());
-        try {
-            kv.startOperation(op);
-        } catch (StaleTopologyException e) {
-            ControlKv.Versioned<Operation> other = kv.operation();
-            throw new CommandRefusedException("another operation is in progress: " + (other == null || other.value() == null ? "?"
-                    : other.value().verb() + " " + other.value().id() + " since " + other.value().startedAt()));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                kv.startOperation(op);
+                return op;
+            } catch (StaleTopologyException e) {
+                ControlKv.Versioned<Operation> other = kv.operation();
+                if (other != null && other.value() != null) {
+                    throw new CommandRefusedException("another operation is in progress: " + other.value().verb() + " "
+                            + other.value().id() + " since " + other.value().startedAt());
+                }
+                // Refused, yet no operation to be seen: the key's last entry is the previous
+                // operation's delete marker, and the create-after-delete was checked against a
+                // replica that had not caught up (the same NATS 2.9 direct-get lag as in cas();
+                // seen in PartitionIT right after a heal as "another operation is in progress: ?").
+                if (attempt >= CAS_ATTEMPTS) {
+                    throw new CommandRefusedException("could not claim the operation key (refused " + attempt
+                            + " times although no operation is recorded; the control bucket's replicas disagree): " + e.getMessage());
+                }
+                LOG.info("claiming the operation key was refused but no operation is recorded: retrying, attempt {} of {} ({})",
+                        attempt + 1, CAS_ATTEMPTS, e.getMessage());
+                Thread.sleep(CAS_RETRY_PAUSE.toMillis());
+                requireLeader();
+            }
         }
-        return op;
     }
 
     private void stage(Operation op, String stage) {
@@ -715,6 +733,17 @@ public final class Coordinator implements AutoCloseable {
                 LOG.warn("lost the control plane for over {} s while holding the primary: fenced it ({})",
                         settings.selfFenceAfter().toSeconds(), did);
             } else if (fresh != null && selfFenced) {
+                // Confirm with the stream leader first: the read that brought us here may come
+                // from this region's control node, still catching up after the heal, and a
+                // failover done during the cut would not be in it yet (see topologyFromLeader).
+                ClusterTopology lead = kv.topologyFromLeader().value();
+                if (!lead.primary().equals(settings.region()) || lead.epoch() != t.epoch()) {
+                    knownTopology = lead;
+                    LOG.warn("control plane back; this region's control node said {} is the primary (epoch {}) but the "
+                            + "stream leader says {} (epoch {}): the fence stays{}", t.primary(), t.epoch(), lead.primary(),
+                            lead.epoch(), lead.primary().equals(settings.region()) ? " until the two agree" : " until rejoined");
+                    return;
+                }
                 ControlKv.Versioned<Operation> op = kv.operation();
                 if (op == null || op.value() == null) {
                     agent.unfence(settings.region());

@@ -31,10 +31,14 @@ public final class ControlKv {
     static final ObjectMapper JSON = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     private final KeyValue kv;
+    private final Connection nc;
+    private final Duration timeout;
 
     public record Versioned<T>(T value, long revision) {}
 
     public ControlKv(Connection nc, Duration timeout) {
+        this.nc = nc;
+        this.timeout = timeout;
         try {
             this.kv = nc.keyValue(Naming.CONTROL_BUCKET, KeyValueOptions.builder()
                     .jetStreamOptions(io.nats.client.JetStreamOptions.builder().domain(Naming.CONTROL_DOMAIN).requestTimeout(timeout).build())
@@ -50,6 +54,30 @@ public final class ControlKv {
             throw new IOException("no topology under key '" + ClusterTopology.KEY + "' in " + Naming.CONTROL_BUCKET);
         }
         return new Versioned<>(ClusterTopology.fromJson(e.getValue()), e.getRevision());
+    }
+
+    /**
+     * The topology as the bucket's stream leader has it ({@code STREAM.MSG.GET}, answered by the
+     * leader only). {@link #topology()} is a KV get, which NATS 2.9 serves by direct get from
+     * any replica, and a control node that was cut off answers it, right after the heal, with
+     * what it had before: seen in PartitionIT, where us-east's coordinator read "primary us-east,
+     * epoch 9" 0.7 s after eu-west had been promoted at epoch 10, and lifted its fence. A
+     * decision that must not act on a stale value reads here.
+     */
+    public Versioned<ClusterTopology> topologyFromLeader() throws IOException, InterruptedException {
+        String api = "$JS." + Naming.CONTROL_DOMAIN + ".API.STREAM.MSG.GET." + Naming.kvStream(Naming.CONTROL_BUCKET);
+        byte[] body = JSON.writeValueAsBytes(java.util.Map.of("last_by_subj", "$KV." + Naming.CONTROL_BUCKET + "." + ClusterTopology.KEY));
+        io.nats.client.Message reply = nc.request(api, body, timeout);
+        if (reply == null) {
+            throw new IOException("no answer from the control bucket's stream leader within " + timeout.toMillis() + " ms");
+        }
+        com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(reply.getData());
+        com.fasterxml.jackson.databind.JsonNode msg = n.path("message");
+        if (n.has("error") || !msg.has("data")) {
+            throw new IOException("the control bucket's stream leader did not return the topology: " + n.path("error"));
+        }
+        return new Versioned<>(ClusterTopology.fromJson(java.util.Base64.getDecoder().decode(msg.path("data").asText())),
+                msg.path("seq").asLong());
     }
 
     /** One compare-and-set; returns the new revision. */
