@@ -708,6 +708,8 @@ public final class Coordinator implements AutoCloseable {
     private volatile long lastControlContactNanos = System.nanoTime();
     private volatile ClusterTopology knownTopology;
     private volatile boolean selfFenced;
+    /** The epoch under which this region's primary fenced itself: the fence is lifted only if it still holds. */
+    private volatile long fencedAtEpoch;
 
     /**
      * The coordinator in the primary's region fences its own primary when it has lost the control
@@ -729,6 +731,7 @@ public final class Coordinator implements AutoCloseable {
                     && System.nanoTime() - lastControlContactNanos > settings.selfFenceAfter().toNanos()) {
                 String did = agent.fence(settings.region());
                 selfFenced = true;
+                fencedAtEpoch = t.epoch();
                 metrics.counter("failover_self_fence", "action", "fenced").increment();
                 LOG.warn("lost the control plane for over {} s while holding the primary: fenced it ({})",
                         settings.selfFenceAfter().toSeconds(), did);
@@ -737,11 +740,11 @@ public final class Coordinator implements AutoCloseable {
                 // from this region's control node, still catching up after the heal, and a
                 // failover done during the cut would not be in it yet (see topologyFromLeader).
                 ClusterTopology lead = kv.topologyFromLeader().value();
-                if (!lead.primary().equals(settings.region()) || lead.epoch() != t.epoch()) {
+                if (!lead.primary().equals(settings.region()) || lead.epoch() != fencedAtEpoch) {
                     knownTopology = lead;
-                    LOG.warn("control plane back; this region's control node said {} is the primary (epoch {}) but the "
-                            + "stream leader says {} (epoch {}): the fence stays{}", t.primary(), t.epoch(), lead.primary(),
-                            lead.epoch(), lead.primary().equals(settings.region()) ? " until the two agree" : " until rejoined");
+                    LOG.warn("control plane back; a replica said {} is the primary (epoch {}) but the stream leader says {} "
+                            + "(epoch {}; fenced at epoch {}): the fence stays until rejoined", t.primary(), t.epoch(),
+                            lead.primary(), lead.epoch(), fencedAtEpoch);
                     return;
                 }
                 ControlKv.Versioned<Operation> op = kv.operation();
