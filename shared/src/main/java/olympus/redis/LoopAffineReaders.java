@@ -106,7 +106,7 @@ public final class LoopAffineReaders implements AutoCloseable {
             public Future<Boolean> shutdown(long quietPeriod, long timeout, TimeUnit timeUnit) {
                 return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
             }
-        }).computationThreadPoolSize(1).build();
+        }).computationThreadPoolSize(1).reconnectDelay(RedisReconnect.delay()).build();
         this.client = RedisClient.create(resources, RedisURI.create(uri));
         client.setOptions(ClientOptions.builder().autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)

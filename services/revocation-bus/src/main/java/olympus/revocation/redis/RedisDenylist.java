@@ -86,6 +86,7 @@ public final class RedisDenylist implements AutoCloseable {
             return 1
             """;
 
+    private final io.lettuce.core.resource.ClientResources resources;
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> write;
     private final StatefulRedisConnection<String, String> read;
@@ -107,7 +108,9 @@ public final class RedisDenylist implements AutoCloseable {
     public RedisDenylist(String uri, Duration timeout, LoopAffineReaders checkReaders) {
         this.timeout = timeout;
         this.checkReaders = checkReaders;
-        this.client = RedisClient.create(RedisURI.create(uri));
+        this.resources = io.lettuce.core.resource.DefaultClientResources.builder()
+                .reconnectDelay(olympus.redis.RedisReconnect.delay()).build();
+        this.client = RedisClient.create(resources, RedisURI.create(uri));
         // Reject rather than queue while disconnected: a check must answer UNKNOWN fast, and an
         // apply must nak, instead of both hanging until the timeout.
         client.setOptions(ClientOptions.builder()
@@ -322,5 +325,6 @@ public final class RedisDenylist implements AutoCloseable {
         write.close();
         read.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

@@ -130,7 +130,8 @@ public class MarkerStore {
         this.localRegion = router.region();
         // One I/O thread: the router's Redis traffic is many tiny commands, and on a small machine
         // extra threads cost more in wake-ups than they add in parallelism.
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(cfg.ioThreads()).computationThreadPoolSize(1).build();
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(cfg.ioThreads()).computationThreadPoolSize(1)
+                .reconnectDelay(olympus.redis.RedisReconnect.delay()).build();
         this.local = new RegionRedis(router.region(), cfg.uri(), cfg.timeout(), resources);
         for (String part : cfg.regions().split(",")) {
             String p = part.strip();
