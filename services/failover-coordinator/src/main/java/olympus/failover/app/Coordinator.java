@@ -268,7 +268,8 @@ public final class Coordinator implements AutoCloseable {
                     throw e;
                 }
                 LOG.info("topology CAS refused at revision {} but the topology is unchanged (now read at revision {}): "
-                        + "retrying, attempt {} of {} (reason: a KV replica and the stream leader disagreed: {})",
+                        + "retrying, attempt {} of {} (reason: a stream leader elected a moment ago refuses a correct CAS until "
+                        + "it has applied the last commits: {})",
                         v.revision(), now.revision(), attempt + 1, CAS_ATTEMPTS, e.getMessage());
                 v = now;
             }
