@@ -478,7 +478,10 @@ public final class LocalTopology {
                     proc-title-template "{title} {listen-addr} {config-file}"
                     maxmemory 512mb
                     maxmemory-policy noeviction
-                    """.formatted(ports().redis(i), d.resolve("redis.pid"), d.resolve("redis.log"), d));
+                    # Services placed beside this Redis may use the socket (see redisSocketUri).
+                    unixsocket %s
+                    unixsocketperm 700
+                    """.formatted(ports().redis(i), d.resolve("redis.pid"), d.resolve("redis.log"), d, d.resolve("redis.sock")));
         }
     }
 
@@ -632,6 +635,14 @@ public final class LocalTopology {
         return "redis://127.0.0.1:" + ports().redis(index(region));
     }
 
+    /**
+     * The same Redis over its Unix socket: for a service on the same host (a sidecar Redis), a
+     * lookup costs less CPU on both sides than over TCP loopback.
+     */
+    public String redisSocketUri(String region) {
+        return "redis-socket://" + dir("redis", region).resolve("redis.sock");
+    }
+
     public int redisPort(String region) {
         return ports().redis(index(region));
     }
@@ -729,7 +740,10 @@ public final class LocalTopology {
         e.put("NATS_CONTROL_URL", controlUrl(region));
         e.put("NATS_USER", role.user());
         e.put("NATS_PASSWORD", creds.natsPassword(role));
-        e.put("REDIS_URI", redisUri(region));
+        // The request-path services reach their region's Redis over its Unix socket: here it is
+        // on the same host, and a lookup costs less CPU on both sides than over TCP loopback
+        // (both services ship Netty's native epoll transport, which Lettuce needs for sockets).
+        e.put("REDIS_URI", role == NatsRole.SESSION_ROUTER || role == NatsRole.REVOCATION_BUS ? redisSocketUri(region) : redisUri(region));
         e.put("OLYMPUS_REDIS_ENDPOINTS", String.join(",", spec.regions().stream().map(r -> r + "=" + redisUri(r)).toList()));
         e.put("OLYMPUS_POSTGRES_ENDPOINTS", postgresEndpointsFrom(region));
         e.put("PGBOUNCER_PORT", Integer.toString(pgBouncerPort(region)));

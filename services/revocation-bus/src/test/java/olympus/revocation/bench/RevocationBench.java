@@ -123,7 +123,8 @@ public final class RevocationBench {
         p.put("revocation.nats-url", t.natsUrl(region));
         p.put("revocation.nats-user", NatsRole.REVOCATION_BUS.user());
         p.put("revocation.nats-password", t.credentials().natsPassword(NatsRole.REVOCATION_BUS));
-        p.put("revocation.redis-uri", t.redisUri(region));
+        // As deployed (LocalTopology.env): the service reaches its region's Redis over the socket.
+        p.put("revocation.redis-uri", Boolean.getBoolean("redisTcp") ? t.redisUri(region) : t.redisSocketUri(region));
         p.put("revocation.ingest-tokens", List.of(TOKEN));
         p.put("revocation.consumer-name", "revocation-bus");
         return ApplicationContext.run(EmbeddedServer.class, p);

@@ -50,6 +50,11 @@ public final class RouterBench {
         if (threads != null) {
             jvm.add("-Dmicronaut.netty.event-loops.default.num-threads=" + threads);
         }
+        // As deployed (LocalTopology.env), the router reaches its Redis over the Unix socket;
+        // -Dbench.redisTcp=true measures it over TCP loopback instead.
+        if (Boolean.getBoolean("bench.redisTcp")) {
+            jvm.add("-Drouter.redis.uri=" + t.redisUri(REGION));
+        }
         List<String> bareJvm = new ArrayList<>(jvm);
         bareJvm.add("-Drouter.bench.bare-endpoint=true");
         try (LagSampler sampler = new LagSampler(t, 50);
