@@ -17,24 +17,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The region's durable pull consumer on {@code REVOCATION_VIEW} and the thread that applies what
- * it delivers. Delivery guarantee: at-least-once from the stream (explicit ack after Redis
- * replied), effectively once in Redis (idempotent by event id). Messages are handed from the NATS
- * dispatcher (which decodes and plans each one) to one apply thread through a queue; the apply
- * thread takes whatever is waiting (up to the batch limit, in events) as one Redis call, so an idle
- * bus applies each event at once and a busy one amortises round trips. Up to {@link #MAX_IN_FLIGHT} pipelines
- * are in flight at once; each batch is settled (acked only after Redis replied) on a settle thread.
+ * The region's durable pull consumer on {@code REVOCATION_VIEW} and the batching in front of
+ * Redis. Delivery guarantee: at-least-once from the stream (explicit ack after Redis replied),
+ * effectively once in Redis (idempotent by event id).
+ *
+ * <p>No thread of its own: the NATS dispatcher decodes and plans each message and, when fewer
+ * than {@link #MAX_IN_FLIGHT} batches are in flight, sends it to Redis at once (an idle bus
+ * applies each event without waiting); otherwise the message waits, and whoever settles the next
+ * batch (the Redis I/O thread) sends everything waiting, up to the batch limit in events, as one
+ * script call. So a busy bus amortises round trips, and no message changes threads on its way to
+ * Redis beyond the dispatcher: on a 2-core machine each hand-off between threads (a wake-up)
+ * cost about as much CPU as the work handed off (async-profiler: futex and scheduler ~25% of the
+ * benchmark JVM's CPU with an apply thread and a settle thread between dispatcher and Redis).
  */
 public final class ApplyWorker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplyWorker.class);
@@ -44,13 +46,16 @@ public final class ApplyWorker implements AutoCloseable {
     private final Metrics metrics;
     private final String consumerName;
     private final int batchMax;
-    /** Batches sent to Redis and not yet settled: the next batch is sent while these are in flight. */
+    /** Batches sent to Redis and not yet settled: messages arriving meanwhile wait and go as one batch. */
     static final int MAX_IN_FLIGHT = 4;
 
-    private final BlockingQueue<BatchApplier.Planned> queue = new LinkedBlockingQueue<>();
-    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-    private final ExecutorService settler;
-    private final Thread thread;
+    private final Object lock = new Object();
+    /** Planned messages waiting for a pipeline slot (guarded by lock). */
+    private final ArrayDeque<BatchApplier.Planned> waiting = new ArrayDeque<>();
+    /** Batches in flight (guarded by lock). */
+    private int inFlight;
+    /** Runs the rare blocking path (reloading the script after Redis lost it), never a Redis I/O thread. */
+    private final ExecutorService blocking;
     private volatile boolean running = true;
     private MessageConsumer consumer;
 
@@ -68,10 +73,8 @@ public final class ApplyWorker implements AutoCloseable {
         this.metrics = metrics;
         this.consumerName = consumerName;
         this.batchMax = batchMax;
-        this.thread = new Thread(this::run, "revocation-apply");
-        this.thread.setDaemon(true);
-        this.settler = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "revocation-settle");
+        this.blocking = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "revocation-apply-retry");
             t.setDaemon(true);
             return t;
         });
@@ -96,15 +99,14 @@ public final class ApplyWorker implements AutoCloseable {
         String stream = Naming.viewStream(Naming.Family.REVOCATION);
         jsm.addOrUpdateConsumer(stream, consumerConfig(consumerName, maxAckPending, ackWait));
         ConsumerContext cc = nc.getStreamContext(stream, jso).getConsumerContext(consumerName);
-        thread.start();
-        // Pull far ahead: a thread dump during a backlog drain showed the apply thread idle, waiting
-        // for deliveries, with 1,000-message pulls. Bounded by max-ack-pending anyway.
+        // Pull far ahead: with 1,000-message pulls a backlog drain waited for deliveries.
+        // Bounded by max-ack-pending anyway.
         consumer = cc.consume(ConsumeOptions.builder().batchSize(Math.max(batchMax, maxAckPending / 2))
                 .thresholdPercent(50).build(), this::deliver);
         LOG.info("applying {} with durable consumer {}", stream, consumerName);
     }
 
-    /** On the NATS dispatcher thread: decode and plan here, so the apply thread only talks to Redis. */
+    /** On the NATS dispatcher thread: decode and plan, then send at once if a pipeline slot is free. */
     private void deliver(Message m) {
         BatchApplier.Planned p;
         try {
@@ -114,50 +116,67 @@ public final class ApplyWorker implements AutoCloseable {
             LOG.error("planning {} failed unexpectedly", m.getSubject(), e);
             return;
         }
-        queue.add(p);
+        List<BatchApplier.Planned> batch;
+        synchronized (lock) {
+            waiting.add(p);
+            batch = takeBatch();
+        }
+        send(batch);
     }
 
-    private void run() {
-        List<BatchApplier.Planned> batch = new ArrayList<>(batchMax);
-        while (running) {
-            boolean sent = false;
+    /** Under lock: the waiting messages as one batch (up to batchMax events) when a slot is free, else null. */
+    private List<BatchApplier.Planned> takeBatch() {
+        if (!running || inFlight >= MAX_IN_FLIGHT || waiting.isEmpty()) {
+            return null;
+        }
+        List<BatchApplier.Planned> batch = new ArrayList<>(Math.min(waiting.size(), batchMax));
+        int events = 0;
+        while (!waiting.isEmpty() && (batch.isEmpty() || events + waiting.peekFirst().size() <= batchMax)) {
+            BatchApplier.Planned next = waiting.pollFirst();
+            batch.add(next);
+            events += next.size();
+        }
+        inFlight++;
+        return batch;
+    }
+
+    /** Sends batches until none is ready; a batch settled later sends the next from its completion. */
+    private void send(List<BatchApplier.Planned> batch) {
+        while (batch != null) {
+            CompletableFuture<Void> settled;
             try {
-                BatchApplier.Planned first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                // Wait for a pipeline slot before taking the rest: under load the batch grows
-                // while earlier batches are in flight.
-                inFlight.acquire();
-                int events = first.size();
-                BatchApplier.Planned next;
-                while (events < batchMax && (next = queue.poll()) != null) {
-                    batch.add(next);
-                    events += next.size();
-                }
-                CompletableFuture<Void> settled = applier.applyLive(batch, settler);
-                sent = true;
-                int n = batch.size();
-                settled.whenComplete((v, e) -> {
-                    inFlight.release();
-                    if (e != null) {
-                        // Unsettled messages are redelivered after ack-wait.
-                        LOG.error("settling a batch of {} failed unexpectedly", n, e);
-                    }
-                });
-                batch = new ArrayList<>(batchMax);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                settled = applier.applyLive(batch, blocking);
             } catch (RuntimeException e) {
-                // Never let the apply thread die: the unsettled messages are redelivered after ack-wait.
+                // Never lose the slot: the unsettled messages are redelivered after ack-wait.
                 LOG.error("apply batch of {} failed unexpectedly", batch.size(), e);
-                if (!sent) {
-                    inFlight.release();
-                }
-                batch.clear();
+                settled = CompletableFuture.completedFuture(null);
             }
+            int n = batch.size();
+            if (!settled.isDone()) {
+                settled.whenComplete((v, e) -> {
+                    logFailure(n, e);
+                    send(settledOne());
+                });
+                return;
+            }
+            logFailure(n, settled.isCompletedExceptionally() ? settled.handle((v, e) -> e).join() : null);
+            batch = settledOne();
+        }
+    }
+
+    private static void logFailure(int n, Throwable e) {
+        if (e != null) {
+            // Unsettled messages are redelivered after ack-wait.
+            LOG.error("settling a batch of {} failed unexpectedly", n, e);
+        }
+    }
+
+    /** A batch settled: frees its slot and takes the next batch, if any is waiting. */
+    private List<BatchApplier.Planned> settledOne() {
+        synchronized (lock) {
+            inFlight--;
+            lock.notifyAll();
+            return takeBatch();
         }
     }
 
@@ -178,16 +197,20 @@ public final class ApplyWorker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("stopping consumer", e);
         }
-        thread.interrupt();
-        try {
-            thread.join(2000);
-            // Let the batches in flight settle (ack what Redis applied) before Redis is closed.
-            if (inFlight.tryAcquire(MAX_IN_FLIGHT, 2, TimeUnit.SECONDS)) {
-                inFlight.release(MAX_IN_FLIGHT);
+        // Let the batches in flight settle (ack what Redis applied) before Redis is closed; the
+        // waiting ones are never sent and are redelivered after ack-wait.
+        long until = System.nanoTime() + 2_000_000_000L;
+        synchronized (lock) {
+            long left;
+            while (inFlight > 0 && (left = until - System.nanoTime()) > 0) {
+                try {
+                    lock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
-        settler.shutdown();
+        blocking.shutdown();
     }
 }

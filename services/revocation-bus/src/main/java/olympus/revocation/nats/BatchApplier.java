@@ -71,11 +71,12 @@ public final class BatchApplier {
      * Live path (durable consumer): settles every message. A message with nothing to write
      * (poison or expired events only) is settled at once: acked, or termed if all its events are
      * poison. The rest go to Redis as one script call without waiting, and their messages are
-     * acked (or nak'ed) on {@code settleOn} once Redis replied. Poison events of a message are
+     * acked (or nak'ed) once Redis replied, on the thread that saw the reply ({@code retryOn}
+     * runs only the rare blocking retry after Redis lost its scripts). Poison events of a message are
      * dead-lettered when it is settled, not before, so a nak'ed and redelivered message does not
      * dead-letter them twice. The future completes when every message is settled.
      */
-    public CompletableFuture<Void> applyLive(List<Planned> batch, Executor settleOn) {
+    public CompletableFuture<Void> applyLive(List<Planned> batch, Executor retryOn) {
         List<Mutation> mutations = new ArrayList<>(batch.size());
         List<Message> toAck = new ArrayList<>(batch.size());
         List<Poison> poison = new ArrayList<>();
@@ -117,7 +118,9 @@ public final class BatchApplier {
         if (mutations.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        return redis.applyAsync(mutations, settleOn).handleAsync((results, err) -> {
+        // Settled on the thread that completes the apply (a Redis I/O thread): acks, dead letters
+        // and meters only enqueue, and a hand-off to another thread would cost a wake-up per batch.
+        return redis.applyAsync(mutations, retryOn).handle((results, err) -> {
             if (err != null) {
                 nakAll(mutations, toAck, err);
             } else {
@@ -125,7 +128,7 @@ public final class BatchApplier {
                 ackAll(mutations, toAck, results);
             }
             return null;
-        }, settleOn);
+        });
     }
 
     private void deadLetter(List<Poison> poison) {

@@ -44,16 +44,19 @@ import java.util.concurrent.TimeoutException;
 public final class RedisDenylist implements AutoCloseable {
     /**
      * KEYS: the applied counter, then per event: its applied marker, its entry keys, the cache
-     * keys to delete. ARGV: the number of events, then per event: mode (SET|WATERMARK), value,
-     * expire-at millis, number of entry keys, number of cache keys.
-     * Returns per event 1 when applied now, 0 when its id was applied before (nothing written).
+     * keys to delete. ARGV: the number of events, the announcement channel, then per event: mode
+     * (SET|WATERMARK), value, expire-at millis, number of entry keys, number of cache keys, and
+     * its announcement line ("kind id"). Returns per event 1 when applied now, 0 when its id was
+     * applied before (nothing written). The events applied now are announced (PUBLISH) from
+     * inside the script: a subscriber told "applied" finds the entries there (the script is
+     * atomic), and the announcement costs no second command or round trip.
      */
     static final String APPLY = """
-            local k, a, applied, out = 2, 2, 0, {}
+            local k, a, applied, out, ann = 2, 3, 0, {}, {}
             for e = 1, tonumber(ARGV[1]) do
               local mode, val, exp = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
-              local n, inv = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
-              a = a + 5
+              local n, inv, line = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5]
+              a = a + 6
               if redis.call('SET', KEYS[k], '1', 'NX', 'PXAT', exp) then
                 for i = k + 1, k + n do
                   local v = val
@@ -69,12 +72,16 @@ public final class RedisDenylist implements AutoCloseable {
                 for i = k + n + 1, k + n + inv do redis.call('DEL', KEYS[i]) end
                 applied = applied + 1
                 out[e] = 1
+                ann[#ann + 1] = line
               else
                 out[e] = 0
               end
               k = k + 1 + n + inv
             end
-            if applied > 0 then redis.call('INCRBY', KEYS[1], applied) end
+            if applied > 0 then
+              redis.call('INCRBY', KEYS[1], applied)
+              redis.call('PUBLISH', ARGV[2], table.concat(ann, '\\n') .. '\\n')
+            end
             return out
             """;
 
@@ -194,20 +201,21 @@ public final class RedisDenylist implements AutoCloseable {
         return f.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     }
 
-    /** Sends the batch as one script call; the future completes on a Redis I/O thread. */
-    private CompletableFuture<List<Boolean>> submit(List<Mutation> batch) throws Exception {
+    /**
+     * Sends the batch as one script call; the future completes on a Redis I/O thread. Never
+     * blocks: it is called from that thread too (ApplyWorker sends the next batch from the
+     * completion of the last), so a script not yet loaded goes as EVAL (Redis caches it, and the
+     * SHA is taken from that) instead of waiting for SCRIPT LOAD.
+     */
+    private CompletableFuture<List<Boolean>> submit(List<Mutation> batch) {
         RedisAsyncCommands<String, String> a = write.async();
-        String sha = applySha;
-        if (sha == null) {
-            sha = a.scriptLoad(APPLY).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            applySha = sha;
-        }
         int n = batch.size();
         List<String> keys = new ArrayList<>(1 + n * 4);
-        String[] args = new String[1 + n * 5];
+        String[] args = new String[2 + n * 6];
         keys.add(Keys.APPLIED_COUNT);
         args[0] = Integer.toString(n);
-        int j = 1;
+        args[1] = Keys.APPLIED_CHANNEL;
+        int j = 2;
         for (Mutation m : batch) {
             keys.add(Keys.applied(m.eventId()));
             keys.addAll(m.keys());
@@ -217,26 +225,21 @@ public final class RedisDenylist implements AutoCloseable {
             args[j++] = Long.toString(m.expireAtMillis());
             args[j++] = Integer.toString(m.keys().size());
             args[j++] = Integer.toString(m.invalidate().size());
+            args[j++] = m.kind() + " " + m.eventId();
         }
-        RedisFuture<List<Object>> f = a.evalsha(sha, ScriptOutputType.MULTI, keys.toArray(String[]::new), args);
+        String sha = applySha;
+        String[] k = keys.toArray(String[]::new);
+        RedisFuture<List<Object>> f;
+        if (sha != null) {
+            f = a.evalsha(sha, ScriptOutputType.MULTI, k, args);
+        } else {
+            f = a.eval(APPLY, ScriptOutputType.MULTI, k, args);
+            f.thenRun(() -> applySha = a.digest(APPLY));
+        }
         return f.toCompletableFuture().thenApply(r -> {
             Boolean[] out = new Boolean[n];
-            StringBuilder announce = null;
             for (int i = 0; i < n; i++) {
-                boolean now = ((Long) r.get(i)) == 1L;
-                out[i] = now;
-                if (now) {
-                    if (announce == null) {
-                        announce = new StringBuilder(n * 48);
-                    }
-                    Mutation m = batch.get(i);
-                    announce.append(m.kind()).append(' ').append(m.eventId()).append('\n');
-                }
-            }
-            if (announce != null) {
-                // After the script replied, so a subscriber told "applied" finds the entries
-                // already there. Best-effort: the keys are the record, not this message.
-                read.async().publish(Keys.APPLIED_CHANNEL, announce.toString());
+                out[i] = ((Long) r.get(i)) == 1L;
             }
             return Arrays.asList(out);
         });
