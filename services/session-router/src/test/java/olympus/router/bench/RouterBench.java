@@ -39,7 +39,10 @@ public final class RouterBench {
     static final List<String> JVM = List.of("-XX:+UseSerialGC", "-Xmx512m");
 
     public static void main(String[] args) throws Exception {
-        int connections = Integer.getInteger("bench.connections", 8);
+        // 16 keep-alive connections: with 8, the router (a Redis round trip inside each request)
+        // left the machine 12% idle (/proc/stat, 2026-11-28), so its throughput was bounded by
+        // latency rather than by what a decision costs; the ratio is about the latter.
+        int connections = Integer.getInteger("bench.connections", 16);
         int rounds = Integer.getInteger("bench.rounds", 3);
         int roundS = Integer.getInteger("bench.roundS", 8);
         int warmupRounds = Integer.getInteger("bench.warmupRounds", 4);
