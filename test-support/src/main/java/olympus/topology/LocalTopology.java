@@ -478,10 +478,12 @@ public final class LocalTopology {
                     proc-title-template "{title} {listen-addr} {config-file}"
                     maxmemory 512mb
                     maxmemory-policy noeviction
-                    # Services placed beside this Redis may use the socket (see redisSocketUri).
-                    unixsocket %s
-                    unixsocketperm 700
-                    """.formatted(ports().redis(i), d.resolve("redis.pid"), d.resolve("redis.log"), d, d.resolve("redis.sock")));
+                    %s
+                    """.formatted(ports().redis(i), d.resolve("redis.pid"), d.resolve("redis.log"), d,
+                    redisSocketFits(spec.regions().get(i))
+                            // Services placed beside this Redis use the socket (see redisSocketUri).
+                            ? "unixsocket " + d.resolve("redis.sock") + "\nunixsocketperm 700"
+                            : "# no unixsocket: the path would exceed the kernel's limit; services use TCP"));
         }
     }
 
@@ -637,10 +639,18 @@ public final class LocalTopology {
 
     /**
      * The same Redis over its Unix socket: for a service on the same host (a sidecar Redis), a
-     * lookup costs less CPU on both sides than over TCP loopback.
+     * lookup costs less CPU on both sides than over TCP loopback. TCP when the path is too long.
      */
     public String redisSocketUri(String region) {
-        return "redis-socket://" + dir("redis", region).resolve("redis.sock");
+        return redisSocketFits(region) ? "redis-socket://" + dir("redis", region).resolve("redis.sock") : redisUri(region);
+    }
+
+    /**
+     * A Unix socket path holds at most 107 bytes (sun_path); Redis refuses to start with a longer
+     * one. A topology in a deep directory then has no socket, and everything uses TCP.
+     */
+    private boolean redisSocketFits(String region) {
+        return dir("redis", region).resolve("redis.sock").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 100;
     }
 
     public int redisPort(String region) {
