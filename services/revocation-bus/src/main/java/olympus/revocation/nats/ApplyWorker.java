@@ -21,8 +21,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The region's durable pull consumer on {@code REVOCATION_VIEW} and the batching in front of
@@ -54,8 +52,6 @@ public final class ApplyWorker implements AutoCloseable {
     private final ArrayDeque<BatchApplier.Planned> waiting = new ArrayDeque<>();
     /** Batches in flight (guarded by lock). */
     private int inFlight;
-    /** Runs the rare blocking path (reloading the script after Redis lost it), never a Redis I/O thread. */
-    private final ExecutorService blocking;
     private volatile boolean running = true;
     private MessageConsumer consumer;
 
@@ -73,11 +69,6 @@ public final class ApplyWorker implements AutoCloseable {
         this.metrics = metrics;
         this.consumerName = consumerName;
         this.batchMax = batchMax;
-        this.blocking = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "revocation-apply-retry");
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /** Durable consumer settings; created or updated at start, so a changed setting takes effect. */
@@ -145,7 +136,7 @@ public final class ApplyWorker implements AutoCloseable {
         while (batch != null) {
             CompletableFuture<Void> settled;
             try {
-                settled = applier.applyLive(batch, blocking);
+                settled = applier.applyLive(batch);
             } catch (RuntimeException e) {
                 // Never lose the slot: the unsettled messages are redelivered after ack-wait.
                 LOG.error("apply batch of {} failed unexpectedly", batch.size(), e);
@@ -159,7 +150,7 @@ public final class ApplyWorker implements AutoCloseable {
                 });
                 return;
             }
-            logFailure(n, settled.isCompletedExceptionally() ? settled.handle((v, e) -> e).join() : null);
+            logFailure(n, settled.handle((v, e) -> e).join()); // done: join does not wait
             batch = settledOne();
         }
     }
@@ -211,6 +202,5 @@ public final class ApplyWorker implements AutoCloseable {
                 }
             }
         }
-        blocking.shutdown();
     }
 }

@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
 /**
  * Applies a batch of view-stream messages (each holding one or more events) to Redis in one
@@ -71,12 +70,11 @@ public final class BatchApplier {
      * Live path (durable consumer): settles every message. A message with nothing to write
      * (poison or expired events only) is settled at once: acked, or termed if all its events are
      * poison. The rest go to Redis as one script call without waiting, and their messages are
-     * acked (or nak'ed) once Redis replied, on the thread that saw the reply ({@code retryOn}
-     * runs only the rare blocking retry after Redis lost its scripts). Poison events of a message are
+     * acked (or nak'ed) once Redis replied, on the thread that saw the reply. Poison events of a message are
      * dead-lettered when it is settled, not before, so a nak'ed and redelivered message does not
      * dead-letter them twice. The future completes when every message is settled.
      */
-    public CompletableFuture<Void> applyLive(List<Planned> batch, Executor retryOn) {
+    public CompletableFuture<Void> applyLive(List<Planned> batch) {
         List<Mutation> mutations = new ArrayList<>(batch.size());
         List<Message> toAck = new ArrayList<>(batch.size());
         List<Poison> poison = new ArrayList<>();
@@ -120,7 +118,7 @@ public final class BatchApplier {
         }
         // Settled on the thread that completes the apply (a Redis I/O thread): acks, dead letters
         // and meters only enqueue, and a hand-off to another thread would cost a wake-up per batch.
-        return redis.applyAsync(mutations, retryOn).handle((results, err) -> {
+        return redis.applyAsync(mutations).handle((results, err) -> {
             if (err != null) {
                 nakAll(mutations, toAck, err);
             } else {

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -154,35 +153,29 @@ public final class RedisDenylist implements AutoCloseable {
 
     /**
      * Applies a batch as one pipeline without waiting (live path): the caller can send the next
-     * batch while this one is in flight. The future completes on a Redis I/O thread; a lost
-     * script (NOSCRIPT) is reloaded and the batch run again on {@code retryOn}.
+     * batch while this one is in flight. The future completes on a Redis I/O thread; after a lost
+     * script (NOSCRIPT) the batch is sent again as EVAL, still without blocking.
      *
      * @return per mutation, true if applied now, false if its event id had been applied before
      */
-    public CompletableFuture<List<Boolean>> applyAsync(List<Mutation> batch, Executor retryOn) {
+    public CompletableFuture<List<Boolean>> applyAsync(List<Mutation> batch) {
         if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
-        CompletableFuture<List<Boolean>> first;
-        try {
-            first = submit(batch);
-        } catch (Exception e) {
-            return CompletableFuture.failedFuture(e);
-        }
         CompletableFuture<List<Boolean>> out = new CompletableFuture<>();
-        first.whenComplete((r, err) -> {
+        submit(batch).whenComplete((r, err) -> {
             if (err == null) {
                 out.complete(r);
             } else if (cause(err) instanceof RedisNoScriptException) {
-                retryOn.execute(() -> {
-                    try {
-                        applySha = null;
-                        casSha = null;
-                        out.complete(apply(batch));
-                    } catch (ExecutionException e) {
-                        out.completeExceptionally(e.getCause() == null ? e : e.getCause());
-                    } catch (Throwable t) {
-                        out.completeExceptionally(t);
+                // Redis restarted (or SCRIPT FLUSH): send the batch again as EVAL, which loads
+                // the script; it is idempotent, so a half-applied batch is safe to run again.
+                applySha = null;
+                casSha = null;
+                submit(batch).whenComplete((r2, err2) -> {
+                    if (err2 == null) {
+                        out.complete(r2);
+                    } else {
+                        out.completeExceptionally(cause(err2));
                     }
                 });
             } else {

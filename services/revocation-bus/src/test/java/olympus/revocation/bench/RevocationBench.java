@@ -259,9 +259,9 @@ public final class RevocationBench {
             long at = start + i * interval;
             long wait;
             // One park per event: capped at 200 us, the generator woke 2-3 times per event and
-            // spent 5% of this JVM's CPU samples parking (async-profiler), CPU the services under test then lacked.
-            // Linux wakes a parked thread within ~50-100 us of its deadline, well inside the 500
-            // us between events at 2,000/s, and each event is timed from when it was sent.
+            // spent 5% of this JVM's CPU samples parking (async-profiler), CPU the services under
+            // test then lacked. Linux wakes a parked thread within ~50-100 us of its deadline, well
+            // inside the 500 us between events at 2,000/s; each event is timed from its send.
             while ((wait = at - System.nanoTime()) > 0) {
                 LockSupport.parkNanos(wait);
             }
