@@ -71,6 +71,8 @@ public enum NatsRole {
             case REVOCATION_BUS -> {
                 pub.add(Naming.allSubjects(Family.REVOCATION));
                 pub.add("olympus.deadletter." + Family.REVOCATION.token() + ".>");
+                // Express copies of ingested revocations (ExpressFanout): only this role may send them.
+                pub.add("olympus.revocation-bus.express.*");
                 sub.add(Naming.allSubjects(Family.REVOCATION));
                 sub.add("olympus.revocation-bus.>");
                 revocationStreams.forEach(s -> jsUse(pub, s));

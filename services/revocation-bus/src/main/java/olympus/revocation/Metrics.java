@@ -40,16 +40,28 @@ public final class Metrics {
         count("revocation.ingested", "events offered to this region's origin stream", "kind", kind, "result", result);
     }
 
-    /** outcome: applied, duplicate, expired, retried. */
-    public void applied(String kind, String outcome) {
-        // Hot path (every event): two map lookups, no key building.
-        Counter c = applied.computeIfAbsent(kind, k -> new ConcurrentHashMap<>()).get(outcome);
+    /**
+     * outcome: applied (first copy, written now), duplicate (applied before: nothing written),
+     * expired, retried (stream copy nak'ed after a Redis failure), dropped (express copy not
+     * applied after a Redis failure; its stream copy follows), rejected (poison express copy).
+     * path: stream (the view stream's durable consumer) or express (the core NATS copy). With the
+     * express path working, nearly every event is "applied" by express and "duplicate" by stream.
+     */
+    public void applied(String kind, String outcome, String path) {
+        // Hot path (every event): two map lookups.
+        String key = outcome + '|' + path;
+        Counter c = applied.computeIfAbsent(kind, k -> new ConcurrentHashMap<>()).get(key);
         if (c == null) {
-            c = applied.get(kind).computeIfAbsent(outcome, o -> counter(
-                    "revocation.applied", "events of the view stream applied to this region's Redis", "kind", kind,
-                    "outcome", o));
+            c = applied.get(kind).computeIfAbsent(key, o -> counter(
+                    "revocation.applied", "events received by this region (view stream or express copy) and what applying them did",
+                    "kind", kind, "outcome", outcome, "path", path));
         }
         c.increment();
+    }
+
+    /** Express copies that could not be sent (connection closed or its buffer full); the stream copy carries them. */
+    public void expressNotSent() {
+        count("revocation.express.unsent", "express copies not handed to NATS (the origin stream still carries them)");
     }
 
     public void deadLettered(String rejection) {

@@ -15,6 +15,7 @@ import olympus.revocation.core.Ingest;
 import olympus.revocation.nats.ApplyWorker;
 import olympus.revocation.nats.BatchApplier;
 import olympus.revocation.nats.DeadLetters;
+import olympus.revocation.nats.ExpressFanout;
 import olympus.revocation.nats.IngestListener;
 import olympus.revocation.nats.OriginPublisher;
 import olympus.revocation.nats.Rebuilder;
@@ -72,7 +73,8 @@ public final class RevocationBus implements AutoCloseable {
         });
         OriginPublisher publisher = new OriginPublisher(nc, codec, config.region(), config.publishTimeout(),
                 config.publishInFlight(), config.publishLinger(), config.maxBatchEvents(), PUBLISH_MAX_BYTES,
-                metrics.originMessages()::record, lingerTimer);
+                metrics.originMessages()::record, lingerTimer,
+                config.express() ? new ExpressFanout(nc, config.region(), PUBLISH_MAX_BYTES, metrics::expressNotSent)::send : null);
         this.service = new RevocationService(new Ingest(config.region(), config.defaultKeepFor()), publisher, redis,
                 metrics, clock);
         DeadLetters deadLetters = new DeadLetters(nc, config.region());
@@ -86,7 +88,7 @@ public final class RevocationBus implements AutoCloseable {
         this.worker = new ApplyWorker(nc, jso, applier, metrics, consumer, config.applyBatchMax());
         this.rebuilder = new Rebuilder(nc, jso, redis, applier, metrics, config.rebuildCheckInterval(), config.rebuildLease());
         this.listener = new IngestListener(nc, service, config.region(), config.maxBatchEvents(), metrics.ingestServed("nats"));
-        worker.start(config.maxAckPending(), config.ackWait());
+        worker.start(config.maxAckPending(), config.ackWait(), config.express());
         rebuilder.start();
         listener.start();
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -59,6 +59,12 @@ import java.util.List;
  * @param caepHmacSecret HS256 key CAEP SETs must be signed with. Empty disables the SET endpoint
  *     (501): an unsigned SET is not evidence of anything
  * @param caepIssuer expected {@code iss} of SETs, empty accepts any signed issuer
+ * @param express send each ingested event at once over core NATS to every region as well
+ *     (ExpressFanout), and apply the copies received: a region then enforces a revocation about as
+ *     fast as a plain NATS fan-out delivers it, instead of after the origin stream's group commit
+ *     and sourcing. The durable path is unchanged and still carries every event. Costs one core
+ *     NATS message per ingest request and a second (no-op) Redis apply per event. Every region
+ *     should agree; a region with it off neither sends nor applies express copies. Default true
  */
 @ConfigurationProperties("revocation")
 public record RevocationConfiguration(
@@ -83,7 +89,8 @@ public record RevocationConfiguration(
         @NotNull Duration rebuildCheckInterval,
         @NotNull Duration rebuildLease,
         String caepHmacSecret,
-        String caepIssuer) {
+        String caepIssuer,
+        boolean express) {
 
     public List<String> ingestTokens() {
         return ingestTokens == null ? List.of() : ingestTokens.stream().filter(t -> !t.isBlank()).toList();

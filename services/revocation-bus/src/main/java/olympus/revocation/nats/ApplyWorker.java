@@ -3,6 +3,7 @@ package olympus.revocation.nats;
 import io.nats.client.Connection;
 import io.nats.client.ConsumerContext;
 import io.nats.client.ConsumeOptions;
+import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.Message;
@@ -54,6 +55,7 @@ public final class ApplyWorker implements AutoCloseable {
     private int inFlight;
     private volatile boolean running = true;
     private MessageConsumer consumer;
+    private Dispatcher express;
 
     private final JetStreamOptions jso;
 
@@ -85,7 +87,12 @@ public final class ApplyWorker implements AutoCloseable {
                 .build();
     }
 
-    public void start(int maxAckPending, Duration ackWait) throws Exception {
+    /**
+     * @param withExpress also apply the express copies (ExpressFanout) from every region, through
+     *     the same batches: whichever copy of an event arrives first is applied, the other is a
+     *     duplicate
+     */
+    public void start(int maxAckPending, Duration ackWait, boolean withExpress) throws Exception {
         JetStreamManagement jsm = nc.jetStreamManagement(jso);
         String stream = Naming.viewStream(Naming.Family.REVOCATION);
         jsm.addOrUpdateConsumer(stream, consumerConfig(consumerName, maxAckPending, ackWait));
@@ -94,10 +101,19 @@ public final class ApplyWorker implements AutoCloseable {
         // Bounded by max-ack-pending anyway.
         consumer = cc.consume(ConsumeOptions.builder().batchSize(Math.max(batchMax, maxAckPending / 2))
                 .thresholdPercent(50).build(), this::deliver);
-        LOG.info("applying {} with durable consumer {}", stream, consumerName);
+        if (withExpress) {
+            // Its own dispatcher (thread): an express copy never waits behind a stream delivery.
+            express = nc.createDispatcher(this::deliver);
+            express.subscribe(ExpressFanout.ALL);
+        }
+        LOG.info("applying {} with durable consumer {}{}", stream, consumerName,
+                withExpress ? ", and the express copies on " + ExpressFanout.ALL : "");
     }
 
-    /** On the NATS dispatcher thread: decode and plan, then send at once if a pipeline slot is free. */
+    /**
+     * On a NATS dispatcher thread (the consumer's, or the express one's): decode and plan, then
+     * send at once if a pipeline slot is free.
+     */
     private void deliver(Message m) {
         BatchApplier.Planned p;
         try {
@@ -182,6 +198,9 @@ public final class ApplyWorker implements AutoCloseable {
     public void close() {
         running = false;
         try {
+            if (express != null) {
+                nc.closeDispatcher(express);
+            }
             if (consumer != null) {
                 consumer.stop();
             }

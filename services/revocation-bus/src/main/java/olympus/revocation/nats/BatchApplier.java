@@ -27,6 +27,10 @@ import java.util.concurrent.CompletableFuture;
 public final class BatchApplier {
     private static final Logger LOG = LoggerFactory.getLogger(BatchApplier.class);
     static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+    /** Meter label of events from the view stream's durable consumer. */
+    public static final String PATH_STREAM = "stream";
+    /** Meter label of events from an express copy (ExpressFanout). */
+    public static final String PATH_EXPRESS = "express";
 
     private final ApplyPlanner planner;
     private final RedisDenylist redis;
@@ -76,10 +80,17 @@ public final class BatchApplier {
      */
     public CompletableFuture<Void> applyLive(List<Planned> batch) {
         List<Mutation> mutations = new ArrayList<>(batch.size());
+        // Per mutation, the path of its message (PATH_STREAM or PATH_EXPRESS), for the meters.
+        List<String> paths = new ArrayList<>(batch.size());
         List<Message> toAck = new ArrayList<>(batch.size());
         List<Poison> poison = new ArrayList<>();
         for (Planned p : batch) {
             Message m = p.message();
+            // An express copy (core NATS, see ExpressFanout) has nothing to settle (ack, nak and
+            // term are no-ops on it) and dead-letters nothing: its durable copy is the one that
+            // is dead-lettered, once, with its view-stream sequence.
+            boolean express = !m.isJetStream();
+            String path = express ? PATH_EXPRESS : PATH_STREAM;
             int writes = 0;
             int bad = 0;
             List<Poison> own = new ArrayList<>(0);
@@ -87,12 +98,17 @@ public final class BatchApplier {
                 ApplyDecision d = p.decisions().get(i);
                 switch (d.outcome()) {
                     case POISON -> {
-                        own.add(new Poison(m, p.events().get(i), d.reason()));
+                        if (express) {
+                            metrics.applied("unknown", "rejected", path);
+                        } else {
+                            own.add(new Poison(m, p.events().get(i), d.reason()));
+                        }
                         bad++;
                     }
-                    case SKIP_EXPIRED -> metrics.applied("unknown", "expired");
+                    case SKIP_EXPIRED -> metrics.applied("unknown", "expired", path);
                     case APPLY -> {
                         mutations.add(d.mutation());
+                        paths.add(path);
                         writes++;
                     }
                 }
@@ -120,10 +136,10 @@ public final class BatchApplier {
         // and meters only enqueue, and a hand-off to another thread would cost a wake-up per batch.
         return redis.applyAsync(mutations).handle((results, err) -> {
             if (err != null) {
-                nakAll(mutations, toAck, err);
+                nakAll(mutations, paths, toAck, err);
             } else {
                 deadLetter(poison);
-                ackAll(mutations, toAck, results);
+                ackAll(mutations, paths, toAck, results);
             }
             return null;
         });
@@ -137,21 +153,23 @@ public final class BatchApplier {
         }
     }
 
-    private void nakAll(List<Mutation> mutations, List<Message> toAck, Throwable e) {
+    private void nakAll(List<Mutation> mutations, List<String> paths, List<Message> toAck, Throwable e) {
         // Only transient failures reach here (poison was sorted out above), but decide in the
         // one tested place anyway.
         Failures.Kind k = Failures.classify(e);
         LOG.warn("applying {} events to Redis failed ({}), nak with {} delay: {}", mutations.size(), k, RETRY_DELAY,
                 e.toString());
-        for (Mutation mu : mutations) {
-            metrics.applied(mu.kind(), "retried");
+        for (int i = 0; i < mutations.size(); i++) {
+            // An express copy is not retried: nak is a no-op on it, and its durable copy follows.
+            boolean express = PATH_EXPRESS.equals(paths.get(i));
+            metrics.applied(mutations.get(i).kind(), express ? "dropped" : "retried", paths.get(i));
         }
         for (Message m : toAck) {
             m.nakWithDelay(RETRY_DELAY);
         }
     }
 
-    private void ackAll(List<Mutation> mutations, List<Message> toAck, List<Boolean> results) {
+    private void ackAll(List<Mutation> mutations, List<String> paths, List<Message> toAck, List<Boolean> results) {
         long applied = clock.millis();
         if (LOG.isDebugEnabled()) {
             LOG.debug("batch of {} mutations, {} applied now, first seq {}", mutations.size(),
@@ -163,7 +181,7 @@ public final class BatchApplier {
         for (int i = 0; i < mutations.size(); i++) {
             Mutation mu = mutations.get(i);
             boolean now = results.get(i);
-            metrics.applied(mu.kind(), now ? "applied" : "duplicate");
+            metrics.applied(mu.kind(), now ? "applied" : "duplicate", paths.get(i));
             if (now) {
                 metrics.propagated(mu.originRegion(), Duration.ofMillis(applied - mu.occurredAtMillis()));
             }

@@ -78,6 +78,8 @@ public final class OriginPublisher {
     private final int maxBytes;
 
     private final Observer observer;
+    /** Gets every ingested event's encoding before it is queued (ExpressFanout::send), or null. */
+    private final java.util.function.Consumer<List<byte[]>> express;
     /**
      * Runs the delayed sends. Not CompletableFuture.delayedExecutor: without an executor of its
      * own it hands each task to the common pool, and where that pool has one thread (2 cores,
@@ -94,9 +96,13 @@ public final class OriginPublisher {
      * @param maxEvents most events in one message
      * @param maxBytes most payload bytes in one message (below the server's max_payload)
      * @param timer runs the lingered sends (the caller owns and closes it)
+     * @param express gets the encoded events of each publish at once, before they are queued for
+     *     the stream (the express copy, see ExpressFanout); null for none
      */
     public OriginPublisher(Connection nc, EventCodec codec, String region, Duration timeout, int maxInFlight, Duration linger,
-                           int maxEvents, int maxBytes, Observer observer, ScheduledExecutorService timer) throws IOException {
+                           int maxEvents, int maxBytes, Observer observer, ScheduledExecutorService timer,
+                           java.util.function.Consumer<List<byte[]>> express) throws IOException {
+        this.express = express;
         this.timer = timer;
         this.lingerNanos = linger.toNanos();
         this.observer = observer;
@@ -123,6 +129,13 @@ public final class OriginPublisher {
             CompletableFuture<Stored> f = new CompletableFuture<>();
             ps.add(new Pending(e, RevocationKind.of(e), codec.encode(e), f, now));
             out.add(f);
+        }
+        if (express != null) {
+            List<byte[]> encoded = new ArrayList<>(ps.size());
+            for (Pending p : ps) {
+                encoded.add(p.data());
+            }
+            express.accept(encoded);
         }
         synchronized (this) {
             queue.addAll(ps);

@@ -132,6 +132,21 @@ final class Region implements AutoCloseable {
         return n;
     }
 
+    /** Which of these event ids have an applied marker (applied once, by either copy) in this region's Redis. */
+    java.util.Set<String> appliedMarkers(List<String> eventIds) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (int i = 0; i < eventIds.size(); i += 1000) {
+            List<String> ids = eventIds.subList(i, Math.min(eventIds.size(), i + 1000));
+            List<io.lettuce.core.KeyValue<String, String>> kv = redis.mget(ids.stream().map(Keys::applied).toArray(String[]::new));
+            for (int k = 0; k < ids.size(); k++) {
+                if (kv.get(k).hasValue()) {
+                    out.add(ids.get(k));
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         stop();
