@@ -39,9 +39,12 @@ import java.util.List;
  * @param publishLinger how long the first event of a message may wait for others to join it, while
  *     the bus is busy (a message left within the last 10 lingers; on a quiet bus an event leaves
  *     at once). Every message costs the NATS servers about a dozen operations (store, sourcing
- *     to every region, the stores there, deliveries, acks): on the 2-core benchmark host, 5ms
- *     took propagation at 2,000 events/s from p50 47 ms / p99 534 ms to p50 7-10 ms /
- *     p99 36-62 ms. 0 disables. Default 5ms
+ *     to every region, the stores there, deliveries, acks). With the express copy on, the linger
+ *     no longer delays enforcement, only the ingest reply (p50 ~12 ms, p99 ~24 ms at 2,000
+ *     events/s with 20ms), and the CPU it saves is what keeps the express path fast: on the
+ *     2-core benchmark host, express with 5ms gave propagation p99 50.2 and 26.5 ms, with 20ms
+ *     13.2 and 9.8 ms. Without express, 5ms took p99 from 534 ms (no linger) to 36-62 ms. 0
+ *     disables. Default 20ms
  * @param applyBatchMax most events applied in one Redis script call. Larger raises the apply rate
  *     under load; it does not add latency when idle (a batch is whatever is waiting). Default 500
  * @param maxAckPending messages the durable consumer may have in flight. Must exceed
