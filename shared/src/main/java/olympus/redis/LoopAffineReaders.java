@@ -7,7 +7,6 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.EventLoopGroupProvider;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
@@ -84,7 +83,7 @@ public final class LoopAffineReaders implements AutoCloseable {
             loops++;
         }
         int size = loops;
-        this.resources = DefaultClientResources.builder().eventLoopGroupProvider(new EventLoopGroupProvider() {
+        this.resources = RedisResources.builder().eventLoopGroupProvider(new EventLoopGroupProvider() {
             @Override
             @SuppressWarnings("unchecked")
             public <T extends EventLoopGroup> T allocate(Class<T> type) {
@@ -106,7 +105,7 @@ public final class LoopAffineReaders implements AutoCloseable {
             public Future<Boolean> shutdown(long quietPeriod, long timeout, TimeUnit timeUnit) {
                 return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
             }
-        }).computationThreadPoolSize(1).reconnectDelay(RedisReconnect.delay()).build();
+        }).computationThreadPoolSize(1).build();
         this.client = RedisClient.create(resources, RedisURI.create(uri));
         client.setOptions(ClientOptions.builder().autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)

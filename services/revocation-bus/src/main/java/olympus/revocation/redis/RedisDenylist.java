@@ -114,8 +114,7 @@ public final class RedisDenylist implements AutoCloseable {
     public RedisDenylist(String uri, Duration timeout, LoopAffineReaders checkReaders) {
         this.timeout = timeout;
         this.checkReaders = checkReaders;
-        this.resources = io.lettuce.core.resource.DefaultClientResources.builder()
-                .reconnectDelay(olympus.redis.RedisReconnect.delay()).build();
+        this.resources = olympus.redis.RedisResources.builder().build();
         this.client = RedisClient.create(resources, RedisURI.create(uri));
         // Reject rather than queue while disconnected: a check must answer UNKNOWN fast, and an
         // apply must nak, instead of both hanging until the timeout.

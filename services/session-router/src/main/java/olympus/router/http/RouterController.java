@@ -113,25 +113,26 @@ public class RouterController {
         // The hot path: parameters read from the request's (lazily decoded, cached) query map
         // rather than through per-argument binding and conversion, and the answer written as
         // JSON bytes directly (same fields and order as Api.ReadRoute, nulls omitted).
+        long t0 = System.nanoTime();
         HttpParameters params = request.getParameters();
         ReadRequest req = new ReadRequest(id("user", params.get("user")), id("session", params.get("session")), params.get("op"));
         RoutingView view = state.view();
         Instant now = clock.instant();
         ReadDecision early = router.decideWithoutMarkers(req, view, now);
         if (early != null) {
-            return CompletableFuture.completedFuture(answer(early));
+            return CompletableFuture.completedFuture(answer(early, t0));
         }
         return markers.read(req.userId(), req.sessionId()).thenApply(ms -> {
             ReadDecision d = router.decideRead(req, view, ms, clock.instant());
             if (d.dropsAny()) {
                 markers.drop(req.userId(), req.sessionId(), d.dropUserWrite(), d.dropSessionWrite(), d.dropSessionFresh());
             }
-            return answer(d);
+            return answer(d, t0);
         });
     }
 
-    private byte[] answer(ReadDecision d) {
-        metrics.read(d.reason());
+    private byte[] answer(ReadDecision d, long startedAt) {
+        metrics.read(d.reason(), System.nanoTime() - startedAt);
         ReadReason r = d.reason();
         if (r != ReadReason.RECENT_WRITE && r != ReadReason.RECENT_WRITE_NO_LSN && r != ReadReason.NEW_SESSION
                 && r != ReadReason.CAUGHT_UP && r != ReadReason.OPERATION_PINNED) {

@@ -9,7 +9,6 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
 import olympus.redis.LoopAffineReaders;
@@ -130,8 +129,7 @@ public class MarkerStore {
         this.localRegion = router.region();
         // One I/O thread: the router's Redis traffic is many tiny commands, and on a small machine
         // extra threads cost more in wake-ups than they add in parallelism.
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(cfg.ioThreads()).computationThreadPoolSize(1)
-                .reconnectDelay(olympus.redis.RedisReconnect.delay()).build();
+        this.resources = olympus.redis.RedisResources.builder().ioThreadPoolSize(cfg.ioThreads()).computationThreadPoolSize(1).build();
         this.local = new RegionRedis(router.region(), cfg.uri(), cfg.timeout(), resources);
         for (String part : cfg.regions().split(",")) {
             String p = part.strip();

@@ -36,7 +36,8 @@ public final class RouterBench {
     static final int USERS = 100_000;
     static final String REGION = "eu-west";
     /** deploy/local/services' flags for the session-router. */
-    static final List<String> JVM = List.of("-XX:+UseSerialGC", "-Xmx512m");
+    static final List<String> JVM = List.of("-XX:+UseSerialGC", "-Xmx1536m", "-Xmn1200m",
+            "-Dmicronaut.netty.event-loops.default.num-threads=1");
 
     public static void main(String[] args) throws Exception {
         // 16 keep-alive connections: with 8, the router (a Redis round trip inside each request)
@@ -51,7 +52,18 @@ public final class RouterBench {
         List<String> jvm = new ArrayList<>(JVM);
         String threads = System.getProperty("bench.serverThreads");
         if (threads != null) {
+            jvm.removeIf(f -> f.startsWith("-Dmicronaut.netty.event-loops.default.num-threads="));
             jvm.add("-Dmicronaut.netty.event-loops.default.num-threads=" + threads);
+        }
+        // Extra JVM flags for both servers, separated by '|' (bench/run splits BENCH_JAVA_OPTS at
+        // spaces): BENCH_JAVA_OPTS=-Dbench.jvm=-Xmn320m|-Xlog:gc:file=/tmp/gc-%p.log
+        String extra = System.getProperty("bench.jvm", "").trim();
+        if (!extra.isEmpty()) {
+            List<String> flags = List.of(extra.split("[|\\s]+"));
+            if (flags.stream().anyMatch(f -> f.matches("-XX:\\+Use\\w+GC"))) {
+                jvm.removeIf(f -> f.matches("-XX:\\+Use\\w+GC")); // one collector only
+            }
+            jvm.addAll(flags);
         }
         // As deployed (LocalTopology.env), the router reaches its Redis over the Unix socket;
         // -Dbench.redisTcp=true measures it over TCP loopback instead.

@@ -237,6 +237,9 @@ class RouterIT {
         assertTrue(prom.contains("router_decisions_total{kind=\"read\",reason=\"OK\",target=\"REPLICA\"}"), prom);
         assertTrue(prom.contains("reason=\"WRITES_OPEN\""), prom);
         assertTrue(prom.contains("router_topology_epoch"), prom);
+        // The read path's own latency histogram, instead of Micronaut's per-request meters.
+        assertTrue(prom.contains("router_read_duration_seconds_bucket{le="), prom);
+        assertTrue(!prom.contains("http_server_requests"), "per-request web meters are off on the hot path");
         var yml = getClass().getClassLoader().getResource("META-INF/swagger/olympus-session-router-1.yml");
         assertNotNull(yml, "the build generates the OpenAPI file");
         assertFalse(http.getText("/swagger/olympus-session-router-1.yml").isBlank());
