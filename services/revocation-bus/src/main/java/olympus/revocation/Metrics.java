@@ -59,6 +59,11 @@ public final class Metrics {
         c.increment();
     }
 
+    /** Express copies received but not applied because too many messages already waited for Redis. */
+    public void expressDropped() {
+        count("revocation.express.dropped", "express copies dropped on arrival while Redis lagged (their stream copies follow)");
+    }
+
     /** Express copies that could not be sent (connection closed or its buffer full); the stream copy carries them. */
     public void expressNotSent() {
         count("revocation.express.unsent", "express copies not handed to NATS (the origin stream still carries them)");

@@ -47,6 +47,8 @@ public final class ApplyWorker implements AutoCloseable {
     private final int batchMax;
     /** Batches sent to Redis and not yet settled: messages arriving meanwhile wait and go as one batch. */
     static final int MAX_IN_FLIGHT = 4;
+    /** Messages waiting for a slot beyond which express copies are dropped (their stream copies follow). */
+    static final int EXPRESS_WAITING_MAX = 10_000;
 
     private final Object lock = new Object();
     /** Planned messages waiting for a pipeline slot (guarded by lock). */
@@ -103,8 +105,11 @@ public final class ApplyWorker implements AutoCloseable {
                 .thresholdPercent(50).build(), this::deliver);
         if (withExpress) {
             // Its own dispatcher (thread): an express copy never waits behind a stream delivery.
+            // Queue group named after the durable (so after the region): one instance of the
+            // region applies each copy, and each region's group gets its own copy. One name in
+            // every region would make the copy go to a single region.
             express = nc.createDispatcher(this::deliver);
-            express.subscribe(ExpressFanout.ALL);
+            express.subscribe(ExpressFanout.ALL, consumerName);
         }
         LOG.info("applying {} with durable consumer {}{}", stream, consumerName,
                 withExpress ? ", and the express copies on " + ExpressFanout.ALL : "");
@@ -115,6 +120,18 @@ public final class ApplyWorker implements AutoCloseable {
      * send at once if a pipeline slot is free.
      */
     private void deliver(Message m) {
+        if (!m.isJetStream()) {
+            int queued;
+            synchronized (lock) {
+                queued = waiting.size();
+            }
+            if (queued >= EXPRESS_WAITING_MAX) {
+                // Redis is slow or stuck: express copies would pile up without bound (the stream's
+                // are bounded by max-ack-pending). Dropping one loses nothing: its stream copy follows.
+                metrics.expressDropped();
+                return;
+            }
+        }
         BatchApplier.Planned p;
         try {
             p = applier.plan(m);

@@ -135,6 +135,39 @@ class ExpressIT {
         }
     }
 
+    @Test
+    void twoInstancesOfARegionApplyEachExpressCopyOnce() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Region first = cluster.region("eu-west");
+        Region second = new Region(topology, "eu-west", port).start();
+        try {
+            double before = expressReceipts(first) + expressReceipts(second);
+            String run = Cluster.runId();
+            List<String> jtis = new java.util.ArrayList<>();
+            try (Connection bus = topology.connect("us-east", NatsRole.REVOCATION_BUS)) {
+                for (int i = 0; i < 20; i++) {
+                    String jti = "two-" + run + "-" + i;
+                    jtis.add(jti);
+                    bus.publish(ExpressFanout.subject("us-east"), BadInputIT.good("ev-" + jti, jti).getBytes(StandardCharsets.UTF_8));
+                }
+                bus.flush(Duration.ofSeconds(2));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> first.enforcedJtis(jtis) == jtis.size());
+            Thread.sleep(500); // a copy to both instances would have arrived by now
+            // The region's queue group: each copy went to one of the two instances, not both.
+            assertEquals(jtis.size(), expressReceipts(first) + expressReceipts(second) - before, 0.0);
+        } finally {
+            second.close();
+        }
+    }
+
+    static double expressReceipts(Region r) {
+        return applied(r, "applied", "express") + applied(r, "duplicate", "express");
+    }
+
     /** Event copies this region received, from either path, whatever applying them did. */
     static double copiesReceived(Region r) {
         return applied(r, "applied", "express") + applied(r, "applied", "stream") + applied(r, "duplicate", "express")
