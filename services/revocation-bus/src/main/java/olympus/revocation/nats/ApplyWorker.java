@@ -120,18 +120,6 @@ public final class ApplyWorker implements AutoCloseable {
      * send at once if a pipeline slot is free.
      */
     private void deliver(Message m) {
-        if (!m.isJetStream()) {
-            int queued;
-            synchronized (lock) {
-                queued = waiting.size();
-            }
-            if (queued >= EXPRESS_WAITING_MAX) {
-                // Redis is slow or stuck: express copies would pile up without bound (the stream's
-                // are bounded by max-ack-pending). Dropping one loses nothing: its stream copy follows.
-                metrics.expressDropped();
-                return;
-            }
-        }
         BatchApplier.Planned p;
         try {
             p = applier.plan(m);
@@ -140,10 +128,21 @@ public final class ApplyWorker implements AutoCloseable {
             LOG.error("planning {} failed unexpectedly", m.getSubject(), e);
             return;
         }
-        List<BatchApplier.Planned> batch;
+        List<BatchApplier.Planned> batch = null;
+        boolean dropped = false;
         synchronized (lock) {
-            waiting.add(p);
-            batch = takeBatch();
+            if (!m.isJetStream() && waiting.size() >= EXPRESS_WAITING_MAX) {
+                // Redis is slow or stuck: express copies would pile up without bound (the stream's
+                // are bounded by max-ack-pending). Dropping one loses nothing: its stream copy follows.
+                dropped = true;
+            } else {
+                waiting.add(p);
+                batch = takeBatch();
+            }
+        }
+        if (dropped) {
+            metrics.expressDropped();
+            return;
         }
         send(batch);
     }
