@@ -586,8 +586,15 @@ public final class LocalTopology {
 
     private void awaitStreaming(Duration timeout) {
         int expected = spec.regions().size() - 1;
-        Proc.await(expected + " replicas streaming", timeout, () -> replication().stream()
-                .filter(r -> "streaming".equals(r.state())).count() == expected);
+        try {
+            Proc.await(expected + " replicas streaming", timeout, () -> replication().stream()
+                    .filter(r -> "streaming".equals(r.state())).count() == expected);
+        } catch (TopologyException e) {
+            // Say which replica is missing and what each server looks like: a bare timeout (seen
+            // once in failover PartitionIT's repair) left nothing to diagnose it from.
+            throw new TopologyException(e.getMessage() + "; primary " + currentPrimary() + " sees " + replication()
+                    + "\n" + statusTable(), e);
+        }
     }
 
     private void writeState() {
