@@ -129,6 +129,7 @@ public final class Coordinator implements AutoCloseable {
             } finally {
                 running.set(null);
             }
+            publishFinished(run);
             return r;
         }, worker);
     }
@@ -166,8 +167,19 @@ public final class Coordinator implements AutoCloseable {
         CommandResult r = run.result(outcome, reason, leadership.leader(), t == null ? null : t.primary(), t == null ? null : t.epoch(), null);
         metrics.counter("failover_commands", "verb", run.req.verb().token(), "outcome", outcome).increment();
         LOG.info("{} {} {}: {} ({} ms)", run.req.verb().token(), run.req.id(), outcome, reason, r.totalMillis());
-        publish(r);
+        run.finished = r;
         return r;
+    }
+
+    /**
+     * Publishes a command's result once {@link #running} is clear, never before: a client that sees
+     * the result may send its next command at once, and the leader must take it (CI saw "another
+     * command is running on the leader" for a switchover sent right after the previous one's DONE).
+     */
+    private void publishFinished(Run run) {
+        if (run != null && run.finished != null) {
+            publish(run.finished);
+        }
     }
 
     private void publish(CommandResult r) {
@@ -823,10 +835,10 @@ public final class Coordinator implements AutoCloseable {
         if (!running.compareAndSet(null, "automatic failover " + req.id())) {
             return;
         }
+        Run run = new Run(req, audit, clock.instant().toString());
         try {
             // Record the damping state first: should this leader die mid-way, no successor starts a second one.
             kv.putAutoFailover(new AutoFailover.State(req.id(), clock.instant().toString(), false, null));
-            Run run = new Run(req, audit, clock.instant().toString());
             try {
                 failover(run);
             } catch (CommandRefusedException e) {
@@ -837,6 +849,7 @@ public final class Coordinator implements AutoCloseable {
         } finally {
             running.set(null);
         }
+        publishFinished(run);
     }
 
     private CommandResult ack(Run run) throws Exception {
@@ -856,6 +869,7 @@ public final class Coordinator implements AutoCloseable {
         if (!running.compareAndSet(null, "recovery of " + op.id())) {
             return;
         }
+        Run run = null;
         try {
             NodeStatus from = op.from() == null ? null : agent.status(op.from());
             NodeStatus to = op.to() == null ? null : agent.status(op.to());
@@ -864,77 +878,82 @@ public final class Coordinator implements AutoCloseable {
             metrics.counter("failover_recoveries", "action", d.action().name().toLowerCase()).increment();
             CommandRequest req = new CommandRequest(op.id() + "-recovery", Verb.parse(op.verb()), op.to(), false, d.reason(), null, null, 0,
                     "coordinator:" + settings.region() + " (recovery)", null);
-            Run run = new Run(req, audit, clock.instant().toString());
-            List<String> regions = List.copyOf(t.members().keySet());
-            switch (d.action()) {
-                case FINISH -> {
-                    if (!t.primary().equals(op.to())) {
-                        run.run("epoch++ and new primary in the control KV", () -> cas(x -> with(x, x.epoch() + 1, op.to(), x.writes(),
-                                Preflight.members(x, op.to(), op.from()), "recovery of " + op.id())));
-                    }
-                    run.run("repoint PgBouncer in every region", () -> {
-                        forEachRegion(regions, r -> agent.repointPool(r, op.to()));
-                        return null;
-                    });
-                    List<String> others = regions.stream().filter(r -> !r.equals(op.to()) && !r.equals(op.from())).toList();
-                    run.run("repoint replicas", () -> {
-                        forEachRegion(others, r -> agent.follow(r, op.to()));
-                        return null;
-                    });
-                    run.run("PgBouncer RESUME", () -> {
-                        forEachRegion(regions, agent::resumePool);
-                        return null;
-                    });
-                    run.run("writes OPEN", () -> cas(x -> with(x, x.epoch(), x.primary(), ClusterTopology.Writes.open(), x.members(),
-                            "recovery of " + op.id())));
-                    if (op.verb().equals("switchover")) {
-                        // A switchover promotes only after the old primary stopped cleanly and the
-                        // candidate replayed its shutdown checkpoint: it can follow without a rewind.
-                        run.step("rejoin " + op.from(), () -> agent.rejoin(op.from(), op.to(), true, Duration.ofSeconds(60)));
-                        run.run("members updated", () -> cas(x -> with(x, x.epoch(), x.primary(), x.writes(),
-                                Preflight.members(x, x.primary(), null), "recovery of " + op.id())));
-                    }
-                    kv.endOperation();
-                    finish(run, CommandResult.DONE, d.reason());
-                }
-                case ROLL_BACK -> {
-                    if (op.verb().equals("switchover")) {
-                        // The predecessor may have stopped the old primary already: it is intact (writes were
-                        // paused and nothing was promoted), so it simply starts again as the primary.
-                        run.run("start " + op.from() + " if stopped", () -> agent.restart(op.from()));
-                        run.run("unfence " + op.from(), () -> {
-                            agent.unfence(op.from());
-                            return null;
-                        });
-                    } else if (from != null && from.reachable() && !from.inRecovery()) {
-                        run.run("unfence " + op.from(), () -> {
-                            agent.unfence(op.from());
-                            return null;
-                        });
-                    }
-                    run.run("PgBouncer RESUME", () -> {
-                        forEachRegion(regions, r -> {
-                            try {
-                                agent.resumePool(r);
-                            } catch (RuntimeException ignored) {
-                                // an unreachable pooler resumes when repaired
-                            }
-                        });
-                        return null;
-                    });
-                    run.run("writes OPEN", () -> cas(x -> with(x, x.epoch(), x.primary(), ClusterTopology.Writes.open(), x.members(),
-                            "rolled back " + op.id())));
-                    kv.endOperation();
-                    finish(run, CommandResult.ROLLED_BACK, d.reason());
-                }
-                case RESUME_WRITES -> {
-                    resume(run, d.reason());
-                    kv.endOperation();
-                }
-                case NONE -> { }
-            }
+            run = new Run(req, audit, clock.instant().toString());
+            recover(run, op, t, d, from);
         } finally {
             running.set(null);
+            publishFinished(run);
+        }
+    }
+
+    private void recover(Run run, Operation op, ClusterTopology t, Recovery.Decision d, NodeStatus from) throws Exception {
+        List<String> regions = List.copyOf(t.members().keySet());
+        switch (d.action()) {
+            case FINISH -> {
+                if (!t.primary().equals(op.to())) {
+                    run.run("epoch++ and new primary in the control KV", () -> cas(x -> with(x, x.epoch() + 1, op.to(), x.writes(),
+                            Preflight.members(x, op.to(), op.from()), "recovery of " + op.id())));
+                }
+                run.run("repoint PgBouncer in every region", () -> {
+                    forEachRegion(regions, r -> agent.repointPool(r, op.to()));
+                    return null;
+                });
+                List<String> others = regions.stream().filter(r -> !r.equals(op.to()) && !r.equals(op.from())).toList();
+                run.run("repoint replicas", () -> {
+                    forEachRegion(others, r -> agent.follow(r, op.to()));
+                    return null;
+                });
+                run.run("PgBouncer RESUME", () -> {
+                    forEachRegion(regions, agent::resumePool);
+                    return null;
+                });
+                run.run("writes OPEN", () -> cas(x -> with(x, x.epoch(), x.primary(), ClusterTopology.Writes.open(), x.members(),
+                        "recovery of " + op.id())));
+                if (op.verb().equals("switchover")) {
+                    // A switchover promotes only after the old primary stopped cleanly and the
+                    // candidate replayed its shutdown checkpoint: it can follow without a rewind.
+                    run.step("rejoin " + op.from(), () -> agent.rejoin(op.from(), op.to(), true, Duration.ofSeconds(60)));
+                    run.run("members updated", () -> cas(x -> with(x, x.epoch(), x.primary(), x.writes(),
+                            Preflight.members(x, x.primary(), null), "recovery of " + op.id())));
+                }
+                kv.endOperation();
+                finish(run, CommandResult.DONE, d.reason());
+            }
+            case ROLL_BACK -> {
+                if (op.verb().equals("switchover")) {
+                    // The predecessor may have stopped the old primary already: it is intact (writes were
+                    // paused and nothing was promoted), so it simply starts again as the primary.
+                    run.run("start " + op.from() + " if stopped", () -> agent.restart(op.from()));
+                    run.run("unfence " + op.from(), () -> {
+                        agent.unfence(op.from());
+                        return null;
+                    });
+                } else if (from != null && from.reachable() && !from.inRecovery()) {
+                    run.run("unfence " + op.from(), () -> {
+                        agent.unfence(op.from());
+                        return null;
+                    });
+                }
+                run.run("PgBouncer RESUME", () -> {
+                    forEachRegion(regions, r -> {
+                        try {
+                            agent.resumePool(r);
+                        } catch (RuntimeException ignored) {
+                            // an unreachable pooler resumes when repaired
+                        }
+                    });
+                    return null;
+                });
+                run.run("writes OPEN", () -> cas(x -> with(x, x.epoch(), x.primary(), ClusterTopology.Writes.open(), x.members(),
+                        "rolled back " + op.id())));
+                kv.endOperation();
+                finish(run, CommandResult.ROLLED_BACK, d.reason());
+            }
+            case RESUME_WRITES -> {
+                resume(run, d.reason());
+                kv.endOperation();
+            }
+            case NONE -> { }
         }
     }
 

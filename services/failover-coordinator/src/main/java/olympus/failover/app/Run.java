@@ -19,6 +19,8 @@ final class Run {
     final String startedAt;
     private final AuditSink audit;
     final List<Step> steps = new ArrayList<>();
+    /** Set by the coordinator's finish; published only after the command released the leader. */
+    CommandResult finished;
 
     Run(CommandRequest req, AuditSink audit, String startedAt) {
         this.req = req;

@@ -33,6 +33,8 @@ public final class Coordinators implements AutoCloseable {
     }
 
     void start(String r, Map<String, Object> extra) {
+        // One coordinator per region: one left running would keep its lease after close().
+        stop(r);
         Map<String, Object> p = new HashMap<>();
         p.put("micronaut.server.port", -1);
         p.put("olympus.nats.url", topo.natsUrl(r));

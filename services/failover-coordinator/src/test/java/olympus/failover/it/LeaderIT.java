@@ -70,6 +70,7 @@ class LeaderIT {
     @Order(2)
     void leaderKilledMidSwitchover() throws Exception {
         String leader = coordinators.awaitLeader();
+        boolean killed = false;
         try (WriterAndChecker w = new WriterAndChecker(topo, "eu-west", "leader_kill_writes").start()) {
             Thread.sleep(500);
             CountDownLatch fenced = new CountDownLatch(1);
@@ -87,6 +88,7 @@ class LeaderIT {
             assertTrue(fenced.await(60, TimeUnit.SECONDS), "the switchover reached the fence");
             long killedAt = System.nanoTime();
             coordinators.stop(leader);
+            killed = true;
             System.out.println("killed the leader in " + leader + " right after it fenced the primary");
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 CommandResult s = coordinators.run("status", Map.of());
@@ -115,7 +117,11 @@ class LeaderIT {
                 assertEquals(CommandResult.DONE, back.outcome(), back.reason());
             }
         } finally {
-            coordinators.start(leader, Map.of("olympus.failover.lease-ttl", "3s", "olympus.failover.lease-safety", "1s"));
+            // Only a coordinator this test stopped is started again: a second one in the same
+            // region would outlive the class and hold the lease against the next class's set.
+            if (killed) {
+                coordinators.start(leader, Map.of("olympus.failover.lease-ttl", "3s", "olympus.failover.lease-safety", "1s"));
+            }
         }
     }
 }
