@@ -401,7 +401,32 @@ public final class LocalTopology {
                 progress.accept("repair: cannot resume replay on " + r + ": " + e.getMessage());
             }
         }
-        awaitStreaming(Duration.ofSeconds(30));
+        try {
+            awaitStreaming(Duration.ofSeconds(30));
+        } catch (TopologyException e) {
+            // Seen once after failover PartitionIT (cause unknown: the directory was gone). A
+            // replica that is up but not streaming is restarted once, after saying why it waited.
+            progress.accept("repair: " + e.getMessage());
+            restartReplicasNotStreaming();
+            awaitStreaming(Duration.ofSeconds(60));
+        }
+    }
+
+    /** Restarts (kill -9, then start: crash recovery is safe on a standby) every replica the primary does not see streaming. */
+    private void restartReplicasNotStreaming() {
+        String primary = currentPrimary();
+        List<String> streaming = replication().stream().filter(r -> "streaming".equals(r.state())).map(Replication::region).toList();
+        for (String r : spec.regions()) {
+            if (r.equals(primary) || streaming.contains(r)) {
+                continue;
+            }
+            Server s = server("pg-" + r);
+            progress.accept("repair: restarting " + s.name() + ", not streaming from " + primary);
+            if (alive(s)) {
+                kill(s.name());
+            }
+            start(s);
+        }
     }
 
     /** Ports of this topology still in use (after {@link #down}: should be none). */
@@ -592,8 +617,25 @@ public final class LocalTopology {
         } catch (TopologyException e) {
             // Say which replica is missing and what each server looks like: a bare timeout (seen
             // once in failover PartitionIT's repair) left nothing to diagnose it from.
-            throw new TopologyException(e.getMessage() + "; primary " + currentPrimary() + " sees " + replication()
-                    + "\n" + statusTable(), e);
+            String primary = currentPrimary();
+            List<Replication> seen = replication();
+            StringBuilder logs = new StringBuilder();
+            for (String r : spec.regions()) {
+                if (r.equals(primary) || seen.stream().anyMatch(x -> x.region().equals(r) && "streaming".equals(x.state()))) {
+                    continue;
+                }
+                logs.append("\nlast lines of ").append(r).append("'s postgres.log:\n").append(tail(pg(index(r)).log(), 15));
+            }
+            throw new TopologyException(e.getMessage() + "; primary " + primary + " sees " + seen + "\n" + statusTable() + logs, e);
+        }
+    }
+
+    private static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(cannot read " + file + ": " + e.getMessage() + ")";
         }
     }
 
