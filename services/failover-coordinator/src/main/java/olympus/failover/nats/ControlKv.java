@@ -29,6 +29,8 @@ public final class ControlKv {
     public static final String OPERATION_KEY = "operation";
     public static final String OBSERVER_PREFIX = "observer.";
     static final ObjectMapper JSON = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    /** How long a leaderless control stream (503 right after a heal) is retried before a command fails. */
+    static final Duration LEADERLESS_RETRY = Duration.ofSeconds(5);
 
     private final KeyValue kv;
     private final Connection nc;
@@ -67,17 +69,28 @@ public final class ControlKv {
     public Versioned<ClusterTopology> topologyFromLeader() throws IOException, InterruptedException {
         String api = "$JS." + Naming.CONTROL_DOMAIN + ".API.STREAM.MSG.GET." + Naming.kvStream(Naming.CONTROL_BUCKET);
         byte[] body = JSON.writeValueAsBytes(java.util.Map.of("last_by_subj", "$KV." + Naming.CONTROL_BUCKET + "." + ClusterTopology.KEY));
-        io.nats.client.Message reply = nc.request(api, body, timeout);
-        if (reply == null) {
-            throw new IOException("no answer from the control bucket's stream leader within " + timeout.toMillis() + " ms");
+        // Right after a heal the bucket's stream may be between leaders for a moment and answers
+        // 503 "JetStream system temporarily unavailable" (PartitionIT's rejoin failed on it once):
+        // that one is retried for up to LEADERLESS_RETRY; any other error fails at once.
+        long deadline = System.nanoTime() + LEADERLESS_RETRY.toNanos();
+        while (true) {
+            io.nats.client.Message reply = nc.request(api, body, timeout);
+            if (reply == null) {
+                throw new IOException("no answer from the control bucket's stream leader within " + timeout.toMillis() + " ms");
+            }
+            com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(reply.getData());
+            com.fasterxml.jackson.databind.JsonNode msg = n.path("message");
+            if (!n.has("error") && msg.has("data")) {
+                return new Versioned<>(ClusterTopology.fromJson(java.util.Base64.getDecoder().decode(msg.path("data").asText())),
+                        msg.path("seq").asLong());
+            }
+            if (n.path("error").path("code").asInt() != 503 || System.nanoTime() > deadline) {
+                throw new IOException("the control bucket's stream leader did not return the topology: " + n.path("error")
+                        + (n.path("error").path("code").asInt() == 503 ? " (still after " + LEADERLESS_RETRY.toSeconds()
+                        + " s: is a majority of the control nodes reachable?)" : ""));
+            }
+            Thread.sleep(200);
         }
-        com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(reply.getData());
-        com.fasterxml.jackson.databind.JsonNode msg = n.path("message");
-        if (n.has("error") || !msg.has("data")) {
-            throw new IOException("the control bucket's stream leader did not return the topology: " + n.path("error"));
-        }
-        return new Versioned<>(ClusterTopology.fromJson(java.util.Base64.getDecoder().decode(msg.path("data").asText())),
-                msg.path("seq").asLong());
     }
 
     /** One compare-and-set; returns the new revision. */
