@@ -69,6 +69,22 @@ class MigrationIT {
         }
     }
 
+    /**
+     * A command sent the moment the previous one's result arrives is taken, never refused as
+     * "another command is running": the leader publishes a result only once it is free again
+     * (CI once refused LeaderIT's switchover back this way).
+     */
+    @Test
+    void aCommandSentRightAfterAResultIsTaken() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            CommandResult p = coordinators.run("pause", Map.of("reason", "back to back " + i, "deadline", "60s"));
+            assertEquals(CommandResult.DONE, p.outcome(), p.reason());
+            CommandResult r = coordinators.run("resume", Map.of());
+            assertEquals(CommandResult.DONE, r.outcome(), r.reason());
+        }
+        assertEquals("OPEN", writesState());
+    }
+
     @Test
     void migrateWaitsForEveryReplica() throws Exception {
         CommandResult m = coordinators.run("migrate", Map.of("sql",
