@@ -120,9 +120,18 @@ public final class Leadership implements AutoCloseable {
             }
             metrics.counter("failover_lease_decisions", "action", d.action().name().toLowerCase()).increment();
         } catch (StaleTopologyException e) {
-            // Someone else wrote first: they lead, or we will see it next round.
-            lastRenewStartNanos = Long.MIN_VALUE;
+            // The compare-and-set was refused: someone else wrote first (we see them next round
+            // and FOLLOW), or a stream leader elected a moment ago refused a correct CAS (after a
+            // heal, nats-server#4162/#4710; it cost PartitionIT a rejoin "lost the leadership
+            // mid-command" with the lease still ours). Either way this is a renewal that did not
+            // happen, like an unreachable control plane: keep acting only until mayAct() runs
+            // out. That is safe: nobody may take over before the lease has been unchanged for a
+            // whole TTL in their eyes, and mayAct() ends a safety margin earlier.
             metrics.counter("failover_lease_decisions", "action", "lost_race").increment();
+            if (mayAct()) {
+                LOG.warn("lease renewal refused ({}); acting for at most {} ms more unless a renewal succeeds", e.getMessage(),
+                        LeaseDecision.remainingMs(System.nanoTime(), lastRenewStartNanos, ttlMs, safetyMs));
+            }
         } catch (Exception e) {
             // Control plane unreachable: keep acting only until mayAct() runs out.
             metrics.counter("failover_lease_decisions", "action", "error").increment();

@@ -45,4 +45,12 @@ public record LeaseDecision(Action action, long term, String reason) {
     public static boolean mayAct(long nowNanos, long lastRenewStartNanos, long ttlMs, long safetyMs) {
         return lastRenewStartNanos != Long.MIN_VALUE && nowNanos - lastRenewStartNanos < (ttlMs - safetyMs) * 1_000_000L;
     }
+
+    /** How much longer {@link #mayAct} stays true without another successful renewal (0 when it is false). */
+    public static long remainingMs(long nowNanos, long lastRenewStartNanos, long ttlMs, long safetyMs) {
+        if (lastRenewStartNanos == Long.MIN_VALUE) {
+            return 0;
+        }
+        return Math.max(0, (ttlMs - safetyMs) - (nowNanos - lastRenewStartNanos) / 1_000_000L);
+    }
 }

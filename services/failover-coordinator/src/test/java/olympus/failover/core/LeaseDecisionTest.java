@@ -31,6 +31,14 @@ class LeaseDecisionTest {
         assertEquals(mayAct, LeaseDecision.mayAct(now, now - sinceMs * 1_000_000L, 6000, 2000));
     }
 
+    @ParameterizedTest(name = "renewed {0} ms ago, ttl 6000, safety 2000 -> {1} ms left")
+    @CsvSource({"0, 4000", "1500, 2500", "3999, 1", "4000, 0", "10000, 0"})
+    void remainingIsTheTimeUntilMayActEnds(long sinceMs, long remainingMs) {
+        long now = 1_000_000_000_000L;
+        assertEquals(remainingMs, LeaseDecision.remainingMs(now, now - sinceMs * 1_000_000L, 6000, 2000));
+        assertEquals(0, LeaseDecision.remainingMs(now, Long.MIN_VALUE, 6000, 2000));
+    }
+
     @org.junit.jupiter.api.Test
     void neverRenewedMayNotAct() {
         assertEquals(false, LeaseDecision.mayAct(0, Long.MIN_VALUE, 6000, 2000));
