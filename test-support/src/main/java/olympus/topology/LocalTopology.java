@@ -404,28 +404,43 @@ public final class LocalTopology {
         try {
             awaitStreaming(Duration.ofSeconds(30));
         } catch (TopologyException e) {
-            // Seen once after failover PartitionIT (cause unknown: the directory was gone). A
-            // replica that is up but not streaming is restarted once, after saying why it waited.
+            // A replica that is up but not streaming is restarted, and if that does not do it,
+            // cloned again from the primary. Seen after failover PartitionIT's failover, rejoin
+            // and switchover back: ap-south looped on "requested WAL segment 0000000A...08 has
+            // already been removed" (the new primary, itself re-cloned during the test, never
+            // had that WAL), which no restart cures.
             progress.accept("repair: " + e.getMessage());
-            restartReplicasNotStreaming();
-            awaitStreaming(Duration.ofSeconds(60));
+            forEachReplicaNotStreaming((primary, s) -> {
+                progress.accept("repair: restarting " + s.name() + ", not streaming from " + primary);
+                if (alive(s)) {
+                    kill(s.name());
+                }
+                start(s);
+            });
+            try {
+                awaitStreaming(Duration.ofSeconds(30));
+            } catch (TopologyException again) {
+                progress.accept("repair: " + again.getMessage());
+                forEachReplicaNotStreaming((primary, s) -> {
+                    progress.accept("repair: cloning " + s.name() + " again from " + primary);
+                    PgNode replica = pg(s.index());
+                    replica.stop();
+                    replica.wipeData();
+                    replica.initReplica(pg(index(primary)));
+                });
+                awaitStreaming(Duration.ofSeconds(60));
+            }
         }
     }
 
-    /** Restarts (kill -9, then start: crash recovery is safe on a standby) every replica the primary does not see streaming. */
-    private void restartReplicasNotStreaming() {
+    /** Calls back with (current primary, server) for every replica the primary does not see streaming. */
+    private void forEachReplicaNotStreaming(java.util.function.BiConsumer<String, Server> action) {
         String primary = currentPrimary();
         List<String> streaming = replication().stream().filter(r -> "streaming".equals(r.state())).map(Replication::region).toList();
         for (String r : spec.regions()) {
-            if (r.equals(primary) || streaming.contains(r)) {
-                continue;
+            if (!r.equals(primary) && !streaming.contains(r)) {
+                action.accept(primary, server("pg-" + r));
             }
-            Server s = server("pg-" + r);
-            progress.accept("repair: restarting " + s.name() + ", not streaming from " + primary);
-            if (alive(s)) {
-                kill(s.name());
-            }
-            start(s);
         }
     }
 

@@ -223,6 +223,23 @@ final class PgNode {
         }
     }
 
+    /** Removes the data directory of a stopped server (before {@link #initReplica} clones it again). */
+    void wipeData() {
+        if (alive()) {
+            throw new TopologyException(region + " is still running: stop it before removing its data");
+        }
+        if (!Files.exists(data())) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> all = Files.walk(data())) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + data() + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void delete(Path p) {
         try {
             Files.deleteIfExists(p);

@@ -78,4 +78,21 @@ class ReplicationIT {
             t.repair();
         }
     }
+
+    /**
+     * A replica that cannot stream and that a restart does not cure (here: its own configuration
+     * names a dead upstream) is cloned again by repair(), and holds new writes after it.
+     */
+    @Test
+    void repair_clones_again_a_replica_that_a_restart_does_not_bring_back(LocalTopology t) throws Exception {
+        String broken = t.regions().get(2);
+        t.pg(t.regions().indexOf(broken)).execute("ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port=1 application_name=" + broken + "'");
+        t.pg(t.regions().indexOf(broken)).execute("SELECT pg_reload_conf()");
+        await("not streaming").atMost(Duration.ofSeconds(20))
+                .until(() -> t.replication().stream().noneMatch(r -> r.region().equals(broken) && "streaming".equals(r.state())));
+        t.repair();
+        assertThat(t.replication()).filteredOn(r -> "streaming".equals(r.state())).hasSize(t.regions().size() - 1);
+        String id = insert(t);
+        await("row on " + broken).atMost(Duration.ofSeconds(10)).until(() -> hasRow(t, broken, id));
+    }
 }
