@@ -409,7 +409,8 @@ public final class Coordinator implements AutoCloseable {
             run.run("members updated", () -> cas(t -> with(t, t.epoch(), t.primary(), t.writes(), Preflight.members(t, t.primary(), null),
                     "switchover " + run.req.id() + ": " + from + " rejoined")));
             endOperation();
-            return finish(run, CommandResult.DONE, "primary is " + to + " (epoch " + next.epoch() + "); " + from + ": " + rejoined);
+            String followers = following(run, to, regions.stream().filter(r -> !r.equals(to)).toList());
+            return finish(run, CommandResult.DONE, "primary is " + to + " (epoch " + next.epoch() + "); " + from + ": " + rejoined + followers);
         } catch (NotLeaderException e) {
             throw e;
         } catch (Exception e) {
@@ -422,6 +423,35 @@ public final class Coordinator implements AutoCloseable {
             return finish(run, CommandResult.ROLLED_BACK, "switchover failed before promotion (" + unwrap(e).getMessage()
                     + "); rolled back: " + from + " stays primary, writes reopened");
         }
+    }
+
+    /**
+     * After the primary changed: do the replicas replay what the new primary writes? The change
+     * stands either way (writes are open), so a replica that does not follow is a warning in the
+     * result, not a failure. Seen in PartitionIT: after a failover, a rejoin by re-cloning and a
+     * switchover back, a repointed replica looped on "requested WAL segment ... has already been
+     * removed" while the switchover said only DONE.
+     */
+    private String following(Run run, String primary, List<String> replicas) throws Exception {
+        if (replicas.isEmpty()) {
+            return "";
+        }
+        return run.step("replicas " + replicas + " replay what " + primary + " writes", () -> {
+            NodeStatus p = agent.status(primary);
+            if (p.walLsn() == null) {
+                return "; not checked whether " + replicas + " follow " + primary + ": its position is unknown (" + p.describe() + ")";
+            }
+            try {
+                awaitReplay(replicas, p.walLsn());
+                return "";
+            } catch (IllegalStateException e) {
+                metrics.counter("failover_replicas_not_following").increment();
+                LOG.warn("replicas not following {} after the primary change: {}", primary, e.getMessage());
+                return "; WARNING replicas do not follow " + primary + " (" + e.getMessage()
+                        + "): read each one's PostgreSQL log; one that needs WAL " + primary
+                        + " no longer has (\"requested WAL segment ... has already been removed\") must be cloned again from " + primary + " with pg_basebackup";
+            }
+        });
     }
 
     private String awaitReplay(List<String> regions, long lsn) {
@@ -537,8 +567,9 @@ public final class Coordinator implements AutoCloseable {
         run.run("writes OPEN in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(), ClusterTopology.Writes.open(), t.members(),
                 "failover " + run.req.id() + ": writes open")));
         endOperation();
+        String followers = following(run, to, others);
         return finish(run, CommandResult.DONE, "primary is " + to + " (epoch " + next.epoch() + "); " + verdict.reason()
-                + "; " + from + " stays FENCED until rejoined (olympusctl rejoin --to " + from + ")");
+                + "; " + from + " stays FENCED until rejoined (olympusctl rejoin --to " + from + ")" + followers);
     }
 
     private CommandResult rejoin(Run run) throws Exception {
