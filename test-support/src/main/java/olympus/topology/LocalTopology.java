@@ -401,35 +401,42 @@ public final class LocalTopology {
                 progress.accept("repair: cannot resume replay on " + r + ": " + e.getMessage());
             }
         }
-        try {
-            awaitStreaming(Duration.ofSeconds(30));
-        } catch (TopologyException e) {
-            // A replica that is up but not streaming is restarted, and if that does not do it,
-            // cloned again from the primary. Seen after failover PartitionIT's failover, rejoin
-            // and switchover back: ap-south looped on "requested WAL segment 0000000A...08 has
-            // already been removed" (the new primary, itself re-cloned during the test, never
-            // had that WAL), which no restart cures.
-            progress.accept("repair: " + e.getMessage());
-            forEachReplicaNotStreaming((primary, s) -> {
-                progress.accept("repair: restarting " + s.name() + ", not streaming from " + primary);
-                if (alive(s)) {
-                    kill(s.name());
-                }
-                start(s);
-            });
-            try {
-                awaitStreaming(Duration.ofSeconds(30));
-            } catch (TopologyException again) {
-                progress.accept("repair: " + again.getMessage());
-                forEachReplicaNotStreaming((primary, s) -> {
-                    progress.accept("repair: cloning " + s.name() + " again from " + primary);
-                    PgNode replica = pg(s.index());
-                    replica.stop();
-                    replica.wipeData();
-                    replica.initReplica(pg(index(primary)));
-                });
-                awaitStreaming(Duration.ofSeconds(60));
+        // A replica that is up but not streaming is restarted, and if that does not do it,
+        // cloned again from the primary. Seen after failover PartitionIT's failover, rejoin and
+        // switchover back: ap-south looped on "requested WAL segment 0000000A...08 has already
+        // been removed" (the new primary, itself re-cloned during the test, never had that WAL),
+        // which no restart cures.
+        if (streamingWithin(Duration.ofSeconds(30))) {
+            return;
+        }
+        forEachReplicaNotStreaming((primary, s) -> {
+            progress.accept("repair: restarting " + s.name() + ", not streaming from " + primary);
+            if (alive(s)) {
+                kill(s.name());
             }
+            start(s);
+        });
+        if (streamingWithin(Duration.ofSeconds(30))) {
+            return;
+        }
+        forEachReplicaNotStreaming((primary, s) -> {
+            progress.accept("repair: cloning " + s.name() + " again from " + primary);
+            PgNode replica = pg(s.index());
+            replica.stop();
+            replica.wipeData();
+            replica.initReplica(pg(index(primary)));
+        });
+        awaitStreaming(Duration.ofSeconds(60));
+    }
+
+    /** Whether every replica streams within the timeout; if not, says why (status, log tails) and returns false. */
+    private boolean streamingWithin(Duration timeout) {
+        try {
+            awaitStreaming(timeout);
+            return true;
+        } catch (TopologyException e) {
+            progress.accept("repair: " + e.getMessage());
+            return false;
         }
     }
 

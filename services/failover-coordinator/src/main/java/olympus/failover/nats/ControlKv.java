@@ -84,10 +84,10 @@ public final class ControlKv {
                 return new Versioned<>(ClusterTopology.fromJson(java.util.Base64.getDecoder().decode(msg.path("data").asText())),
                         msg.path("seq").asLong());
             }
-            if (n.path("error").path("code").asInt() != 503 || System.nanoTime() > deadline) {
+            boolean leaderless = n.path("error").path("code").asInt() == 503;
+            if (!leaderless || System.nanoTime() > deadline) {
                 throw new IOException("the control bucket's stream leader did not return the topology: " + n.path("error")
-                        + (n.path("error").path("code").asInt() == 503 ? " (still after " + LEADERLESS_RETRY.toSeconds()
-                        + " s: is a majority of the control nodes reachable?)" : ""));
+                        + (leaderless ? " (still after " + LEADERLESS_RETRY.toSeconds() + " s: is a majority of the control nodes reachable?)" : ""));
             }
             Thread.sleep(200);
         }
