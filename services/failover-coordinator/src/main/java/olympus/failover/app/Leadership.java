@@ -81,7 +81,7 @@ public final class Leadership implements AutoCloseable {
     void round() {
         long start = System.nanoTime();
         try {
-            ControlKv.Versioned<Lease> v = kv.lease();
+            ControlKv.Versioned<Lease> v = kv.leaseFromLeader();
             Lease current = v == null ? null : v.value();
             long rev = v == null ? 0 : v.revision();
             if (rev != seenRevision) {

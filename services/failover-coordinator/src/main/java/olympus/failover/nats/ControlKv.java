@@ -67,8 +67,31 @@ public final class ControlKv {
      * decision that must not act on a stale value reads here.
      */
     public Versioned<ClusterTopology> topologyFromLeader() throws IOException, InterruptedException {
+        Versioned<ClusterTopology> v = fromLeader(ClusterTopology.KEY, ClusterTopology::fromJson);
+        if (v == null || v.value() == null) {
+            throw new IOException("the control bucket's stream leader holds no topology");
+        }
+        return v;
+    }
+
+    /**
+     * The leader lease as the stream leader has it, for the same reason as the topology: a
+     * renewal computed from a stale direct get is refused over and over (seen in CI after
+     * PartitionIT's heal: "changed since revision 518: wrong last sequence: 521" on every round
+     * until the leader could no longer act, failing the next switchover). Null when absent.
+     */
+    public Versioned<Lease> leaseFromLeader() throws IOException, InterruptedException {
+        return fromLeader(ClusterTopology.LEADER_KEY, b -> JSON.readValue(b, Lease.class));
+    }
+
+    private interface Parser<T> {
+        T parse(byte[] json) throws IOException;
+    }
+
+    /** Last value of a key from the stream leader ({@code STREAM.MSG.GET}); null if the key was never written, a null value if deleted. */
+    private <T> Versioned<T> fromLeader(String key, Parser<T> parser) throws IOException, InterruptedException {
         String api = "$JS." + Naming.CONTROL_DOMAIN + ".API.STREAM.MSG.GET." + Naming.kvStream(Naming.CONTROL_BUCKET);
-        byte[] body = JSON.writeValueAsBytes(java.util.Map.of("last_by_subj", "$KV." + Naming.CONTROL_BUCKET + "." + ClusterTopology.KEY));
+        byte[] body = JSON.writeValueAsBytes(java.util.Map.of("last_by_subj", "$KV." + Naming.CONTROL_BUCKET + "." + key));
         // Right after a heal the bucket's stream may be between leaders for a moment and answers
         // 503 "JetStream system temporarily unavailable" (PartitionIT's rejoin failed on it once):
         // that one is retried for up to LEADERLESS_RETRY; any other error fails at once.
@@ -80,13 +103,22 @@ public final class ControlKv {
             }
             com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(reply.getData());
             com.fasterxml.jackson.databind.JsonNode msg = n.path("message");
-            if (!n.has("error") && msg.has("data")) {
-                return new Versioned<>(ClusterTopology.fromJson(java.util.Base64.getDecoder().decode(msg.path("data").asText())),
-                        msg.path("seq").asLong());
+            if (!n.has("error")) {
+                long seq = msg.path("seq").asLong();
+                String hdrs = msg.path("hdrs").asText("");
+                if (!hdrs.isEmpty() && new String(java.util.Base64.getDecoder().decode(hdrs), java.nio.charset.StandardCharsets.UTF_8)
+                        .contains("KV-Operation")) {
+                    return new Versioned<>(null, seq); // a delete or purge marker
+                }
+                return new Versioned<>(parser.parse(java.util.Base64.getDecoder().decode(msg.path("data").asText(""))), seq);
             }
-            boolean leaderless = n.path("error").path("code").asInt() == 503;
+            int code = n.path("error").path("code").asInt();
+            if (code == 404) {
+                return null;
+            }
+            boolean leaderless = code == 503;
             if (!leaderless || System.nanoTime() > deadline) {
-                throw new IOException("the control bucket's stream leader did not return the topology: " + n.path("error")
+                throw new IOException("the control bucket's stream leader did not return '" + key + "': " + n.path("error")
                         + (leaderless ? " (still after " + LEADERLESS_RETRY.toSeconds() + " s: is a majority of the control nodes reachable?)" : ""));
             }
             Thread.sleep(200);
@@ -96,10 +128,6 @@ public final class ControlKv {
     /** One compare-and-set; returns the new revision. */
     public long updateTopology(ClusterTopology t, long revision) throws IOException, JetStreamApiException {
         return cas(ClusterTopology.KEY, t.toJson(), revision);
-    }
-
-    public Versioned<Lease> lease() throws IOException, JetStreamApiException {
-        return read(ClusterTopology.LEADER_KEY, Lease.class);
     }
 
     public long createLease(Lease l) throws IOException, JetStreamApiException {
