@@ -107,6 +107,9 @@ public final class RouterBench {
                 routeRuns.add(d);
             }
             fixedRates(router, bare, connections);
+            if (Boolean.getBoolean("bench.unkeyed")) {
+                unkeyed(router, connections, rounds, roundS);
+            }
             Http http = new Http(URI.create(router.baseUrl()));
             for (String line : http.getText("/prometheus").split("\n")) {
                 if (line.startsWith("router_decisions_total{kind=\"read\"") && !line.endsWith(" 0.0")) {
@@ -155,6 +158,25 @@ public final class RouterBench {
                 System.out.printf("  %,6d/s  read decision:     %s%n", rate, d.line());
             }
         }
+    }
+
+    /**
+     * -Dbench.unkeyed=true: the same endpoint without a user or session, so the decision is made
+     * from memory alone (no Redis lookup). Set beside the keyed rounds it splits the router's cost
+     * into the decision and the lookup. Run last: alternating it with the keyed rounds would give
+     * the JIT two profiles of one method (see the class comment).
+     */
+    static void unkeyed(ServiceProcess router, int connections, int rounds, int roundS) throws Exception {
+        String lua = "return wrk.format(\"GET\", \"/v1/route?op=profile\")";
+        List<Wrk.Result> runs = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            Wrk.Result u = check(Wrk.run(router.baseUrl() + "/", 1, connections, roundS, lua));
+            System.out.printf("unkeyed round %d: route without user or session (no Redis lookup) %s%n", r + 1, u.line());
+            runs.add(u);
+        }
+        System.out.printf("route without a lookup: %,.0f decisions/s, p50 %.3f ms, p99 %.3f ms (worst round)%n", rate(runs),
+                median(runs.stream().mapToDouble(Wrk.Result::p50Ms).toArray()),
+                runs.stream().mapToDouble(Wrk.Result::p99Ms).max().orElse(Double.NaN));
     }
 
     static RatedLoad.Result checked(RatedLoad.Result r) {
