@@ -162,9 +162,9 @@ public final class RouterBench {
 
     /**
      * -Dbench.unkeyed=true: the same endpoint without a user or session, so the decision is made
-     * from memory alone (no Redis lookup). Compared with the keyed rounds, it splits the router's cost
-     * into the decision and the lookup. Run last: alternating it with the keyed rounds would give
-     * the JIT two profiles of one method (see the class comment).
+     * from memory alone (no Redis lookup). Compared with the keyed rounds, it splits the router's
+     * cost into the decision and the lookup. Run last: alternating it with the keyed rounds would
+     * give the JIT two profiles of one method (see the class comment).
      */
     static void unkeyed(ServiceProcess router, int connections, int rounds, int roundS) throws Exception {
         String lua = "return wrk.format(\"GET\", \"/v1/route?op=profile\")";
