@@ -24,13 +24,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * A whole multi-region Olympus topology on one machine, from the installed binaries: per region a
@@ -351,7 +349,7 @@ public final class LocalTopology {
             Proc.sleep(100);
         }
         if (wipe) {
-            deleteTree(spec.workDir());
+            Proc.deleteTree(spec.workDir());
         }
     }
 
@@ -402,8 +400,8 @@ public final class LocalTopology {
             }
         }
         // A replica that is up but not streaming is restarted, and if that does not do it,
-        // cloned again from the primary. Seen after failover PartitionIT's failover, rejoin and
-        // switchover back: ap-south looped on "requested WAL segment 0000000A...08 has already
+        // cloned again from the primary. Seen in failover-coordinator's PartitionIT after its
+        // failover, rejoin and switchover back: ap-south looped on "requested WAL segment 0000000A...08 has already
         // been removed" (the new primary, itself re-cloned during the test, never had that WAL),
         // which no restart cures.
         if (streamingWithin(Duration.ofSeconds(30))) {
@@ -443,12 +441,15 @@ public final class LocalTopology {
     /** Calls back with (current primary, server) for every replica the primary does not see streaming. */
     private void forEachReplicaNotStreaming(java.util.function.BiConsumer<String, Server> action) {
         String primary = currentPrimary();
-        List<String> streaming = replication().stream().filter(r -> "streaming".equals(r.state())).map(Replication::region).toList();
-        for (String r : spec.regions()) {
-            if (!r.equals(primary) && !streaming.contains(r)) {
-                action.accept(primary, server("pg-" + r));
-            }
+        for (String r : replicasNotStreaming(primary, replication())) {
+            action.accept(primary, server("pg-" + r));
         }
+    }
+
+    /** The regions other than the primary that {@code seen} (the primary's pg_stat_replication) does not list as streaming. */
+    private List<String> replicasNotStreaming(String primary, List<Replication> seen) {
+        return spec.regions().stream().filter(r -> !r.equals(primary)
+                && seen.stream().noneMatch(x -> x.region().equals(r) && "streaming".equals(x.state()))).toList();
     }
 
     /** Ports of this topology still in use (after {@link #down}: should be none). */
@@ -642,22 +643,10 @@ public final class LocalTopology {
             String primary = currentPrimary();
             List<Replication> seen = replication();
             StringBuilder logs = new StringBuilder();
-            for (String r : spec.regions()) {
-                if (r.equals(primary) || seen.stream().anyMatch(x -> x.region().equals(r) && "streaming".equals(x.state()))) {
-                    continue;
-                }
-                logs.append("\nlast lines of ").append(r).append("'s postgres.log:\n").append(tail(pg(index(r)).log(), 15));
+            for (String r : replicasNotStreaming(primary, seen)) {
+                logs.append("\nlast lines of ").append(r).append("'s postgres.log:\n").append(Proc.tail(pg(index(r)).log(), 15));
             }
             throw new TopologyException(e.getMessage() + "; primary " + primary + " sees " + seen + "\n" + statusTable() + logs, e);
-        }
-    }
-
-    private static String tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException | UncheckedIOException e) {
-            return "(cannot read " + file + ": " + e.getMessage() + ")";
         }
     }
 
@@ -1064,20 +1053,4 @@ public final class LocalTopology {
         }
     }
 
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + root, e);
-        }
-    }
 }

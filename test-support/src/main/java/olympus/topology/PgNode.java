@@ -228,16 +228,7 @@ final class PgNode {
         if (alive()) {
             throw new TopologyException(region + " is still running: stop it before removing its data");
         }
-        if (!Files.exists(data())) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> all = Files.walk(data())) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove " + data() + ": " + e.getMessage(), e);
-        }
+        Proc.deleteTree(data());
     }
 
     private static void delete(Path p) {

@@ -85,12 +85,7 @@ public record ServiceProcess(Process process, int port, Path log) implements Aut
 
     /** The last lines of its log, for an error message when it did not come up. */
     public String logTail() {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
+        return Proc.tail(log, 30);
     }
 
     @Override
