@@ -68,6 +68,11 @@ public final class LoopAffineReaders implements AutoCloseable {
             return cmd;
         }
 
+        /** False while it reconnects: after a Redis restart each connection backs off on its own schedule. */
+        public boolean isOpen() {
+            return conn.isOpen();
+        }
+
         /** Call after issuing a command on the owning thread. */
         public void flushSoon() {
             if (!flushQueued) {
