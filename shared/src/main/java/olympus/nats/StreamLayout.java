@@ -8,6 +8,7 @@ import io.nats.client.api.Source;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
+import olympus.wire.Check;
 import olympus.wire.Naming;
 import olympus.wire.Naming.Family;
 
@@ -43,11 +44,16 @@ public final class StreamLayout {
                             long maxBytes) {
         public static Retention of(Family family) {
             return switch (family) {
-                // Hydra's longest default lifetime (refresh tokens) is 720 h.
-                case REVOCATION -> new Retention(Duration.ofDays(31), Duration.ofMinutes(2), Duration.ofSeconds(1), -1);
+                // Hydra's longest default lifetime (refresh tokens) is 720 h; Check.MAX_KEEP bounds
+                // every keep-until to this retention. No byte limit: revocations are what the
+                // region's JetStream store is for; the other families are capped so they cannot
+                // fill it (the server's max_file_store bounds the whole account).
+                case REVOCATION -> new Retention(Check.MAX_KEEP, Duration.ofMinutes(2), Duration.ofSeconds(1), -1);
                 // Lag samples are only useful fresh; an hour is plenty to debug an incident.
                 case LAG -> new Retention(Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(1), 256L << 20);
-                case AUDIT -> new Retention(Duration.ofDays(365), Duration.ofMinutes(2), Duration.ofSeconds(1), -1);
+                // A year, but never more than 256 MiB per stream: a full audit stream drops its
+                // oldest records instead of refusing revocations the space they need.
+                case AUDIT -> new Retention(Duration.ofDays(365), Duration.ofMinutes(2), Duration.ofSeconds(1), 256L << 20);
                 case BENCH -> new Retention(Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(1), 512L << 20);
             };
         }

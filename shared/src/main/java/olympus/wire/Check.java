@@ -1,11 +1,12 @@
 package olympus.wire;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.regex.Pattern;
 
 /** Field rules shared by the record constructors, so decoding and building Java agree. */
-final class Check {
+public final class Check {
     private Check() {}
 
     static final int MAX_ID = 512;
@@ -15,6 +16,19 @@ final class Check {
     // pg_lsn text form as PostgreSQL prints it: upper-case hex, no leading "0x".
     private static final Pattern LSN = Pattern.compile("[0-9A-F]+/[0-9A-F]+");
     static final List<String> LAG_STATES = List.of("OK", "LAGGING", "STALE", "UNKNOWN");
+
+    /**
+     * Longest a revocation may be kept, counted from when it was published. It equals the view
+     * stream's retention (StreamLayout): an entry kept longer than the stream would vanish at the
+     * first rebuild after that, so a longer keep-until is a promise nothing can keep.
+     */
+    public static final Duration MAX_KEEP = Duration.ofDays(31);
+    /** How far revokedAt and issuedBefore may lie after the event was published (clock skew). */
+    public static final Duration MAX_SKEW = Duration.ofMinutes(5);
+    // Outside these no instant means anything here, and past the upper one toEpochMilli and
+    // Redis' PXAT overflow: bounding every instant at the edge keeps that out of every consumer.
+    private static final Instant EARLIEST = Instant.EPOCH;
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
     static void header(String eventId, int schemaVersion, String originRegion, Instant occurredAt) {
         if (eventId == null) {
@@ -26,7 +40,24 @@ final class Check {
         }
         version(schemaVersion);
         region("originRegion", originRegion);
-        required("occurredAt", occurredAt);
+        instant("occurredAt", occurredAt);
+    }
+
+    /** Present and between 1970 and 9999. */
+    static void instant(String field, Instant value) {
+        required(field, value);
+        if (value.isBefore(EARLIEST) || value.isAfter(LATEST)) {
+            throw WireException.invalid(field, "(" + value + ") is outside 1970-01-01 .. 9999-12-31");
+        }
+    }
+
+    /** Not later than the event's publication plus the allowed clock skew. */
+    static void notAfterSkew(String field, Instant value, Instant occurredAt) {
+        instant(field, value);
+        if (value.isAfter(occurredAt.plus(MAX_SKEW))) {
+            throw WireException.invalid(field, "(" + value + ") is more than " + MAX_SKEW.toMinutes()
+                    + " minutes after the event was published (" + occurredAt + ")");
+        }
     }
 
     static void version(int schemaVersion) {
@@ -83,12 +114,21 @@ final class Check {
         }
     }
 
-    /** A revocation must be remembered at least until it happened, or it protects nothing. */
-    static void revocationWindow(Instant revokedAt, Instant keepUntil) {
-        required("revokedAt", revokedAt);
-        required("keepUntil", keepUntil);
+    /**
+     * A revocation must be remembered at least until it happened, or it protects nothing; and at
+     * most as long as the stream keeps it ({@link #MAX_KEEP}). Checked against the event's own
+     * publication time, so a message from NATS is held to the bounds the ingest API applies.
+     */
+    static void revocationWindow(Instant occurredAt, Instant revokedAt, Instant keepUntil) {
+        notAfterSkew("revokedAt", revokedAt, occurredAt);
+        instant("keepUntil", keepUntil);
         if (keepUntil.isBefore(revokedAt)) {
             throw WireException.invalid("keepUntil", "(" + keepUntil + ") is before revokedAt (" + revokedAt + ")");
+        }
+        if (keepUntil.isAfter(occurredAt.plus(MAX_KEEP))) {
+            throw WireException.invalid("keepUntil", "(" + keepUntil + ") is more than " + MAX_KEEP.toDays()
+                    + " days after the event was published (" + occurredAt + "), the revocation stream's retention: "
+                    + "a longer keep-until would be lost at the first rebuild after that");
         }
     }
 

@@ -17,8 +17,8 @@ public record ClientRevoked(
     public ClientRevoked {
         Check.header(eventId, schemaVersion, originRegion, occurredAt);
         Check.text("clientId", clientId, Check.MAX_ID);
-        Check.required("issuedBefore", issuedBefore);
-        Check.revocationWindow(revokedAt, keepUntil);
+        Check.notAfterSkew("issuedBefore", issuedBefore, occurredAt);
+        Check.revocationWindow(occurredAt, revokedAt, keepUntil);
         Check.optionalText("reason", reason, Check.MAX_REASON);
     }
 }

@@ -18,7 +18,7 @@ public record SessionRevoked(
         Check.header(eventId, schemaVersion, originRegion, occurredAt);
         Check.text("sessionId", sessionId, Check.MAX_ID);
         Check.optionalText("subject", subject, Check.MAX_ID);
-        Check.revocationWindow(revokedAt, keepUntil);
+        Check.revocationWindow(occurredAt, revokedAt, keepUntil);
         Check.optionalText("reason", reason, Check.MAX_REASON);
     }
 }

@@ -20,8 +20,8 @@ public record SubjectRevoked(
     public SubjectRevoked {
         Check.header(eventId, schemaVersion, originRegion, occurredAt);
         Check.text("subject", subject, Check.MAX_ID);
-        Check.required("issuedBefore", issuedBefore);
-        Check.revocationWindow(revokedAt, keepUntil);
+        Check.notAfterSkew("issuedBefore", issuedBefore, occurredAt);
+        Check.revocationWindow(occurredAt, revokedAt, keepUntil);
         Check.optionalText("reason", reason, Check.MAX_REASON);
     }
 }

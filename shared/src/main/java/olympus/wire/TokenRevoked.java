@@ -26,7 +26,7 @@ public record TokenRevoked(
         }
         Check.optionalText("jti", jti, Check.MAX_ID);
         Check.tokenHash("tokenHash", tokenHash);
-        Check.revocationWindow(revokedAt, keepUntil);
+        Check.revocationWindow(occurredAt, revokedAt, keepUntil);
         Check.optionalText("reason", reason, Check.MAX_REASON);
     }
 }

@@ -31,7 +31,17 @@ class WireEventTest {
         assertInvalid(Rejection.MISSING_FIELD, "occurredAt",
                 () -> new SubjectRevoked("e", 1, "us-east", null, "user", T0, T0, LATER, null));
         assertInvalid(Rejection.INVALID_FIELD, "keepUntil",
-                () -> new ClientRevoked("e", 1, "us-east", T0, "c", T0, LATER, T0, null));
+                () -> new ClientRevoked("e", 1, "us-east", T0, "c", T0, T0.plusSeconds(60), T0, null));
+        assertInvalid(Rejection.INVALID_FIELD, "revokedAt",
+                () -> new TokenRevoked("e", 1, "us-east", T0, "jti", null, LATER, LATER, null));
+        assertInvalid(Rejection.INVALID_FIELD, "issuedBefore",
+                () -> new SubjectRevoked("e", 1, "us-east", T0, "user", LATER, T0, LATER, null));
+        assertInvalid(Rejection.INVALID_FIELD, "keepUntil",
+                () -> new TokenRevoked("e", 1, "us-east", T0, "jti", null, T0, T0.plus(Check.MAX_KEEP).plusSeconds(1), null));
+        assertInvalid(Rejection.INVALID_FIELD, "keepUntil",
+                () -> new TokenRevoked("e", 1, "us-east", T0, "jti", null, T0, java.time.Instant.MAX, null));
+        assertInvalid(Rejection.INVALID_FIELD, "occurredAt",
+                () -> new TokenRevoked("e", 1, "us-east", java.time.Instant.MIN, "jti", null, T0, LATER, null));
         assertInvalid(Rejection.INVALID_FIELD, "tokenHash",
                 () -> new TokenRevoked("e", 1, "us-east", T0, null, HASH.toUpperCase(), T0, LATER, null));
     }

@@ -37,7 +37,20 @@ public final class ApplyPlanner {
         return plan(event, now);
     }
 
+    /**
+     * Never throws: whatever a message holds, the outcome is one that settles it. An exception
+     * here (an overflow on an instant no check foresaw) would otherwise leave the message
+     * unsettled and redelivered forever, and stop a rebuild at the same event every round.
+     */
     public ApplyDecision plan(WireEvent event, Instant now) {
+        try {
+            return decide(event, now);
+        } catch (RuntimeException e) {
+            return ApplyDecision.skip(ApplyDecision.Outcome.POISON, "PLAN_FAILED: " + e);
+        }
+    }
+
+    private ApplyDecision decide(WireEvent event, Instant now) {
         Mutation m = null;
         if (event instanceof TokenRevoked t) {
             m = token(t);

@@ -1,5 +1,6 @@
 package olympus.revocation.core;
 
+import olympus.wire.Check;
 import olympus.wire.ClientRevoked;
 import olympus.wire.EventCodec;
 import olympus.wire.Rejection;
@@ -31,6 +32,12 @@ public final class Ingest {
      *     the entry outlives any token it can match
      */
     public Ingest(String region, Duration defaultKeepFor, Supplier<String> ids) {
+        if (defaultKeepFor.compareTo(Check.MAX_KEEP) > 0) {
+            // Every ingest without a keep-until would be refused: say so at start-up instead.
+            throw new IllegalArgumentException("revocation.default-keep-for (" + defaultKeepFor
+                    + ") is longer than the revocation stream's retention (" + Check.MAX_KEEP + "): set it to at most "
+                    + Check.MAX_KEEP.toHours() + "h");
+        }
         this.region = region;
         this.defaultKeepFor = defaultKeepFor;
         this.ids = ids;
@@ -44,11 +51,9 @@ public final class Ingest {
         RevocationKind kind = kind(r.kind());
         String eventId = r.eventId() != null ? r.eventId() : ids.get();
         Instant revokedAt = r.revokedAt() != null ? r.revokedAt() : now;
-        if (revokedAt.isAfter(now.plus(Duration.ofMinutes(5)))) {
-            // A revocation dated in the future would leave the token usable until then.
-            throw new WireException(Rejection.INVALID_FIELD, "revokedAt",
-                    "field 'revokedAt' (" + revokedAt + ") is more than 5 minutes in the future");
-        }
+        // The wire records bound every instant against "now" (their occurredAt): revokedAt and
+        // issuedBefore at most Check.MAX_SKEW ahead (a revocation dated in the future would leave
+        // the token usable until then), keep-until at most the stream's retention.
         Instant keepUntil = r.keepUntil() != null ? r.keepUntil() : revokedAt.plus(defaultKeepFor);
         Instant issuedBefore = r.issuedBefore() != null ? r.issuedBefore() : revokedAt;
         int v = EventCodec.SCHEMA_VERSION;

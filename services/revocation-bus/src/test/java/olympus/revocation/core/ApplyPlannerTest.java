@@ -67,6 +67,9 @@ class ApplyPlannerTest {
                 Arguments.of(good.replace("TokenRevoked", "TokenMinted"), "UNKNOWN_TYPE"),
                 Arguments.of(good.replace("\"jti\":\"j1\",", ""), "MISSING_FIELD"),
                 Arguments.of("{\"pad\":\"" + "x".repeat(9000) + "\"}", "TOO_LARGE"),
+                // From NATS, not the API: held to the same bounds by the wire record.
+                Arguments.of(good.replace(KEEP.toString(), "+300000000-01-01T00:00:00Z"), "INVALID_FIELD"),
+                Arguments.of(good.replace(KEEP.toString(), "2099-01-01T00:00:00Z"), "INVALID_FIELD"),
                 Arguments.of(new String(new EventCodec().encode(new olympus.wire.ReplicaLagSampled("l1", 1, "eu-west", T,
                         "eu-west", "us-east", 3L, 42.5, 1.25, 2.5, 40.0, 16384L, "0/3000148", "0/3000100", false, "reserved",
                         1_048_576L, olympus.wire.ReplicaLagSampled.OK, null)), StandardCharsets.UTF_8), "TYPE_MISMATCH"));

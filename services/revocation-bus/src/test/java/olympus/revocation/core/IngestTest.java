@@ -55,7 +55,31 @@ class IngestTest {
                 Arguments.of(new RevocationRequest("token", null, "j", null, null, null, null, null, null,
                         NOW.minusSeconds(1), null), "keepUntil", "before revokedAt"),
                 Arguments.of(new RevocationRequest("token", null, "j", null, null, null, null, null,
-                        NOW.plus(Duration.ofHours(1)), null, null), "revokedAt", "in the future"));
+                        NOW.plus(Duration.ofHours(1)), null, null), "revokedAt", "minutes after the event was published"),
+                // The reported poison: accepted with 200, then never enforced anywhere.
+                Arguments.of(keepUntil("+300000000-01-01T00:00:00Z"), "keepUntil", "outside 1970-01-01 .. 9999-12-31"),
+                Arguments.of(keepUntil("+10000000-01-01T00:00:00Z"), "keepUntil", "outside 1970-01-01 .. 9999-12-31"),
+                Arguments.of(keepUntil("2099-01-01T00:00:00Z"), "keepUntil", "the revocation stream's retention"),
+                Arguments.of(new RevocationRequest("subject", null, null, null, null, "u", null,
+                        NOW.plus(Duration.ofDays(1)), null, null, null), "issuedBefore", "minutes after the event was published"));
+    }
+
+    static RevocationRequest keepUntil(String iso) {
+        return new RevocationRequest("token", null, "j", null, null, null, null, null, null, Instant.parse(iso), null);
+    }
+
+    @Test
+    void keepUntilUpToTheRetentionIsTaken() {
+        TokenRevoked t = (TokenRevoked) INGEST.toEvent(new RevocationRequest("token", null, "j", null, null, null, null,
+                null, null, NOW.plus(olympus.wire.Check.MAX_KEEP), null), NOW);
+        assertEquals(NOW.plus(olympus.wire.Check.MAX_KEEP), t.keepUntil());
+    }
+
+    @Test
+    void aDefaultKeepLongerThanTheRetentionIsRefusedAtStartUp() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Ingest("eu-west", Duration.ofDays(60)));
+        assertTrue(e.getMessage().contains("revocation.default-keep-for"), e.getMessage());
     }
 
     @ParameterizedTest
