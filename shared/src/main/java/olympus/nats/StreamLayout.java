@@ -100,12 +100,38 @@ public final class StreamLayout {
                 .build();
     }
 
-    /** Ensures both streams of {@code family} exist in the domain {@code jsm} talks to. */
+    /** How long and how much a region keeps of a family's dead letters. */
+    static final Duration DEAD_LETTER_MAX_AGE = Duration.ofDays(90);
+    static final long DEAD_LETTER_MAX_BYTES = 64L << 20;
+
+    /**
+     * The region's dead letters of {@code family}: kept 90 days, at most 64 MiB (a flood of
+     * poison drops its oldest dead letters, never anything else's space). Publishers wait for
+     * this stream's ack before they settle the original, so a dead letter is never only a log line.
+     */
+    public static StreamConfiguration deadLetterConfig(Family family, String region) {
+        return StreamConfiguration.builder()
+                .name(Naming.deadLetterStream(family))
+                .description(family.token() + " messages that consumers in " + region + " could not process, with the reason")
+                .subjects(Naming.deadLetterSubject(family, region))
+                .storageType(StorageType.File)
+                .retentionPolicy(RetentionPolicy.Limits)
+                .discardPolicy(DiscardPolicy.Old)
+                .maxAge(DEAD_LETTER_MAX_AGE)
+                .maxBytes(DEAD_LETTER_MAX_BYTES)
+                .duplicateWindow(Duration.ofMinutes(2))
+                .replicas(1)
+                .allowDirect(true)
+                .build();
+    }
+
+    /** Ensures the streams of {@code family} (origin, view, dead letters) exist in the domain {@code jsm} talks to. */
     public static void ensure(JetStreamManagement jsm, Family family, String region, List<String> allRegions)
             throws IOException, JetStreamApiException {
         Retention r = Retention.of(family);
         upsert(jsm, originConfig(family, region, r));
         upsert(jsm, viewConfig(family, region, allRegions, r));
+        upsert(jsm, deadLetterConfig(family, region));
     }
 
     static StreamInfo upsert(JetStreamManagement jsm, StreamConfiguration sc) throws IOException, JetStreamApiException {

@@ -110,6 +110,15 @@ public final class Naming {
         return "olympus.deadletter." + family.token() + "." + requireRegion(region);
     }
 
+    /**
+     * Dead-letter stream of a family in a region's domain: it captures
+     * {@link #deadLetterSubject}, so a dead letter is kept (with its reason and the original) and
+     * can be read later, not only by whoever listened when it was sent.
+     */
+    public static String deadLetterStream(Family family) {
+        return family.streamPrefix() + "_DEAD";
+    }
+
     /** Header carrying the reason a message was dead-lettered. */
     public static final String DEAD_LETTER_REASON_HEADER = "Olympus-Dead-Letter-Reason";
 

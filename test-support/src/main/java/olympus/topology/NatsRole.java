@@ -143,6 +143,7 @@ public enum NatsRole {
     private static List<String> streams(Family f, List<String> regions) {
         List<String> s = new ArrayList<>();
         s.add(Naming.viewStream(f));
+        s.add(Naming.deadLetterStream(f));
         regions.forEach(r -> s.add(Naming.originStream(f, r)));
         return s;
     }

@@ -77,13 +77,13 @@ public final class RevocationBus implements AutoCloseable {
                 config.express() ? new ExpressFanout(nc, config.region(), PUBLISH_MAX_BYTES, metrics::expressNotSent)::send : null);
         this.service = new RevocationService(new Ingest(config.region(), config.defaultKeepFor()), publisher, redis,
                 metrics, clock);
-        DeadLetters deadLetters = new DeadLetters(nc, config.region());
         // Every JetStream call names this region's domain, and the durable is named after the
         // region: with one name in every domain, acks ($JS.ACK.<stream>.<consumer>.…) sent in one
         // region leaked over the leaf nodes and acked another region's unapplied messages
         // (found by CrashIT: a killed region lost 400 revocations to another region's acks).
         JetStreamOptions jso = JetStreamOptions.builder().domain(config.region()).requestTimeout(Duration.ofSeconds(5)).build();
         String consumer = config.consumerName() + "-" + config.region();
+        DeadLetters deadLetters = new DeadLetters(nc, jso, config.region());
         BatchApplier applier = new BatchApplier(new ApplyPlanner(codec), redis, deadLetters, metrics, clock);
         this.worker = new ApplyWorker(nc, jso, applier, metrics, consumer, config.applyBatchMax());
         this.rebuilder = new Rebuilder(nc, jso, redis, applier, metrics, config.rebuildCheckInterval(), config.rebuildLease());

@@ -83,8 +83,9 @@ public final class ApplyWorker implements AutoCloseable {
                 .deliverPolicy(DeliverPolicy.All)
                 .maxAckPending(maxAckPending)
                 .ackWait(ackWait)
-                // Transient Redis failures are retried without limit: giving up on a revocation
-                // is never the right answer. Poison is terminated explicitly instead.
+                // Only "Redis cannot write now" is retried (Failures): anything an event itself
+                // causes is dead-lettered and settled. Transient failures are retried without
+                // limit: giving up on a revocation because Redis was down long is never right.
                 .maxDeliver(-1)
                 .build();
     }
@@ -124,9 +125,9 @@ public final class ApplyWorker implements AutoCloseable {
         try {
             p = applier.plan(m);
         } catch (RuntimeException e) {
-            // Not settled: redelivered after ack-wait.
-            LOG.error("planning {} failed unexpectedly", m.getSubject(), e);
-            return;
+            // Left unsettled, it would come back after every ack-wait, forever: dead-letter it.
+            LOG.error("planning {} failed unexpectedly: dead-lettering it", m.getSubject(), e);
+            p = applier.unplannable(m, e);
         }
         List<BatchApplier.Planned> batch = null;
         boolean dropped = false;

@@ -7,6 +7,7 @@ import olympus.revocation.core.ApplyPlanner;
 import olympus.revocation.core.EventBatch;
 import olympus.revocation.core.Failures;
 import olympus.revocation.core.Mutation;
+import olympus.revocation.core.Written;
 import olympus.revocation.redis.RedisDenylist;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,8 +57,8 @@ public final class BatchApplier {
         }
     }
 
-    /** A poison event, dead-lettered once its message is settled. */
-    private record Poison(Message message, byte[] event, String reason) {}
+    /** A poison event, dead-lettered once its message is settled; {@code index} is its place in the message. */
+    private record Poison(Message message, int index, byte[] event, String reason) {}
 
     /** Decodes and plans every event of one message; pure CPU work, done on the NATS dispatcher thread. */
     public Planned plan(Message m) {
@@ -71,19 +72,36 @@ public final class BatchApplier {
     }
 
     /**
+     * A message whose planning itself failed (its payload cannot even be split into events):
+     * dead-letter it whole and term it, so it is never redelivered.
+     */
+    public Planned unplannable(Message m, RuntimeException e) {
+        String reason = "PLAN_FAILED: " + e;
+        return new Planned(m, List.of(m.getData() == null ? new byte[0] : m.getData()),
+                List.of(ApplyDecision.skip(ApplyDecision.Outcome.POISON, reason)));
+    }
+
+    /**
      * Live path (durable consumer): settles every message. A message with nothing to write
-     * (poison or expired events only) is settled at once: acked, or termed if all its events are
-     * poison. The rest go to Redis as one script call without waiting, and their messages are
-     * acked (or nak'ed) once Redis replied, on the thread that saw the reply. Poison events of a message are
-     * dead-lettered when it is settled, not before, so a nak'ed and redelivered message does not
-     * dead-letter them twice. The future completes when every message is settled.
+     * (poison or expired events only) is settled once its dead letters are stored: acked, or
+     * termed if all its events are poison. The rest go to Redis as one script call without
+     * waiting. Once Redis replied, on the thread that saw the reply, each message is settled by
+     * what happened to its own events: nak'ed if Redis could not write now (retry), else acked
+     * after the events Redis refused for good are dead-lettered. Poison events are
+     * dead-lettered when their message is settled, not before, so a nak'ed and redelivered
+     * message does not store them twice (their message id would de-duplicate them anyway). The
+     * future completes when every message is settled.
      */
     public CompletableFuture<Void> applyLive(List<Planned> batch) {
         List<Mutation> mutations = new ArrayList<>(batch.size());
-        // Per mutation, the path of its message (PATH_STREAM or PATH_EXPRESS), for the meters.
+        // Per mutation: the path of its message (PATH_STREAM or PATH_EXPRESS), for the meters,
+        // its message's place in toAck, and its event as received, for a dead letter.
         List<String> paths = new ArrayList<>(batch.size());
+        List<Integer> owner = new ArrayList<>(batch.size());
+        List<Integer> place = new ArrayList<>(batch.size());
         List<Message> toAck = new ArrayList<>(batch.size());
-        List<Poison> poison = new ArrayList<>();
+        List<List<Poison>> poisonOf = new ArrayList<>(batch.size());
+        List<CompletableFuture<?>> settledNow = new ArrayList<>();
         for (Planned p : batch) {
             Message m = p.message();
             // An express copy (core NATS, see ExpressFanout) has nothing to settle (ack, nak and
@@ -101,7 +119,7 @@ public final class BatchApplier {
                         if (express) {
                             metrics.applied("unknown", "rejected", path);
                         } else {
-                            own.add(new Poison(m, p.events().get(i), d.reason()));
+                            own.add(new Poison(m, i, p.events().get(i), d.reason()));
                         }
                         bad++;
                     }
@@ -109,20 +127,21 @@ public final class BatchApplier {
                     case APPLY -> {
                         mutations.add(d.mutation());
                         paths.add(path);
+                        owner.add(toAck.size());
+                        place.add(i);
                         writes++;
                     }
                 }
             }
             if (writes > 0) {
                 toAck.add(m);
-                poison.addAll(own);
+                poisonOf.add(own);
             } else {
-                deadLetter(own);
-                if (bad == p.size()) {
-                    m.term();
-                } else {
-                    m.ack();
-                }
+                boolean allBad = bad == p.size();
+                settledNow.add(deadLetter(own).handle((v, err) -> {
+                    settle(m, err, allBad);
+                    return null;
+                }));
             }
         }
         if (LOG.isDebugEnabled()) {
@@ -130,32 +149,89 @@ public final class BatchApplier {
                     mutations.size());
         }
         if (mutations.isEmpty()) {
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.allOf(settledNow.toArray(CompletableFuture[]::new));
         }
         // Settled on the thread that completes the apply (a Redis I/O thread): acks, dead letters
         // and meters only enqueue, and a hand-off to another thread would cost a wake-up per batch.
-        return redis.applyAsync(mutations).handle((results, err) -> {
-            if (err != null) {
-                nakAll(mutations, paths, toAck, err);
-            } else {
-                deadLetter(poison);
-                ackAll(mutations, paths, toAck, results);
+        CompletableFuture<Void> applied = redis.applyAsync(mutations).thenCompose(results -> {
+            boolean[] retry = new boolean[toAck.size()];
+            for (int i = 0; i < mutations.size(); i++) {
+                Written w = results.get(i);
+                if (w.status() == Written.Status.FAILED) {
+                    int o = owner.get(i);
+                    if (Failures.classifyReply(w.error()) == Failures.Kind.RETRY) {
+                        retry[o] = true;
+                    } else {
+                        Message m = toAck.get(o);
+                        poisonOf.get(o).add(new Poison(m, place.get(i), eventOf(batch, m, place.get(i)),
+                                "REDIS_REFUSED: " + w.error()));
+                    }
+                }
             }
+            meter(mutations, paths, owner, retry, results);
+            List<CompletableFuture<?>> settled = new ArrayList<>(toAck.size());
+            for (int o = 0; o < toAck.size(); o++) {
+                Message m = toAck.get(o);
+                if (retry[o]) {
+                    LOG.warn("Redis could not write an event of {} seq {} now, nak with {} delay", m.getSubject(), seq(m),
+                            RETRY_DELAY);
+                    m.nakWithDelay(RETRY_DELAY);
+                } else {
+                    settled.add(deadLetter(poisonOf.get(o)).handle((v, err) -> {
+                        settle(m, err, false);
+                        return null;
+                    }));
+                }
+            }
+            return CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new));
+        }).exceptionally(err -> {
+            nakAll(mutations, paths, toAck, err);
             return null;
         });
+        settledNow.add(applied);
+        return CompletableFuture.allOf(settledNow.toArray(CompletableFuture[]::new));
     }
 
-    private void deadLetter(List<Poison> poison) {
-        for (Poison p : poison) {
-            LOG.warn("dead-lettering an event of {} seq {}: {}", p.message().getSubject(), seq(p.message()), p.reason());
-            deadLetters.send(p.message(), p.event(), p.reason());
-            metrics.deadLettered(rejection(p.reason()));
+    /** The event at {@code index} of message {@code m} as received, for its dead letter. */
+    private static byte[] eventOf(List<Planned> batch, Message m, int index) {
+        for (Planned p : batch) {
+            if (p.message() == m) {
+                return p.events().get(index);
+            }
+        }
+        return m.getData();
+    }
+
+    /** Ack (or term) once its dead letters are stored; if storing one failed, nak so it comes back. */
+    private void settle(Message m, Throwable deadLetterFailure, boolean allBad) {
+        if (deadLetterFailure != null) {
+            LOG.warn("storing a dead letter of {} seq {} failed, nak with {} delay: {}", m.getSubject(), seq(m),
+                    RETRY_DELAY, deadLetterFailure.toString());
+            m.nakWithDelay(RETRY_DELAY);
+        } else if (allBad) {
+            m.term();
+        } else {
+            m.ack();
         }
     }
 
+    private CompletableFuture<Void> deadLetter(List<Poison> poison) {
+        if (poison.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<CompletableFuture<?>> acks = new ArrayList<>(poison.size());
+        for (Poison p : poison) {
+            LOG.warn("dead-lettering event {} of {} seq {}: {}", p.index(), p.message().getSubject(), seq(p.message()),
+                    p.reason());
+            acks.add(deadLetters.send(p.message(), p.index(), p.event(), p.reason()));
+            metrics.deadLettered(rejection(p.reason()));
+        }
+        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+    }
+
     private void nakAll(List<Mutation> mutations, List<String> paths, List<Message> toAck, Throwable e) {
-        // Only transient failures reach here (poison was sorted out above), but decide in the
-        // one tested place anyway.
+        // Only failures of the whole call reach here (Redis down, timeout, lost script twice):
+        // each event's own refusals came back as results. Decide in the one tested place anyway.
         Failures.Kind k = Failures.classify(e);
         LOG.warn("applying {} events to Redis failed ({}), nak with {} delay: {}", mutations.size(), k, RETRY_DELAY,
                 e.toString());
@@ -169,39 +245,70 @@ public final class BatchApplier {
         }
     }
 
-    private void ackAll(List<Mutation> mutations, List<String> paths, List<Message> toAck, List<Boolean> results) {
+    private void meter(List<Mutation> mutations, List<String> paths, List<Integer> owner, boolean[] retry,
+                       List<Written> results) {
         long applied = clock.millis();
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("batch of {} mutations, {} applied now, first seq {}", mutations.size(),
-                    results.stream().filter(b -> b).count(), seq(toAck.get(0)));
-        }
-        for (Message m : toAck) {
-            m.ack();
-        }
         for (int i = 0; i < mutations.size(); i++) {
             Mutation mu = mutations.get(i);
-            boolean now = results.get(i);
-            metrics.applied(mu.kind(), now ? "applied" : "duplicate", paths.get(i));
-            if (now) {
+            Written w = results.get(i);
+            boolean express = PATH_EXPRESS.equals(paths.get(i));
+            String outcome = switch (w.status()) {
+                case APPLIED -> "applied";
+                case DUPLICATE -> "duplicate";
+                case FAILED -> retry[owner.get(i)] ? (express ? "dropped" : "retried") : "rejected";
+            };
+            metrics.applied(mu.kind(), outcome, paths.get(i));
+            if (w.status() == Written.Status.APPLIED) {
                 metrics.propagated(mu.originRegion(), Duration.ofMillis(applied - mu.occurredAtMillis()));
             }
         }
     }
 
-    /** Replay path (rebuild, ordered consumer without acks). Returns how many were applied now. */
+    /**
+     * Replay path (rebuild, ordered consumer without acks). Returns how many were applied now.
+     * A poison event, or one Redis refuses for good, is dead-lettered (de-duplicated by its view
+     * sequence) and skipped, so a rebuild always finishes; one Redis cannot write now fails the
+     * round, which is retried.
+     */
     public int applyReplay(List<Message> batch) throws Exception {
         List<Mutation> mutations = new ArrayList<>(batch.size());
+        List<Message> from = new ArrayList<>(batch.size());
+        List<Integer> place = new ArrayList<>(batch.size());
+        List<byte[]> events = new ArrayList<>(batch.size());
+        List<Poison> poison = new ArrayList<>();
         for (Message m : batch) {
-            for (ApplyDecision d : plan(m).decisions()) {
+            Planned p;
+            try {
+                p = plan(m);
+            } catch (RuntimeException e) {
+                p = unplannable(m, e);
+            }
+            for (int i = 0; i < p.size(); i++) {
+                ApplyDecision d = p.decisions().get(i);
                 if (d.outcome() == ApplyDecision.Outcome.APPLY) {
                     mutations.add(d.mutation());
+                    from.add(m);
+                    place.add(i);
+                    events.add(p.events().get(i));
+                } else if (d.outcome() == ApplyDecision.Outcome.POISON) {
+                    poison.add(new Poison(m, i, p.events().get(i), d.reason()));
                 }
             }
         }
         int n = 0;
-        for (boolean b : redis.apply(mutations)) {
-            n += b ? 1 : 0;
+        List<Written> results = redis.apply(mutations);
+        for (int i = 0; i < results.size(); i++) {
+            Written w = results.get(i);
+            if (w.status() == Written.Status.APPLIED) {
+                n++;
+            } else if (w.status() == Written.Status.FAILED) {
+                if (Failures.classifyReply(w.error()) == Failures.Kind.RETRY) {
+                    throw new IllegalStateException("Redis cannot write now: " + w.error());
+                }
+                poison.add(new Poison(from.get(i), place.get(i), events.get(i), "REDIS_REFUSED: " + w.error()));
+            }
         }
+        deadLetter(poison).get(10, java.util.concurrent.TimeUnit.SECONDS);
         return n;
     }
 

@@ -17,6 +17,7 @@ import olympus.revocation.core.CheckQuery;
 import olympus.revocation.core.Keys;
 import olympus.revocation.core.Mutation;
 import olympus.revocation.core.Verdict;
+import olympus.revocation.core.Written;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,32 +47,48 @@ public final class RedisDenylist implements AutoCloseable {
      * keys to delete. ARGV: the number of events, the announcement channel, then per event: mode
      * (SET|WATERMARK), value, expire-at millis, number of entry keys, number of cache keys, and
      * its announcement line ("kind id"). Returns per event 1 when applied now, 0 when its id was
-     * applied before (nothing written). The events applied now are announced (PUBLISH) from
-     * inside the script: a subscriber told "applied" finds the entries there (the script is
-     * atomic), and the announcement costs no second command or round trip.
+     * applied before (nothing written), or Redis' error text when this event failed. The events
+     * applied now are announced (PUBLISH) from inside the script: a subscriber told "applied"
+     * finds the entries there (the script is atomic), and the announcement costs no second
+     * command or round trip.
+     *
+     * <p>Each event is written under its own pcall: Redis does not roll a script back, and an
+     * error escaping it failed the whole batch, every retry, forever (one corrupt key stalled
+     * every event queued behind it). The marker is set last, so an event that failed half-way is
+     * not taken for applied when it is retried.
      */
     static final String APPLY = """
             local k, a, applied, out, ann = 2, 3, 0, {}, {}
+            local function write(k, n, inv, mode, val, exp)
+              for i = k + 1, k + n do
+                local v = val
+                if mode == 'WATERMARK' then
+                  local cur = redis.call('GET', KEYS[i])
+                  if cur and tonumber(cur) >= tonumber(val) then v = cur end
+                end
+                local x = exp
+                local t = redis.call('PEXPIRETIME', KEYS[i])
+                if t > x then x = t end
+                redis.call('SET', KEYS[i], v, 'PXAT', x)
+              end
+              for i = k + n + 1, k + n + inv do redis.call('DEL', KEYS[i]) end
+              redis.call('SET', KEYS[k], '1', 'PXAT', exp)
+            end
             for e = 1, tonumber(ARGV[1]) do
               local mode, val, exp = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
               local n, inv, line = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5]
               a = a + 6
-              if redis.call('SET', KEYS[k], '1', 'NX', 'PXAT', exp) then
-                for i = k + 1, k + n do
-                  local v = val
-                  if mode == 'WATERMARK' then
-                    local cur = redis.call('GET', KEYS[i])
-                    if cur and tonumber(cur) >= tonumber(val) then v = cur end
-                  end
-                  local x = exp
-                  local t = redis.call('PEXPIRETIME', KEYS[i])
-                  if t > x then x = t end
-                  redis.call('SET', KEYS[i], v, 'PXAT', x)
+              if redis.call('EXISTS', KEYS[k]) == 0 then
+                local ok, err = pcall(write, k, n, inv, mode, val, exp)
+                if ok then
+                  applied = applied + 1
+                  out[e] = 1
+                  ann[#ann + 1] = line
+                elseif type(err) == 'table' then
+                  out[e] = tostring(err.err or err.message or 'error')
+                else
+                  out[e] = tostring(err)
                 end
-                for i = k + n + 1, k + n + inv do redis.call('DEL', KEYS[i]) end
-                applied = applied + 1
-                out[e] = 1
-                ann[#ann + 1] = line
               else
                 out[e] = 0
               end
@@ -130,9 +147,9 @@ public final class RedisDenylist implements AutoCloseable {
     /**
      * Applies a batch as one pipeline and waits for it (replay path).
      *
-     * @return per mutation, true if applied now, false if its event id had been applied before
+     * @return per mutation, what the script did with it
      */
-    public List<Boolean> apply(List<Mutation> batch) throws Exception {
+    public List<Written> apply(List<Mutation> batch) throws Exception {
         if (batch.isEmpty()) {
             return List.of();
         }
@@ -155,13 +172,13 @@ public final class RedisDenylist implements AutoCloseable {
      * batch while this one is in flight. The future completes on a Redis I/O thread; after a lost
      * script (NOSCRIPT) the batch is sent again as EVAL, still without blocking.
      *
-     * @return per mutation, true if applied now, false if its event id had been applied before
+     * @return per mutation, what the script did with it
      */
-    public CompletableFuture<List<Boolean>> applyAsync(List<Mutation> batch) {
+    public CompletableFuture<List<Written>> applyAsync(List<Mutation> batch) {
         if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
-        CompletableFuture<List<Boolean>> out = new CompletableFuture<>();
+        CompletableFuture<List<Written>> out = new CompletableFuture<>();
         submit(batch).whenComplete((r, err) -> {
             if (err == null) {
                 out.complete(r);
@@ -188,7 +205,7 @@ public final class RedisDenylist implements AutoCloseable {
         return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
-    private List<Boolean> await(CompletableFuture<List<Boolean>> f) throws Exception {
+    private List<Written> await(CompletableFuture<List<Written>> f) throws Exception {
         // Every command carries the Redis timeout; this bound only guards against a lost reply.
         return f.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     }
@@ -199,7 +216,7 @@ public final class RedisDenylist implements AutoCloseable {
      * completion of the last), so a script not yet loaded goes as EVAL (Redis caches it, and the
      * SHA is taken from that) instead of waiting for SCRIPT LOAD.
      */
-    private CompletableFuture<List<Boolean>> submit(List<Mutation> batch) {
+    private CompletableFuture<List<Written>> submit(List<Mutation> batch) {
         RedisAsyncCommands<String, String> a = write.async();
         int n = batch.size();
         List<String> keys = new ArrayList<>(1 + n * 4);
@@ -229,9 +246,11 @@ public final class RedisDenylist implements AutoCloseable {
             f.thenRun(() -> applySha = a.digest(APPLY));
         }
         return f.toCompletableFuture().thenApply(r -> {
-            Boolean[] out = new Boolean[n];
+            Written[] out = new Written[n];
             for (int i = 0; i < n; i++) {
-                out[i] = ((Long) r.get(i)) == 1L;
+                Object o = r.get(i);
+                out[i] = o instanceof Long l ? (l == 1L ? Written.APPLIED : Written.DUPLICATE)
+                        : Written.failed(o == null ? null : o.toString());
             }
             return Arrays.asList(out);
         });

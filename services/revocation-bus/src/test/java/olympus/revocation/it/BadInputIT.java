@@ -123,6 +123,162 @@ class BadInputIT {
         }
     }
 
+    /** Dead letters stored in {@code region}'s dead-letter stream whose payload mentions {@code needle}. */
+    static List<io.nats.client.api.MessageInfo> storedDeadLetters(String region, String needle) throws Exception {
+        List<io.nats.client.api.MessageInfo> out = new ArrayList<>();
+        try (Connection admin = topology.connect(region, NatsRole.ADMIN)) {
+            io.nats.client.JetStreamManagement jsm = admin.jetStreamManagement(
+                    io.nats.client.JetStreamOptions.builder().domain(region).build());
+            String stream = Naming.deadLetterStream(Naming.Family.REVOCATION);
+            io.nats.client.api.StreamState st = jsm.getStreamInfo(stream).getStreamState();
+            for (long seq = st.getLastSequence(); seq >= Math.max(1, st.getFirstSequence()) && seq > st.getLastSequence() - 200; seq--) {
+                io.nats.client.api.MessageInfo mi;
+                try {
+                    mi = jsm.getMessage(stream, seq);
+                } catch (io.nats.client.JetStreamApiException e) {
+                    continue;
+                }
+                if (mi.getData() != null && new String(mi.getData(), StandardCharsets.UTF_8).contains(needle)) {
+                    out.add(mi);
+                }
+            }
+        }
+        return out;
+    }
+
+    static String token(String eventId, String jti, String keepUntil) {
+        Instant now = Instant.now();
+        return "{\"type\":\"TokenRevoked\",\"schemaVersion\":1,\"eventId\":\"" + eventId + "\",\"originRegion\":\"us-east\","
+                + "\"occurredAt\":\"" + now + "\",\"jti\":\"" + jti + "\",\"revokedAt\":\"" + now + "\",\"keepUntil\":\""
+                + keepUntil + "\"}";
+    }
+
+    /**
+     * The reported poison: a far-future keep-until taken with 200 and then never enforced, and
+     * in a batch it stalled every event after it. Now refused at the edge, naming the field, and
+     * nothing of the batch is published.
+     */
+    @Test
+    void aFarFutureKeepUntilIsRefusedWith400() throws Exception {
+        Region east = cluster.region("us-east");
+        String run = Cluster.runId();
+        for (String far : new String[] {"+300000000-01-01T00:00:00Z", "+10000000-01-01T00:00:00Z", "2099-01-01T00:00:00Z"}) {
+            HttpResponse<String> r = east.revoke("{\"kind\":\"token\",\"jti\":\"poison-" + run + "\",\"keepUntil\":\"" + far + "\"}");
+            assertEquals(400, r.statusCode(), r.body());
+            assertTrue(r.body().contains("keepUntil"), r.body());
+        }
+        StringBuilder batch = new StringBuilder("[");
+        List<String> jtis = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            String j = "b25-" + run + "-" + i;
+            jtis.add(j);
+            batch.append(i == 0 ? "" : ",").append("{\"kind\":\"token\",\"jti\":\"").append(j).append('"')
+                    .append(i == 12 ? ",\"keepUntil\":\"+10000000-01-01T00:00:00Z\"" : "").append('}');
+        }
+        HttpResponse<String> r = east.revoke(batch.append(']').toString());
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("keepUntil"), r.body());
+        Thread.sleep(500);
+        for (Region region : cluster.regions) {
+            assertEquals(0, region.enforcedJtis(jtis), "a refused batch publishes nothing in " + region.name);
+        }
+    }
+
+    /**
+     * A poison event inside a 500-event message on the bus (as a buggy or hostile publisher
+     * could send it, past the ingest API): dead-lettered alone, into the stored dead-letter
+     * stream of every region, and the other 499 enforced in every region.
+     */
+    @Test
+    void aPoisonEventInA500EventBatchIsDeadLetteredAloneAndThe499Enforced() throws Exception {
+        String run = Cluster.runId();
+        List<String> goodJtis = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        String keep = Instant.now().plusSeconds(3600).toString();
+        for (int i = 0; i < 500; i++) {
+            String j = "p500-" + run + "-" + i;
+            if (i == 250) {
+                lines.add(token("bad-" + j, j, "+10000000-01-01T00:00:00Z"));
+            } else {
+                goodJtis.add(j);
+                lines.add(token("g-" + j, j, keep));
+            }
+        }
+        try (Connection bus = topology.connect("us-east", NatsRole.REVOCATION_BUS)) {
+            bus.jetStream().publish(Naming.subject(Naming.Family.REVOCATION, "us-east", "token"),
+                    String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+        }
+        for (Region r : cluster.regions) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> r.enforcedJtis(goodJtis) == 499);
+        }
+        for (Region r : cluster.regions) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> storedDeadLetters(r.name, "bad-p500-" + run).size() == 1);
+            io.nats.client.api.MessageInfo dl = storedDeadLetters(r.name, "bad-p500-" + run).get(0);
+            String reason = dl.getHeaders().getFirst(Naming.DEAD_LETTER_REASON_HEADER);
+            assertTrue(reason.startsWith("INVALID_FIELD") && reason.contains("keepUntil"), reason);
+            assertEquals(1, storedDeadLetters(r.name, "p500-" + run).size(), "only the poison event is dead-lettered");
+        }
+    }
+
+    /**
+     * A key Redis cannot use for an event (a corrupt watermark of the wrong type) fails that
+     * event alone: the script isolates each event, the event is dead-lettered with Redis' reason
+     * in that region, and the 499 beside it are enforced; the other regions apply all 500.
+     */
+    @Test
+    void anEventRedisRefusesFailsAloneAndTheRestOfItsBatchIsApplied() throws Exception {
+        String run = Cluster.runId();
+        String subject = "corrupt-" + run;
+        Region west = cluster.region("eu-west");
+        west.redis.rpush(olympus.revocation.core.Keys.subjectWatermark(subject), "not", "a", "watermark");
+        List<String> goodJtis = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        Instant now = Instant.now();
+        String keep = now.plusSeconds(3600).toString();
+        for (int i = 0; i < 500; i++) {
+            if (i == 250) {
+                lines.add("{\"type\":\"SubjectRevoked\",\"schemaVersion\":1,\"eventId\":\"sub-" + run + "\","
+                        + "\"originRegion\":\"us-east\",\"occurredAt\":\"" + now + "\",\"subject\":\"" + subject + "\","
+                        + "\"issuedBefore\":\"" + now + "\",\"revokedAt\":\"" + now + "\",\"keepUntil\":\"" + keep + "\"}");
+            } else {
+                String j = "c500-" + run + "-" + i;
+                goodJtis.add(j);
+                lines.add(token("g-" + j, j, keep));
+            }
+        }
+        try (Connection bus = topology.connect("us-east", NatsRole.REVOCATION_BUS)) {
+            bus.jetStream().publish(Naming.subject(Naming.Family.REVOCATION, "us-east", "token"),
+                    String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+        }
+        for (Region r : cluster.regions) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> r.enforcedJtis(goodJtis) == 499);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> storedDeadLetters("eu-west", "sub-" + run).size() == 1);
+        String reason = storedDeadLetters("eu-west", "sub-" + run).get(0).getHeaders()
+                .getFirst(Naming.DEAD_LETTER_REASON_HEADER);
+        assertTrue(reason.startsWith("REDIS_REFUSED") && reason.contains("WRONGTYPE"), reason);
+        for (Region r : cluster.regions) {
+            if (!r.name.equals("eu-west")) {
+                await().atMost(Duration.ofSeconds(10)).until(
+                        () -> r.redis.get(olympus.revocation.core.Keys.subjectWatermark(subject)) != null);
+                assertEquals(0, storedDeadLetters(r.name, "sub-" + run).size(), "no dead letter in " + r.name);
+            }
+        }
+        // Nothing is left ack-pending or redelivered: the consumer moved past the batch.
+        try (Connection admin = topology.connect("eu-west", NatsRole.ADMIN)) {
+            io.nats.client.JetStreamManagement jsm = admin.jetStreamManagement(
+                    io.nats.client.JetStreamOptions.builder().domain("eu-west").build());
+            await().atMost(Duration.ofSeconds(10)).until(() -> jsm.getConsumerNames(Naming.viewStream(Naming.Family.REVOCATION))
+                    .stream().allMatch(c -> {
+                        try {
+                            return jsm.getConsumerInfo(Naming.viewStream(Naming.Family.REVOCATION), c).getNumAckPending() == 0;
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    }));
+        }
+    }
+
     @Test
     void unauthenticatedAndUnauthorisedPublishersAreRefused() throws Exception {
         Region east = cluster.region("us-east");
