@@ -279,6 +279,30 @@ class BadInputIT {
         }
     }
 
+    /**
+     * The reported outage: after a poison event, an emptied Redis was never rebuilt (the rebuild
+     * hit the same exception every round, and checks answered UNKNOWN for good). Now the
+     * rebuild skips the bad event and finishes, and every good revocation is enforced again.
+     */
+    @Test
+    void aRebuildPastAPoisonEventFinishes() throws Exception {
+        String run = Cluster.runId();
+        String goodJti = "rb-" + run;
+        try (Connection bus = topology.connect("us-east", NatsRole.REVOCATION_BUS)) {
+            bus.jetStream().publish(Naming.subject(Naming.Family.REVOCATION, "us-east", "token"), String.join("\n",
+                    token("rb-bad-" + run, "rb-bad-" + run, "+300000000-01-01T00:00:00Z"),
+                    token("g-" + goodJti, goodJti, Instant.now().plusSeconds(3600).toString())).getBytes(StandardCharsets.UTF_8));
+        }
+        Region west = cluster.region("eu-west");
+        await().atMost(Duration.ofSeconds(20)).until(() -> west.enforcedJtis(List.of(goodJti)) == 1);
+        west.redis.flushall();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "ready".equals(west.redis.get(olympus.revocation.core.Keys.STATE)));
+        assertEquals(1, west.enforcedJtis(List.of(goodJti)));
+        String body = west.check("jti=" + goodJti).body();
+        assertTrue(body.contains("\"REVOKED\""), body);
+        assertTrue(west.check("jti=never-" + run).body().contains("NOT_REVOKED"), "checks answer again after the rebuild");
+    }
+
     @Test
     void unauthenticatedAndUnauthorisedPublishersAreRefused() throws Exception {
         Region east = cluster.region("us-east");
