@@ -32,6 +32,7 @@ public final class RevocationService {
     private final RedisDenylist redis;
     private final Metrics metrics;
     private final Clock clock;
+    private final olympus.revocation.core.ApplyPlanner planner = new olympus.revocation.core.ApplyPlanner(new olympus.wire.EventCodec());
 
     public RevocationService(Ingest ingest, OriginPublisher publisher, RedisDenylist redis, Metrics metrics, Clock clock) {
         this.ingest = ingest;
@@ -54,6 +55,46 @@ public final class RevocationService {
             }
         }
         return events;
+    }
+
+    /**
+     * An event id already applied here for another revocation (what the events revoke, not when:
+     * {@code Mutation.identity}) would be taken for a duplicate and silently dropped: refused
+     * instead, as a 409 naming the batch index. Completes with null when nothing is reused, and
+     * also when this region's Redis cannot be read, since ingest must not depend on Redis; the
+     * apply side then dead-letters a reused id as EVENT_ID_REUSED. An id reused within the origin
+     * stream's 2-minute duplicate window before the first was applied is still taken for a retry.
+     */
+    public CompletionStage<BadRequestException> reusedIds(List<WireEvent> events) {
+        List<String> ids = new ArrayList<>(events.size());
+        List<String> identities = new ArrayList<>(events.size());
+        java.time.Instant now = clock.instant();
+        for (WireEvent e : events) {
+            olympus.revocation.core.ApplyDecision d = planner.plan(e, now);
+            ids.add(e.eventId());
+            identities.add(d.mutation() == null ? null : d.mutation().identity());
+        }
+        CompletionStage<List<String>> seen;
+        try {
+            seen = redis.markers(ids);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return seen.handle((markers, err) -> {
+            if (err != null) {
+                return null;
+            }
+            for (int i = 0; i < markers.size(); i++) {
+                String m = markers.get(i);
+                if (m != null && !m.equals("1") && identities.get(i) != null && !m.equals(identities.get(i))) {
+                    metrics.ingested(RevocationKind.of(events.get(i)).token(), "rejected");
+                    return new BadRequestException("EVENT_ID_REUSED", "eventId", events.size() > 1 ? i : null,
+                            "eventId '" + ids.get(i) + "' was already used for a different revocation: "
+                                    + "use a new eventId for a new revocation (the same eventId is only for a retry)");
+                }
+            }
+            return null;
+        });
     }
 
     /**

@@ -24,4 +24,21 @@ public record Mutation(String eventId, String kind, Mode mode, List<String> keys
         keys = List.copyOf(keys);
         invalidate = List.copyOf(invalidate);
     }
+
+    /**
+     * What the event revokes (kind, mode and entry keys), as a short digest. Stored as the event
+     * id's applied marker: an event id arriving again with the same identity is a retry (a
+     * duplicate), with another it is a different revocation reusing the id, which would
+     * otherwise be silently dropped as a "duplicate". Times are left out on purpose: a retry
+     * without explicit instants gets new ones.
+     */
+    public String identity() {
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            d.update((kind + "|" + mode + "|" + String.join("|", keys)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d.digest(), 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
 }

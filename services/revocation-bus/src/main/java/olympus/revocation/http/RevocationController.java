@@ -73,8 +73,12 @@ public final class RevocationController {
             return CompletableFuture.completedFuture(HttpResponse.badRequest(
                     new Replies.ErrorReply(e.getMessage(), e.field(), e.index(), e.rejection())));
         }
-        return service.publish(events).thenApply(r -> r.failed().isEmpty()
-                ? HttpResponse.ok(r) : HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(r));
+        List<WireEvent> valid = events;
+        return service.reusedIds(valid).toCompletableFuture().thenCompose(reused -> reused != null
+                ? CompletableFuture.completedFuture(HttpResponse.status(HttpStatus.CONFLICT).body(
+                        new Replies.ErrorReply(reused.getMessage(), reused.field(), reused.index(), reused.rejection())))
+                : service.publish(valid).thenApply(r -> r.failed().isEmpty()
+                        ? HttpResponse.ok(r) : HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(r)));
     }
 
     @Post(uri = "/caep", consumes = {"application/secevent+jwt", "application/jwt", MediaType.TEXT_PLAIN},

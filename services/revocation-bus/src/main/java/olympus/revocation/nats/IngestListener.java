@@ -70,7 +70,14 @@ public final class IngestListener implements AutoCloseable {
             reply(m, t0, 400, new Replies.ErrorReply("request refused: " + e.getMessage(), null, null, "INVALID"));
             return;
         }
-        service.publish(events).thenAccept(r -> reply(m, t0, r.failed().isEmpty() ? 200 : 503, r));
+        List<WireEvent> valid = events;
+        service.reusedIds(valid).thenAccept(reused -> {
+            if (reused != null) {
+                reply(m, t0, 409, new Replies.ErrorReply(reused.getMessage(), reused.field(), reused.index(), reused.rejection()));
+            } else {
+                service.publish(valid).thenAccept(r -> reply(m, t0, r.failed().isEmpty() ? 200 : 503, r));
+            }
+        });
     }
 
     private void reply(Message m, long deliveredAt, int status, Object body) {

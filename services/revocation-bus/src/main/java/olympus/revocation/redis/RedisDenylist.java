@@ -46,8 +46,11 @@ public final class RedisDenylist implements AutoCloseable {
      * KEYS: the applied counter, then per event: its applied marker, its entry keys, the cache
      * keys to delete. ARGV: the number of events, the announcement channel, then per event: mode
      * (SET|WATERMARK), value, expire-at millis, number of entry keys, number of cache keys, and
-     * its announcement line ("kind id"). Returns per event 1 when applied now, 0 when its id was
-     * applied before (nothing written), or Redis' error text when this event failed. The events
+     * its announcement line ("kind id"), its identity ({@link Mutation#identity}, stored as the
+     * marker). Returns per event 1 when applied now, 0 when its id was applied before for the
+     * same revocation (nothing written), or an error text when this event failed: Redis' own,
+     * or EVENT_ID_REUSED when its id was applied before for another revocation (markers of
+     * older versions hold '1' and count as the same). The events
      * applied now are announced (PUBLISH) from inside the script: a subscriber told "applied"
      * finds the entries there (the script is atomic), and the announcement costs no second
      * command or round trip.
@@ -59,7 +62,7 @@ public final class RedisDenylist implements AutoCloseable {
      */
     static final String APPLY = """
             local k, a, applied, out, ann = 2, 3, 0, {}, {}
-            local function write(k, n, inv, mode, val, exp)
+            local function write(k, n, inv, mode, val, exp, id)
               for i = k + 1, k + n do
                 local v = val
                 if mode == 'WATERMARK' then
@@ -72,14 +75,17 @@ public final class RedisDenylist implements AutoCloseable {
                 redis.call('SET', KEYS[i], v, 'PXAT', x)
               end
               for i = k + n + 1, k + n + inv do redis.call('DEL', KEYS[i]) end
-              redis.call('SET', KEYS[k], '1', 'PXAT', exp)
+              redis.call('SET', KEYS[k], id, 'PXAT', exp)
             end
             for e = 1, tonumber(ARGV[1]) do
               local mode, val, exp = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
-              local n, inv, line = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5]
-              a = a + 6
-              if redis.call('EXISTS', KEYS[k]) == 0 then
-                local ok, err = pcall(write, k, n, inv, mode, val, exp)
+              local n, inv, line, id = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5], ARGV[a + 6]
+              a = a + 7
+              local seen = redis.call('GET', KEYS[k])
+              if seen and seen ~= id and seen ~= '1' then
+                out[e] = 'EVENT_ID_REUSED the event id was applied before for another revocation (' .. seen .. ')'
+              elseif not seen then
+                local ok, err = pcall(write, k, n, inv, mode, val, exp, id)
                 if ok then
                   applied = applied + 1
                   out[e] = 1
@@ -220,7 +226,7 @@ public final class RedisDenylist implements AutoCloseable {
         RedisAsyncCommands<String, String> a = write.async();
         int n = batch.size();
         List<String> keys = new ArrayList<>(1 + n * 4);
-        String[] args = new String[2 + n * 6];
+        String[] args = new String[2 + n * 7];
         keys.add(Keys.APPLIED_COUNT);
         args[0] = Integer.toString(n);
         args[1] = Keys.APPLIED_CHANNEL;
@@ -235,6 +241,7 @@ public final class RedisDenylist implements AutoCloseable {
             args[j++] = Integer.toString(m.keys().size());
             args[j++] = Integer.toString(m.invalidate().size());
             args[j++] = m.kind() + " " + m.eventId();
+            args[j++] = m.identity();
         }
         String sha = applySha;
         String[] k = keys.toArray(String[]::new);
@@ -272,6 +279,20 @@ public final class RedisDenylist implements AutoCloseable {
             lc.flushSoon();
         }
         return v;
+    }
+
+    /**
+     * The stored identities of these event ids' applied markers (null where none), for the
+     * ingest's reuse check. Non-blocking.
+     */
+    public CompletionStage<List<String>> markers(List<String> eventIds) {
+        return read.async().mget(eventIds.stream().map(Keys::applied).toArray(String[]::new)).thenApply(kvs -> {
+            List<String> out = new ArrayList<>(kvs.size());
+            for (KeyValue<String, String> kv : kvs) {
+                out.add(kv.hasValue() ? kv.getValue() : null);
+            }
+            return out;
+        });
     }
 
     public String state() throws Exception {

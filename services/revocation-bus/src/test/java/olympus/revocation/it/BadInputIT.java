@@ -303,6 +303,36 @@ class BadInputIT {
         assertTrue(west.check("jti=never-" + run).body().contains("NOT_REVOKED"), "checks answer again after the rebuild");
     }
 
+    /**
+     * An event id reused for a different revocation used to be a silent "duplicate": the second
+     * revocation was never enforced and the caller got 200. Now ingest answers 409 naming the
+     * field; a retry of the same revocation with the same id is still a 200 duplicate; and on
+     * the bus (past ingest) the reused id is dead-lettered as EVENT_ID_REUSED, not dropped.
+     */
+    @Test
+    void anEventIdReusedForAnotherRevocationIsRefusedWith409() throws Exception {
+        Region east = cluster.region("us-east");
+        String run = Cluster.runId();
+        String id = "reuse-" + run;
+        HttpResponse<String> first = east.revoke("{\"kind\":\"token\",\"eventId\":\"" + id + "\",\"jti\":\"a-" + run + "\"}");
+        assertEquals(200, first.statusCode(), first.body());
+        await().atMost(Duration.ofSeconds(10)).until(() -> east.enforcedJtis(List.of("a-" + run)) == 1);
+        HttpResponse<String> retry = east.revoke("{\"kind\":\"token\",\"eventId\":\"" + id + "\",\"jti\":\"a-" + run + "\"}");
+        assertEquals(200, retry.statusCode(), "the same revocation again is a retry: " + retry.body());
+        HttpResponse<String> other = east.revoke("{\"kind\":\"token\",\"eventId\":\"" + id + "\",\"jti\":\"b-" + run + "\"}");
+        assertEquals(409, other.statusCode(), other.body());
+        assertTrue(other.body().contains("\"field\":\"eventId\"") && other.body().contains("EVENT_ID_REUSED"), other.body());
+        try (Connection bus = topology.connect("us-east", NatsRole.REVOCATION_BUS)) {
+            bus.jetStream().publish(Naming.subject(Naming.Family.REVOCATION, "us-east", "token"),
+                    token(id, "c-" + run, Instant.now().plusSeconds(3600).toString()).getBytes(StandardCharsets.UTF_8));
+        }
+        for (Region r : cluster.regions) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> storedDeadLetters(r.name, "c-" + run).size() == 1);
+            String reason = storedDeadLetters(r.name, "c-" + run).get(0).getHeaders().getFirst(Naming.DEAD_LETTER_REASON_HEADER);
+            assertTrue(reason.contains("EVENT_ID_REUSED"), reason);
+        }
+    }
+
     @Test
     void unauthenticatedAndUnauthorisedPublishersAreRefused() throws Exception {
         Region east = cluster.region("us-east");
