@@ -119,7 +119,8 @@ public final class RatedLoad {
         try {
             gcc = new ProcessBuilder("gcc", "-O2", "-o", tmp.toString(), c.toString()).redirectErrorStream(true).start();
         } catch (IOException e) {
-            throw new IOException("cannot run gcc to build " + name + " (Debian package gcc): " + e.getMessage(), e);
+            throw new IOException("cannot run gcc to build the benchmark tool " + name + ": install the Debian package gcc"
+                    + " (apt-get install -y gcc, or deploy/local/install-deps): " + e.getMessage(), e);
         }
         String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (gcc.waitFor() != 0) {

@@ -45,7 +45,8 @@ public final class Wrk {
             try {
                 p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             } catch (IOException e) {
-                throw new IOException("cannot run wrk (Debian package wrk: apt-get install wrk): " + e.getMessage(), e);
+                throw new IOException("cannot run wrk: install the Debian package wrk (apt-get install -y wrk, or deploy/local/install-deps): "
+                        + e.getMessage(), e);
             }
             StringBuilder out = new StringBuilder();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

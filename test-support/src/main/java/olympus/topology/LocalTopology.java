@@ -250,7 +250,7 @@ public final class LocalTopology {
         }
         if (!missing.isEmpty()) {
             throw new IllegalStateException("missing server binaries; install them with: apt-get install -y "
-                    + String.join(" ", missing) + " (or run .ci/run, which installs what is missing)");
+                    + String.join(" ", missing) + " (or run deploy/local/install-deps, which installs what is missing)");
         }
     }
 
