@@ -146,6 +146,20 @@ class BadInputIT {
         return out;
     }
 
+    /** One message of these events, one per line, on us-east's origin stream, as the bus's own user (past ingest). */
+    static void publishOnTheBus(List<String> lines) throws Exception {
+        try (Connection bus = topology.connect("us-east", NatsRole.REVOCATION_BUS)) {
+            bus.jetStream().publish(Naming.subject(Naming.Family.REVOCATION, "us-east", "token"),
+                    String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    static void awaitEnforcedEverywhere(List<String> jtis) {
+        for (Region r : cluster.regions) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> r.enforcedJtis(jtis) == jtis.size());
+        }
+    }
+
     static String token(String eventId, String jti, String keepUntil) {
         Instant now = Instant.now();
         return "{\"type\":\"TokenRevoked\",\"schemaVersion\":1,\"eventId\":\"" + eventId + "\",\"originRegion\":\"us-east\","
@@ -204,13 +218,8 @@ class BadInputIT {
                 lines.add(token("g-" + j, j, keep));
             }
         }
-        try (Connection bus = topology.connect("us-east", NatsRole.REVOCATION_BUS)) {
-            bus.jetStream().publish(Naming.subject(Naming.Family.REVOCATION, "us-east", "token"),
-                    String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
-        }
-        for (Region r : cluster.regions) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> r.enforcedJtis(goodJtis) == 499);
-        }
+        publishOnTheBus(lines);
+        awaitEnforcedEverywhere(goodJtis);
         for (Region r : cluster.regions) {
             await().atMost(Duration.ofSeconds(10)).until(() -> storedDeadLetters(r.name, "bad-p500-" + run).size() == 1);
             io.nats.client.api.MessageInfo dl = storedDeadLetters(r.name, "bad-p500-" + run).get(0);
@@ -246,13 +255,8 @@ class BadInputIT {
                 lines.add(token("g-" + j, j, keep));
             }
         }
-        try (Connection bus = topology.connect("us-east", NatsRole.REVOCATION_BUS)) {
-            bus.jetStream().publish(Naming.subject(Naming.Family.REVOCATION, "us-east", "token"),
-                    String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
-        }
-        for (Region r : cluster.regions) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> r.enforcedJtis(goodJtis) == 499);
-        }
+        publishOnTheBus(lines);
+        awaitEnforcedEverywhere(goodJtis);
         await().atMost(Duration.ofSeconds(10)).until(() -> storedDeadLetters("eu-west", "sub-" + run).size() == 1);
         String reason = storedDeadLetters("eu-west", "sub-" + run).get(0).getHeaders()
                 .getFirst(Naming.DEAD_LETTER_REASON_HEADER);
@@ -288,11 +292,8 @@ class BadInputIT {
     void aRebuildPastAPoisonEventFinishes() throws Exception {
         String run = Cluster.runId();
         String goodJti = "rb-" + run;
-        try (Connection bus = topology.connect("us-east", NatsRole.REVOCATION_BUS)) {
-            bus.jetStream().publish(Naming.subject(Naming.Family.REVOCATION, "us-east", "token"), String.join("\n",
-                    token("rb-bad-" + run, "rb-bad-" + run, "+300000000-01-01T00:00:00Z"),
-                    token("g-" + goodJti, goodJti, Instant.now().plusSeconds(3600).toString())).getBytes(StandardCharsets.UTF_8));
-        }
+        publishOnTheBus(List.of(token("rb-bad-" + run, "rb-bad-" + run, "+300000000-01-01T00:00:00Z"),
+                token("g-" + goodJti, goodJti, Instant.now().plusSeconds(3600).toString())));
         Region west = cluster.region("eu-west");
         await().atMost(Duration.ofSeconds(20)).until(() -> west.enforcedJtis(List.of(goodJti)) == 1);
         west.redis.flushall();
@@ -322,10 +323,7 @@ class BadInputIT {
         HttpResponse<String> other = east.revoke("{\"kind\":\"token\",\"eventId\":\"" + id + "\",\"jti\":\"b-" + run + "\"}");
         assertEquals(409, other.statusCode(), other.body());
         assertTrue(other.body().contains("\"field\":\"eventId\"") && other.body().contains("EVENT_ID_REUSED"), other.body());
-        try (Connection bus = topology.connect("us-east", NatsRole.REVOCATION_BUS)) {
-            bus.jetStream().publish(Naming.subject(Naming.Family.REVOCATION, "us-east", "token"),
-                    token(id, "c-" + run, Instant.now().plusSeconds(3600).toString()).getBytes(StandardCharsets.UTF_8));
-        }
+        publishOnTheBus(List.of(token(id, "c-" + run, Instant.now().plusSeconds(3600).toString())));
         for (Region r : cluster.regions) {
             await().atMost(Duration.ofSeconds(10)).until(() -> storedDeadLetters(r.name, "c-" + run).size() == 1);
             String reason = storedDeadLetters(r.name, "c-" + run).get(0).getHeaders().getFirst(Naming.DEAD_LETTER_REASON_HEADER);
