@@ -127,10 +127,12 @@ public final class CaepSet {
         } catch (IllegalArgumentException | java.net.MalformedURLException e) {
             throw new IllegalArgumentException("revocation.caep-jwks-url '" + url + "' is not a URL: " + e.getMessage(), e);
         }
-        // Cached, refreshed ahead of expiry, and kept through an outage of the URL: a revocation
-        // signed with a key we had yesterday is better applied than lost.
+        // Cached, and kept through an outage of the URL: a revocation signed with a key we had
+        // yesterday is better applied than lost. No refresh ahead: it would start a thread of
+        // Nimbus' own, and a SET arriving just after expiry can wait for one fetch.
         return JWKSourceBuilder.<SecurityContext>create(u)
                 .cache(ttl.toMillis(), JWKSourceBuilder.DEFAULT_CACHE_REFRESH_TIMEOUT)
+                .refreshAheadCache(false)
                 .outageTolerant(true)
                 .build();
     }
