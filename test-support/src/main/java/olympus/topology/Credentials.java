@@ -64,16 +64,31 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
         }
         Map<String, String> t = new LinkedHashMap<>();
         for (String k : TOKENS) {
-            t.put(k, secret());
+            t.put(k, secret(k));
         }
         return new Credentials(n, p, t);
+    }
+
+    /**
+     * The same, with a new value for any token too short for what it is now used as (the CAEP
+     * HMAC key was 24 characters before HS256 keys had to have 32 bytes); saved on the next up.
+     */
+    Credentials withLongEnoughTokens() {
+        Map<String, String> t = new LinkedHashMap<>(tokens);
+        for (String k : TOKENS) {
+            if (t.containsKey(k) && t.get(k).length() < length(k)) {
+                t.put(k, secret(k));
+            }
+        }
+        return new Credentials(nats, postgres, t);
     }
 
     /** The credentials in {@code dir}, or new ones (not yet saved) when there are none. */
     static Credentials loadOrGenerate(Path dir) {
         Path f = dir.resolve(FILE);
         try {
-            return Files.exists(f) ? new ObjectMapper().readValue(f.toFile(), Credentials.class) : generate();
+            return Files.exists(f) ? new ObjectMapper().readValue(f.toFile(), Credentials.class).withLongEnoughTokens()
+                    : generate();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + f, e);
         }
@@ -93,9 +108,22 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
+    /** HS256 wants a key of at least 32 bytes (RFC 7518 §3.2); 48 of these characters carry ~280 bits. */
+    private static int length(String token) {
+        return CAEP_HMAC.equals(token) ? 48 : 24;
+    }
+
+    private static String secret(String token) {
+        return secret(length(token));
+    }
+
     private static String secret() {
-        StringBuilder sb = new StringBuilder(24);
-        for (int i = 0; i < 24; i++) {
+        return secret(24);
+    }
+
+    private static String secret(int length) {
+        StringBuilder sb = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
             sb.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
         }
         return sb.toString();

@@ -831,6 +831,7 @@ public final class LocalTopology {
         e.put("REVOCATION_CHECK_TOKENS", creds.token(Credentials.REVOCATION_CHECK));
         e.put("REVOCATION_CAEP_HMAC_SECRET", creds.token(Credentials.CAEP_HMAC));
         e.put("REVOCATION_CAEP_ISSUER", "https://olympus.local/ssf");
+        e.put("REVOCATION_CAEP_AUDIENCE", "https://olympus.local/revocation-bus");
         e.put("FAILOVER_API_TOKENS", creds.token(Credentials.FAILOVER_SRE) + "=automation:sre,"
                 + creds.token(Credentials.FAILOVER_VIEWER) + "=viewer:viewer");
         int i = index(region);

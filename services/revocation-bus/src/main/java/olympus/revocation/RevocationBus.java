@@ -12,6 +12,7 @@ import olympus.redis.LoopAffineReaders;
 import olympus.revocation.config.RevocationConfiguration;
 import olympus.revocation.core.ApplyPlanner;
 import olympus.revocation.core.Ingest;
+import olympus.revocation.http.CaepSet;
 import olympus.revocation.nats.ApplyWorker;
 import olympus.revocation.nats.BatchApplier;
 import olympus.revocation.nats.DeadLetters;
@@ -41,6 +42,7 @@ public final class RevocationBus implements AutoCloseable {
     static final int PUBLISH_MAX_BYTES = 256 * 1024;
 
     private final RevocationConfiguration config;
+    private final CaepSet caep;
     private final Connection nc;
     private final RedisDenylist redis;
     private final Metrics metrics;
@@ -55,6 +57,9 @@ public final class RevocationBus implements AutoCloseable {
     public RevocationBus(RevocationConfiguration config, MeterRegistry registry, EventLoopGroupRegistry loops) throws Exception {
         this.config = config;
         Clock clock = Clock.systemUTC();
+        // First, before any connection: a SET verifier that cannot verify safely (short HS256
+        // key, no issuer or audience) stops the start-up with its reason.
+        this.caep = CaepSet.of(config, clock);
         EventCodec codec = new EventCodec();
         this.metrics = new Metrics(registry, config.region());
         Options.Builder ob = new Options.Builder().server(config.natsUrl())
@@ -112,6 +117,11 @@ public final class RevocationBus implements AutoCloseable {
 
     public RevocationConfiguration config() {
         return config;
+    }
+
+    /** The CAEP SET verifier, or null when SET intake is disabled. */
+    public CaepSet caep() {
+        return caep;
     }
 
     public RevocationService service() {

@@ -59,9 +59,22 @@ import java.util.List;
  *     between, since they read the state key too. Default 250ms
  * @param rebuildLease lifetime of a rebuild claim; another instance takes over after it if the
  *     rebuilding one dies. Default 30s
- * @param caepHmacSecret HS256 key CAEP SETs must be signed with. Empty disables the SET endpoint
- *     (501): an unsigned SET is not evidence of anything
- * @param caepIssuer expected {@code iss} of SETs, empty accepts any signed issuer
+ * @param caepHmacSecret HS256 key CAEP SETs may be signed with, at least 32 bytes (RFC 7518
+ *     §3.2; a shorter one is refused at start-up). With neither this nor caepJwksUrl the SET
+ *     endpoint is disabled (501): an unsigned SET is not evidence of anything
+ * @param caepIssuer the {@code iss} every SET must carry; required when the endpoint is enabled
+ * @param caepAudience a value the SET's {@code aud} must contain; required when the endpoint is
+ *     enabled, so a SET meant for another receiver of the same transmitter is refused
+ * @param caepJwksUrl the transmitter's JWKS ({@code https:}, {@code http:} or {@code file:}) for
+ *     RS256/ES256 SETs. Empty accepts HS256 only
+ * @param caepJwksCacheTtl how long fetched keys are used before the JWKS is fetched again (an
+ *     unknown {@code kid} refetches at once, at most every 30 s). Shorter picks up a revoked key
+ *     sooner; longer fetches less and rides out the URL's outages. Default 5m
+ * @param caepMaxAge how old a SET's {@code iat} may be. Shorter narrows the window in which a
+ *     captured SET is accepted again (it can only repeat the revocation it carries); longer
+ *     accepts a transmitter's late retries, which are otherwise refused with 400 and so not
+ *     retried again. Default 5m
+ * @param caepFutureSkew how far in the future {@code iat} may be (clock skew). Default 30s
  * @param express send each ingested event at once over core NATS to every region as well
  *     (ExpressFanout), and apply the copies received: a region then enforces a revocation about as
  *     fast as a plain NATS fan-out delivers it, instead of after the origin stream's group commit
@@ -93,6 +106,11 @@ public record RevocationConfiguration(
         @NotNull Duration rebuildLease,
         String caepHmacSecret,
         String caepIssuer,
+        String caepAudience,
+        String caepJwksUrl,
+        @NotNull Duration caepJwksCacheTtl,
+        @NotNull Duration caepMaxAge,
+        @NotNull Duration caepFutureSkew,
         boolean express) {
 
     public List<String> ingestTokens() {

@@ -34,8 +34,9 @@ import java.util.concurrent.CompletionStage;
  *     200 when every event is stored in this region's origin stream (durable before the reply),
  *     400 naming the field and batch index (nothing published), 401 without a valid bearer token,
  *     503 listing what was not confirmed (retry those with the same eventId).</li>
- * <li>{@code POST /v1/revocations/caep}: a CAEP session-revoked SET (RFC 8417), HS256; 202 or
- *     400 {@code {"err":"invalid_request","description":...}} as in RFC 8935.</li>
+ * <li>{@code POST /v1/revocations/caep}: a CAEP session-revoked SET (RFC 8417), HS256 or
+ *     RS256/ES256 from the transmitter's JWKS; 202, or 400 {@code {"err":...,"description":...}}
+ *     with an RFC 8935 code (invalid_request, invalid_key, invalid_issuer, invalid_audience).</li>
  * <li>{@code GET /v1/revocations/check?jti=&tokenHash=&sessionId=&subject=&clientId=&iat=}:
  *     200 REVOKED / NOT_REVOKED; 503 UNKNOWN when the denylist cannot vouch for a negative answer
  *     (Redis unreachable, or emptied and being rebuilt). UNKNOWN has {@code revoked: true}:
@@ -55,8 +56,7 @@ public final class RevocationController {
         this.parser = new RequestJson(bus.config().maxBatchEvents());
         this.ingestTokens = new ApiTokens(bus.config().ingestTokens(), false);
         this.checkTokens = new ApiTokens(bus.config().checkTokens(), true);
-        String secret = bus.config().caepHmacSecret();
-        this.caep = secret == null || secret.isBlank() ? null : new CaepSet(secret, bus.config().caepIssuer());
+        this.caep = bus.caep();
     }
 
     @Post(consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
@@ -87,25 +87,30 @@ public final class RevocationController {
                                                    @Body @Nullable String body) {
         if (!ingestTokens.allows(auth)) {
             return CompletableFuture.completedFuture(HttpResponse.unauthorized().body(
-                    new SetError("authentication_failed", "a valid bearer token is required")));
+                    new SetReply("authentication_failed", "a valid bearer token is required")));
         }
         if (caep == null) {
             return CompletableFuture.completedFuture(HttpResponse.status(HttpStatus.NOT_IMPLEMENTED).body(
-                    new SetError("invalid_request", "SET intake is disabled: no revocation.caep-hmac-secret configured")));
+                    new SetReply(SetError.INVALID_REQUEST,
+                            "SET intake is disabled: no revocation.caep-hmac-secret or caep-jwks-url configured")));
         }
         List<WireEvent> events;
         try {
             events = service.validate(List.of(caep.parse(body)));
         } catch (BadRequestException e) {
-            return CompletableFuture.completedFuture(HttpResponse.badRequest(new SetError("invalid_request",
+            return CompletableFuture.completedFuture(HttpResponse.badRequest(new SetReply(SetError.code(e),
                     (e.field() == null ? "" : e.field() + ": ") + e.getMessage())));
+        } catch (CaepSet.KeysUnavailable e) {
+            // Not the transmitter's fault and the SET may be good: 5xx, which it retries.
+            return CompletableFuture.completedFuture(HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(
+                    new SetReply("temporarily_unavailable", e.getMessage())));
         }
         return service.publish(events).thenApply(r -> r.failed().isEmpty()
                 ? HttpResponse.accepted() : HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(r));
     }
 
     @io.micronaut.serde.annotation.Serdeable
-    public record SetError(String err, String description) {}
+    public record SetReply(String err, String description) {}
 
     @Get(uri = "/check", produces = MediaType.APPLICATION_JSON)
     public CompletionStage<HttpResponse<byte[]>> check(HttpRequest<?> request) {

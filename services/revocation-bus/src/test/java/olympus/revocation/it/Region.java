@@ -23,7 +23,10 @@ import java.util.Map;
 /** One region's revocation-bus, run in-process against the test topology, plus a Redis handle for assertions. */
 final class Region implements AutoCloseable {
     static final String TOKEN = "it-ingest-token";
-    static final String CAEP_SECRET = "it-caep-secret-0123456789";
+    /** HS256 keys must have at least 32 bytes. */
+    static final String CAEP_SECRET = "it-caep-secret-0123456789-0123456789";
+    static final String CAEP_ISSUER = "https://idp.example";
+    static final String CAEP_AUDIENCE = "olympus";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
     final String name;
@@ -54,6 +57,8 @@ final class Region implements AutoCloseable {
         p.put("revocation.redis-uri", t.redisUri(region));
         p.put("revocation.ingest-tokens", List.of(TOKEN));
         p.put("revocation.caep-hmac-secret", CAEP_SECRET);
+        p.put("revocation.caep-issuer", CAEP_ISSUER);
+        p.put("revocation.caep-audience", CAEP_AUDIENCE);
         // Short redelivery so the crash test does not wait half a minute for unacked messages.
         p.put("revocation.ack-wait", "5s");
         return p;
