@@ -27,6 +27,8 @@ public record ClusterTopology(int schemaVersion, long epoch, String primary, Wri
     public static final String KEY = "topology";
     /** Key of the coordinator leader's lease in {@link Naming#CONTROL_BUCKET}. */
     public static final String LEADER_KEY = "leader";
+    /** Key of the command in flight (switchover, failover, ...), present only while one runs. */
+    public static final String OPERATION_KEY = "operation";
     public static final int SCHEMA_VERSION = 1;
 
     public enum WritesState { OPEN, PAUSED }

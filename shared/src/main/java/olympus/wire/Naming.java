@@ -129,6 +129,17 @@ public final class Naming {
         return "olympus.control.cmd." + verb;
     }
 
+    /**
+     * Request/reply subject of {@code region}'s node agent. Only the coordinators may publish
+     * here and only that region's agent may subscribe (NATS permissions).
+     */
+    public static String agentSubject(String region) {
+        return "olympus.agent." + requireRegion(region);
+    }
+
+    /** Key prefix of the node agents' heartbeats in {@link #CONTROL_BUCKET}: {@code agent.<region>}. */
+    public static final String AGENT_HEARTBEAT_PREFIX = "agent.";
+
     /** Announcements of a new topology (primary, epoch), core NATS, best-effort fan-out. */
     public static final String TOPOLOGY_ANNOUNCE = "olympus.topology.announce";
 

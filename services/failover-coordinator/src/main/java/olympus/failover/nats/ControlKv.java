@@ -26,15 +26,17 @@ import java.time.Duration;
  * both win; a lost race surfaces as {@link StaleTopologyException}.
  */
 public final class ControlKv {
-    public static final String OPERATION_KEY = "operation";
+    public static final String OPERATION_KEY = ClusterTopology.OPERATION_KEY;
     public static final String OBSERVER_PREFIX = "observer.";
     static final ObjectMapper JSON = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
     /** How long a leaderless control stream (503 right after a heal) is retried before a command fails. */
-    static final Duration LEADERLESS_RETRY = Duration.ofSeconds(5);
+    static final Duration LEADERLESS_RETRY = olympus.nats.LeaderReads.LEADERLESS_RETRY;
 
     private final KeyValue kv;
     private final Connection nc;
     private final Duration timeout;
+    /** The highest epoch read or written here: what this coordinator's fencing tokens carry. */
+    private final java.util.concurrent.atomic.AtomicLong highestEpoch = new java.util.concurrent.atomic.AtomicLong();
 
     public record Versioned<T>(T value, long revision) {}
 
@@ -55,7 +57,17 @@ public final class ControlKv {
         if (e == null || e.getOperation() != KeyValueOperation.PUT) {
             throw new IOException("no topology under key '" + ClusterTopology.KEY + "' in " + Naming.CONTROL_BUCKET);
         }
-        return new Versioned<>(ClusterTopology.fromJson(e.getValue()), e.getRevision());
+        return new Versioned<>(seen(ClusterTopology.fromJson(e.getValue())), e.getRevision());
+    }
+
+    private ClusterTopology seen(ClusterTopology t) {
+        highestEpoch.accumulateAndGet(t.epoch(), Math::max);
+        return t;
+    }
+
+    /** The highest topology epoch this coordinator has read or written (0 before the first read). */
+    public long highestEpoch() {
+        return highestEpoch.get();
     }
 
     /**
@@ -67,7 +79,7 @@ public final class ControlKv {
      * decision that must not act on a stale value reads here.
      */
     public Versioned<ClusterTopology> topologyFromLeader() throws IOException, InterruptedException {
-        Versioned<ClusterTopology> v = fromLeader(ClusterTopology.KEY, ClusterTopology::fromJson);
+        Versioned<ClusterTopology> v = fromLeader(ClusterTopology.KEY, b -> seen(ClusterTopology.fromJson(b)));
         if (v == null || v.value() == null) {
             throw new IOException("the control bucket's stream leader holds no topology");
         }
@@ -88,46 +100,20 @@ public final class ControlKv {
         T parse(byte[] json) throws IOException;
     }
 
-    /** Last value of a key from the stream leader ({@code STREAM.MSG.GET}); null if the key was never written, a null value if deleted. */
+    /** Last value of a key from the stream leader; null if the key was never written, a null value if deleted. */
     private <T> Versioned<T> fromLeader(String key, Parser<T> parser) throws IOException, InterruptedException {
-        String api = "$JS." + Naming.CONTROL_DOMAIN + ".API.STREAM.MSG.GET." + Naming.kvStream(Naming.CONTROL_BUCKET);
-        byte[] body = JSON.writeValueAsBytes(java.util.Map.of("last_by_subj", "$KV." + Naming.CONTROL_BUCKET + "." + key));
-        // Right after a heal the bucket's stream may be between leaders for a moment and answers
-        // 503 "JetStream system temporarily unavailable" (PartitionIT's rejoin failed on it once):
-        // that one is retried for up to LEADERLESS_RETRY; any other error fails at once.
-        long deadline = System.nanoTime() + LEADERLESS_RETRY.toNanos();
-        while (true) {
-            io.nats.client.Message reply = nc.request(api, body, timeout);
-            if (reply == null) {
-                throw new IOException("no answer from the control bucket's stream leader within " + timeout.toMillis() + " ms");
-            }
-            com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(reply.getData());
-            com.fasterxml.jackson.databind.JsonNode msg = n.path("message");
-            if (!n.has("error")) {
-                long seq = msg.path("seq").asLong();
-                String hdrs = msg.path("hdrs").asText("");
-                if (!hdrs.isEmpty() && new String(java.util.Base64.getDecoder().decode(hdrs), java.nio.charset.StandardCharsets.UTF_8)
-                        .contains("KV-Operation")) {
-                    return new Versioned<>(null, seq); // a delete or purge marker
-                }
-                return new Versioned<>(parser.parse(java.util.Base64.getDecoder().decode(msg.path("data").asText(""))), seq);
-            }
-            int code = n.path("error").path("code").asInt();
-            if (code == 404) {
-                return null;
-            }
-            boolean leaderless = code == 503;
-            if (!leaderless || System.nanoTime() > deadline) {
-                throw new IOException("the control bucket's stream leader did not return '" + key + "': " + n.path("error")
-                        + (leaderless ? " (still after " + LEADERLESS_RETRY.toSeconds() + " s: is a majority of the control nodes reachable?)" : ""));
-            }
-            Thread.sleep(200);
+        olympus.nats.LeaderReads.Entry e = olympus.nats.LeaderReads.last(nc, key, timeout, LEADERLESS_RETRY);
+        if (e == null) {
+            return null;
         }
+        return new Versioned<>(e.value() == null ? null : parser.parse(e.value()), e.revision());
     }
 
     /** One compare-and-set; returns the new revision. */
     public long updateTopology(ClusterTopology t, long revision) throws IOException, JetStreamApiException {
-        return cas(ClusterTopology.KEY, t.toJson(), revision);
+        long rev = cas(ClusterTopology.KEY, t.toJson(), revision);
+        seen(t);
+        return rev;
     }
 
     public long createLease(Lease l) throws IOException, JetStreamApiException {

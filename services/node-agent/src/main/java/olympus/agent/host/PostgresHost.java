@@ -1,0 +1,573 @@
+package olympus.agent.host;
+
+import olympus.agent.config.AgentConfiguration;
+import olympus.agent.config.Credentials;
+import olympus.agent.core.HostRole;
+import olympus.wire.Lsn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static olympus.agent.host.Commands.asPostgres;
+import static olympus.agent.host.Commands.chown;
+import static olympus.agent.host.Commands.firstLine;
+import static olympus.agent.host.Commands.lastLine;
+import static olympus.agent.host.Commands.run;
+
+/**
+ * This host's PostgreSQL and PgBouncer: SQL on the local server, PgBouncer's admin console, and
+ * pg_ctl / pg_rewind / pg_basebackup on the local data directory. Every method is idempotent (a
+ * new leader may repeat a step its predecessor did) and fails with a message that says what did
+ * not happen. Other regions' servers are reached only as a replication or rewind source.
+ */
+public final class PostgresHost {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresHost.class);
+    private static final Pattern DB_LINE = Pattern.compile("^(\\S+) = host=(\\S+) port=(\\d+) dbname=(\\S+)\\s*$", Pattern.MULTILINE);
+
+    /** Where a region's PostgreSQL is, as reached from this host. */
+    public record Endpoint(String host, int port) {}
+
+    /** The local server as read this moment. */
+    public record State(HostRole role, Long walLsn, Long replayLsn, String error) {}
+
+    private final String region;
+    private final List<String> regions;
+    private final String bin;
+    private final Path data;
+    private final Path log;
+    private final Map<String, Endpoint> endpoints;
+    private final Path bouncerIni;
+    private final String bouncerHost;
+    private final int bouncerPort;
+    private final Credentials creds;
+    private final Duration probeTimeout;
+
+    public PostgresHost(AgentConfiguration c, Credentials creds, Duration probeTimeout) {
+        this.region = c.region();
+        this.regions = List.copyOf(c.regions());
+        this.bin = c.pgBin().endsWith("/") ? c.pgBin() : c.pgBin() + "/";
+        this.data = Path.of(c.pgData());
+        this.log = Path.of(c.pgLog() == null || c.pgLog().isBlank() ? data.resolveSibling("postgres.log").toString() : c.pgLog());
+        this.endpoints = parseEndpoints(c.pgEndpoints());
+        this.bouncerIni = Path.of(c.pgBouncerIni());
+        this.bouncerHost = c.pgBouncerHost();
+        this.bouncerPort = c.pgBouncerPort();
+        this.creds = creds;
+        this.probeTimeout = probeTimeout;
+        if (!endpoints.containsKey(region)) {
+            throw new IllegalArgumentException("pg-endpoints (OLYMPUS_POSTGRES_ENDPOINTS) has no entry for this region " + region
+                    + ": give every region's PostgreSQL as region=host:port,...");
+        }
+        if (!Files.isExecutable(Path.of(bin + "pg_ctl"))) {
+            throw new IllegalArgumentException("no pg_ctl in " + bin + ": set olympus.agent.pg-bin (OLYMPUS_PG_BIN) to PostgreSQL's bin directory");
+        }
+    }
+
+    /** Parses {@code region=host:port,...}. */
+    public static Map<String, Endpoint> parseEndpoints(String spec) {
+        Map<String, Endpoint> m = new LinkedHashMap<>();
+        for (String part : spec.split(",")) {
+            String p = part.strip();
+            if (p.isEmpty()) {
+                continue;
+            }
+            int eq = p.indexOf('=');
+            int colon = p.lastIndexOf(':');
+            if (eq <= 0 || colon < eq) {
+                throw new IllegalArgumentException("pg-endpoints entry '" + p + "' is not region=host:port");
+            }
+            m.put(p.substring(0, eq), new Endpoint(p.substring(eq + 1, colon), Integer.parseInt(p.substring(colon + 1))));
+        }
+        return Map.copyOf(m);
+    }
+
+    public String region() {
+        return region;
+    }
+
+    private Endpoint endpoint(String r) {
+        Endpoint e = endpoints.get(r);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown region '" + r + "': pg-endpoints has " + endpoints.keySet());
+        }
+        return e;
+    }
+
+    private Connection superConn(Duration socketTimeout) throws SQLException {
+        Endpoint e = endpoint(region);
+        return DriverManager.getConnection("jdbc:postgresql://" + e.host() + ":" + e.port() + "/postgres?connectTimeout="
+                        + Math.max(1, Math.min(probeTimeout.toSeconds(), socketTimeout.toSeconds())) + "&socketTimeout="
+                        + Math.max(1, socketTimeout.toSeconds())
+                        + "&ApplicationName=olympus-node-agent",
+                creds.superuser(), creds.superuserPassword());
+    }
+
+    // ---------------------------------------------------------------- status
+
+    public State state() {
+        return state(probeTimeout.multipliedBy(2));
+    }
+
+    public State state(Duration timeout) {
+        try (Connection c = superConn(timeout); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on', "
+                     + "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END, "
+                     + "pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text")) {
+            rs.next();
+            boolean rec = rs.getBoolean(1);
+            boolean ro = rs.getBoolean(2);
+            Long replay = lsn(rs.getString(5));
+            Long receive = lsn(rs.getString(4));
+            Long wal = rec ? max(receive, replay) : lsn(rs.getString(3));
+            HostRole role = rec ? HostRole.REPLICA : ro ? HostRole.FENCED_PRIMARY : HostRole.WRITABLE_PRIMARY;
+            return new State(role, wal, replay, null);
+        } catch (SQLException e) {
+            return new State(HostRole.DOWN, null, null, firstLine(e.getMessage()));
+        }
+    }
+
+    private static Long max(Long a, Long b) {
+        return a == null ? b : b == null ? a : Long.valueOf(Math.max(a, b));
+    }
+
+    private static Long lsn(String s) {
+        return s == null ? null : Lsn.parse(s);
+    }
+
+    // ---------------------------------------------------------------- PgBouncer
+
+    /**
+     * One command on PgBouncer's admin console, through psql: the console speaks only a subset of
+     * the protocol (pgjdbc's connection set-up is refused there with "SET failed").
+     */
+    private void bouncerAdmin(List<String> commands, Duration timeout) {
+        List<String> cmd = new ArrayList<>(List.of("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"));
+        for (String c : commands) {
+            cmd.add("-c");
+            cmd.add(c);
+        }
+        cmd.add("host=" + bouncerHost + " port=" + bouncerPort + " dbname=pgbouncer user=" + creds.bouncerAdmin() + " connect_timeout="
+                + Math.max(1, probeTimeout.toSeconds()));
+        run(cmd, timeout, Map.of("PGPASSWORD", nz(creds.bouncerAdminPassword())));
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    public String pausePool(Duration timeout) {
+        try {
+            bouncerAdmin(List.of("PAUSE"), timeout);
+            return "PgBouncer paused";
+        } catch (RuntimeException e) {
+            String msg = firstLine(e.getMessage());
+            if (msg.contains("already")) {
+                return "PgBouncer already paused";
+            }
+            // A PAUSE that timed out may still be pending inside PgBouncer: undo it.
+            try {
+                resumePool();
+            } catch (RuntimeException ignored) {
+                // reported below
+            }
+            throw new IllegalStateException("PgBouncer PAUSE in " + region + " failed: " + msg, e);
+        }
+    }
+
+    public String resumePool() {
+        try {
+            bouncerAdmin(List.of("RESUME"), Duration.ofSeconds(10));
+            return "PgBouncer resumed";
+        } catch (RuntimeException e) {
+            String msg = firstLine(e.getMessage());
+            if (msg.contains("not paused")) {
+                return "PgBouncer was not paused";
+            }
+            throw new IllegalStateException("PgBouncer RESUME in " + region + " failed: " + msg, e);
+        }
+    }
+
+    public String repointPool(String primary, boolean resume) {
+        rewriteIni(primary);
+        try {
+            bouncerAdmin(resume ? List.of("RELOAD", "RESUME") : List.of("RELOAD"), Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            if (!(resume && firstLine(e.getMessage()).contains("not paused"))) {
+                throw new IllegalStateException("PgBouncer RELOAD" + (resume ? "+RESUME" : "") + " in " + region + " failed: "
+                        + firstLine(e.getMessage()), e);
+            }
+        }
+        return "PgBouncer points at " + primary + (resume ? " and is resumed" : "");
+    }
+
+    private void rewriteIni(String primary) {
+        Endpoint target = endpoint(primary);
+        try {
+            String text = Files.readString(bouncerIni);
+            Matcher m = DB_LINE.matcher(text);
+            StringBuilder sb = new StringBuilder();
+            while (m.find()) {
+                m.appendReplacement(sb, Matcher.quoteReplacement(m.group(1) + " = host=" + target.host() + " port=" + target.port()
+                        + " dbname=" + m.group(4)));
+            }
+            m.appendTail(sb);
+            Path tmp = bouncerIni.resolveSibling(bouncerIni.getFileName() + ".tmp");
+            Files.writeString(tmp, sb.toString(), StandardCharsets.UTF_8);
+            chown(tmp);
+            // Rename so PgBouncer never reads a half-written file.
+            Files.move(tmp, bouncerIni, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite " + bouncerIni + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- fence
+
+    /**
+     * Read-only by default for every new transaction, client sessions ended (a session keeps its
+     * old default until it next reads its configuration); when the server is down, arranged so
+     * that a restart comes up as a read-only standby.
+     */
+    public String fence(Duration timeout) {
+        try (Connection c = superConn(timeout); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM SET default_transaction_read_only = on");
+            s.execute("SELECT pg_reload_conf()");
+            s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                    + "AND pid <> pg_backend_pid()");
+            awaitReadOnly(timeout);
+            return "read-only (ALTER SYSTEM default_transaction_read_only + reload), client sessions terminated";
+        } catch (SQLException e) {
+            String why = firstLine(e.getMessage());
+            if (!postmasterAlive()) {
+                fenceOffline();
+                return "not running (" + why + "): standby.signal written, it restarts as a read-only standby";
+            }
+            throw new IllegalStateException("NOT fenced: " + region + "'s PostgreSQL is running but did not take the fence: " + why, e);
+        }
+    }
+
+    private void awaitReadOnly(Duration timeout) throws SQLException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try (Connection c = superConn(timeout); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW transaction_read_only")) {
+                rs.next();
+                if ("on".equals(rs.getString(1))) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new SQLException("the fence did not take effect within " + timeout.toMillis() + " ms");
+            }
+            sleep(20);
+        }
+    }
+
+    private void fenceOffline() {
+        try {
+            Files.writeString(data.resolve("standby.signal"), "");
+            Path auto = data.resolve("postgresql.auto.conf");
+            String conf = Files.readString(auto);
+            if (!conf.contains("default_transaction_read_only")) {
+                Files.writeString(auto, conf + (conf.endsWith("\n") ? "" : "\n") + "default_transaction_read_only = 'on'\n");
+            }
+            chown(data.resolve("standby.signal"));
+            chown(auto);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fence " + region + " offline: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The last resort when the fence is not confirmed in time on a host that may be cut off: stop
+     * the server at once (no checkpoint; crash recovery on the next start) and leave it arranged to
+     * come back as a read-only standby.
+     */
+    public String stopImmediately() {
+        if (postmasterAlive()) {
+            run(asPostgres(List.of(bin + "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "-t", "10", "stop")),
+                    Duration.ofSeconds(15), Map.of());
+        }
+        fenceOffline();
+        return "stopped (immediate); standby.signal written, it restarts as a read-only standby";
+    }
+
+    public String unfence() {
+        try (Connection c = superConn(Duration.ofSeconds(10)); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM RESET default_transaction_read_only");
+            s.execute("SELECT pg_reload_conf()");
+            return "fence lifted (default_transaction_read_only reset)";
+        } catch (SQLException e) {
+            throw new IllegalStateException("unfence " + region + " failed: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    boolean postmasterAlive() {
+        Path pidFile = data.resolve("postmaster.pid");
+        try {
+            if (!Files.exists(pidFile)) {
+                return false;
+            }
+            long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    // ---------------------------------------------------------------- stop, start, promote
+
+    /**
+     * Stops the (fenced) primary cleanly and returns its shutdown checkpoint: the last record it
+     * will ever write. Its replicas receive that record before it exits.
+     */
+    public long shutDown(Duration timeout) {
+        if (postmasterAlive()) {
+            run(asPostgres(List.of(bin + "pg_ctl", "-D", data.toString(), "-m", "fast", "-w", "-t", Long.toString(Math.max(1, timeout.toSeconds())),
+                    "stop")), timeout.plusSeconds(5), Map.of());
+        }
+        String out = run(asPostgres(List.of(bin + "pg_controldata", "-D", data.toString())), Duration.ofSeconds(10), Map.of("LC_ALL", "C"));
+        for (String line : out.split("\n")) {
+            if (line.startsWith("Latest checkpoint location:")) {
+                return Lsn.parse(line.substring(line.indexOf(':') + 1).strip());
+            }
+        }
+        throw new IllegalStateException("pg_controldata of " + region + " shows no checkpoint location");
+    }
+
+    public String restart() {
+        if (postmasterAlive()) {
+            return "already running";
+        }
+        startPg();
+        return "started";
+    }
+
+    public long currentWalLsn() {
+        try (Connection c = superConn(Duration.ofSeconds(10)); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return Lsn.parse(rs.getString(1));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the WAL position of " + region + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** Clears the fence and promotes; keeps a replication slot for every other region. */
+    public String promote(Duration timeout) {
+        try (Connection c = superConn(timeout.plusSeconds(5)); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM RESET default_transaction_read_only");
+            // A standby whose upstream just went away sleeps wal_retrieve_retry_interval (5 s by
+            // default) between attempts, and was seen to notice the promotion only after it.
+            s.execute("ALTER SYSTEM SET wal_retrieve_retry_interval = '200ms'");
+            s.execute("SELECT pg_reload_conf()");
+            String did = "already a primary";
+            try (ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    try (ResultSet p = s.executeQuery("SELECT pg_promote(true, " + Math.max(1, timeout.toSeconds()) + ")")) {
+                        p.next();
+                        if (!p.getBoolean(1)) {
+                            throw new IllegalStateException("pg_promote on " + region + " did not finish within " + timeout.toSeconds() + " s");
+                        }
+                    }
+                    did = "promoted";
+                }
+            }
+            for (String r : regions) {
+                String slot = slotName(r);
+                if (r.equals(region)) {
+                    s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND NOT active");
+                } else {
+                    s.execute("SELECT pg_create_physical_replication_slot('" + slot + "') WHERE NOT EXISTS "
+                            + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "')");
+                }
+            }
+            return did + "; slots for " + regions.stream().filter(r -> !r.equals(region)).toList();
+        } catch (SQLException e) {
+            throw new IllegalStateException("promote " + region + " failed: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    public static String slotName(String region) {
+        return "replica_" + region.replace('-', '_');
+    }
+
+    private String conninfo(String primary) {
+        Endpoint e = endpoint(primary);
+        return "host=" + e.host() + " port=" + e.port() + " user=" + creds.replicator() + " password=" + nz(creds.replicatorPassword())
+                + " application_name=" + region;
+    }
+
+    /** Points this running replica at {@code primary} (primary_conninfo, slot, reload). */
+    public String follow(String primary) {
+        try (Connection c = superConn(Duration.ofSeconds(10)); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM SET primary_conninfo = '" + conninfo(primary) + "'");
+            s.execute("ALTER SYSTEM SET primary_slot_name = '" + slotName(region) + "'");
+            s.execute("SELECT pg_reload_conf()");
+            return "follows " + primary;
+        } catch (SQLException e) {
+            throw new IllegalStateException("repoint replica " + region + " to " + primary + " failed: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * Turns this former primary into a replica of {@code primary}: stop, pg_rewind (unless it
+     * stopped cleanly and the new primary replayed its shutdown checkpoint), standby, start; a
+     * fresh base backup when the rewind or the start fails.
+     */
+    public String rejoin(String primary, boolean cleanStop, Duration timeout) {
+        StringBuilder did = new StringBuilder();
+        if (postmasterAlive()) {
+            run(asPostgres(List.of(bin + "pg_ctl", "-D", data.toString(), "-m", "fast", "-w", "-t", "30", "stop")), Duration.ofSeconds(40), Map.of());
+            did.append("stopped; ");
+        }
+        Path auto = data.resolve("postgresql.auto.conf");
+        String saved;
+        try {
+            saved = Files.readString(auto);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Endpoint source = endpoint(primary);
+        if (cleanStop) {
+            did.append("clean stop, no rewind needed; ");
+        } else {
+            try {
+                String out = run(asPostgres(List.of(bin + "pg_rewind", "-D", data.toString(), "--source-server=host=" + source.host()
+                                + " port=" + source.port() + " user=" + creds.superuser() + " dbname=postgres")),
+                        timeout, Map.of("PGPASSWORD", nz(creds.superuserPassword())));
+                did.append(out.contains("no rewind required") ? "no rewind required; " : "pg_rewind done; ");
+            } catch (RuntimeException e) {
+                // pg_rewind cannot always read the WAL of a primary that crashed and was then
+                // started fenced as a standby; a fresh copy of the new primary always works.
+                LOG.warn("pg_rewind of {} failed ({}); cloning it again from {}", region, firstLine(e.getMessage()), primary);
+                reclone(primary, timeout);
+                did.append("pg_rewind failed (").append(lastLine(e.getMessage())).append("), re-cloned with pg_basebackup; ");
+            }
+        }
+        try {
+            writeStandbyConfig(primary, saved);
+            startPg();
+        } catch (RuntimeException e) {
+            if (cleanStop) {
+                throw new IllegalStateException(region + " did not start as a standby; its log says: " + logTail(), e);
+            }
+            // A rewound node can still fail to start (it needs WAL the new primary no longer has):
+            // a fresh copy always can.
+            String why = logTail();
+            LOG.warn("{} did not start after the rewind ({}); cloning it again from {}", region, why, primary);
+            reclone(primary, timeout);
+            writeStandbyConfig(primary, saved);
+            try {
+                startPg();
+            } catch (RuntimeException again) {
+                throw new IllegalStateException(region + " did not start as a standby even after a fresh clone; its log says: " + logTail(), again);
+            }
+            did.append("did not start after the rewind (").append(why).append("), re-cloned with pg_basebackup; ");
+        }
+        did.append("started as a standby of ").append(primary);
+        return did.toString();
+    }
+
+    /** Runs a migration in one transaction as the application's owner; returns the WAL position after commit. */
+    public long apply(String sql, Duration timeout) {
+        Endpoint e = endpoint(region);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + e.host() + ":" + e.port() + "/" + creds.appDatabase()
+                + "?connectTimeout=3&socketTimeout=" + Math.max(1, timeout.toSeconds()) + "&preferQueryMode=simple", creds.appUser(),
+                creds.appPassword())) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute(sql);
+            }
+            c.commit();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                rs.next();
+                return Lsn.parse(rs.getString(1));
+            }
+        } catch (SQLException ex) {
+            throw new IllegalStateException("migration failed on " + region + " (rolled back): " + firstLine(ex.getMessage()), ex);
+        }
+    }
+
+    /**
+     * pg_rewind and pg_basebackup copy the source's configuration files; this node keeps its own
+     * (port, identity) and becomes a standby of the new primary.
+     */
+    private void writeStandbyConfig(String primary, String saved) {
+        Path auto = data.resolve("postgresql.auto.conf");
+        StringBuilder conf = new StringBuilder();
+        for (String line : saved.split("\n")) {
+            String l = line.strip();
+            if (l.startsWith("primary_conninfo") || l.startsWith("primary_slot_name") || l.startsWith("default_transaction_read_only")) {
+                continue;
+            }
+            conf.append(line).append('\n');
+        }
+        conf.append("primary_conninfo = '").append(conninfo(primary)).append("'\n");
+        conf.append("primary_slot_name = '").append(slotName(region)).append("'\n");
+        try {
+            Files.writeString(auto, conf.toString());
+            Files.writeString(data.resolve("standby.signal"), "");
+            chown(auto);
+            chown(data.resolve("standby.signal"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void startPg() {
+        run(asPostgres(List.of("setsid", bin + "pg_ctl", "-D", data.toString(), "-l", log.toString(), "-w", "-t", "60", "start")),
+                Duration.ofSeconds(70), Map.of());
+    }
+
+    private void reclone(String primary, Duration timeout) {
+        Path old = data.resolveSibling(data.getFileName() + ".before-reclone");
+        run(List.of("rm", "-rf", old.toString()), Duration.ofSeconds(30), Map.of());
+        try {
+            Files.move(data, old);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + data + " aside: " + e.getMessage(), e);
+        }
+        run(asPostgres(List.of(bin + "pg_basebackup", "-D", data.toString(), "-d", conninfo(primary), "-X", "stream", "-c", "fast",
+                "--no-sync")), timeout, Map.of());
+        run(List.of("rm", "-rf", old.toString()), Duration.ofSeconds(30), Map.of());
+    }
+
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            List<String> tail = lines.subList(Math.max(0, lines.size() - 40), lines.size());
+            List<String> bad = tail.stream().filter(l -> l.contains("FATAL") || l.contains("PANIC") || l.contains("ERROR")).toList();
+            return String.join(" | ", bad.isEmpty() ? tail.subList(Math.max(0, tail.size() - 3), tail.size())
+                    : bad.subList(Math.max(0, bad.size() - 3), bad.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
