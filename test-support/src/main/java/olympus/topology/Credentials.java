@@ -41,6 +41,20 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
         return require(nats, role.user());
     }
 
+    /** The password of the role's user in {@code region} (per region for the node agents). */
+    public String natsPassword(NatsRole role, String region) {
+        return require(nats, role.user(region));
+    }
+
+    /** The same, with a password for every region's per-region users that has none yet; saved on the next up. */
+    Credentials withRegionUsers(java.util.List<String> regions) {
+        Map<String, String> n = new LinkedHashMap<>(nats);
+        for (String r : regions) {
+            n.putIfAbsent(NatsRole.NODE_AGENT.user(r), secret());
+        }
+        return n.equals(nats) ? this : new Credentials(n, postgres, tokens);
+    }
+
     public String pgPassword(String role) {
         return require(postgres, role);
     }

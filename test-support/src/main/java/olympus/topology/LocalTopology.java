@@ -53,7 +53,7 @@ public final class LocalTopology {
 
     /** A topology to bring up (or one already up in the same directory, which {@link #up()} reuses). */
     public static LocalTopology of(TopologySpec spec, Consumer<String> progress) {
-        return new LocalTopology(spec, Credentials.loadOrGenerate(spec.workDir()), progress);
+        return new LocalTopology(spec, Credentials.loadOrGenerate(spec.workDir()).withRegionUsers(spec.regions()), progress);
     }
 
     /** For port arithmetic only: no credentials, nothing on disk. */
@@ -808,8 +808,8 @@ public final class LocalTopology {
         e.put("OLYMPUS_PRIMARY_REGION", primaryRegion());
         e.put("NATS_URL", natsUrl(region));
         e.put("NATS_CONTROL_URL", controlUrl(region));
-        e.put("NATS_USER", role.user());
-        e.put("NATS_PASSWORD", creds.natsPassword(role));
+        e.put("NATS_USER", role.user(region));
+        e.put("NATS_PASSWORD", creds.natsPassword(role, region));
         // The request-path services reach their region's Redis over its Unix socket: here it is
         // on the same host, and a lookup costs less CPU on both sides than over TCP loopback
         // (both services ship Netty's native epoll transport, which Lettuce needs for sockets).
@@ -822,10 +822,6 @@ public final class LocalTopology {
         e.put("PG_APP_PASSWORD", creds.pgPassword(PgRoles.APP));
         e.put("PG_MONITOR_USER", PgRoles.MONITOR);
         e.put("PG_MONITOR_PASSWORD", creds.pgPassword(PgRoles.MONITOR));
-        e.put("PG_SUPERUSER", PgRoles.SUPERUSER);
-        e.put("PG_SUPERUSER_PASSWORD", creds.pgPassword(PgRoles.SUPERUSER));
-        e.put("PGBOUNCER_ADMIN_USER", PgRoles.PGBOUNCER_ADMIN);
-        e.put("PGBOUNCER_ADMIN_PASSWORD", creds.pgPassword(PgRoles.PGBOUNCER_ADMIN));
         e.put("OLYMPUS_TOPOLOGY_DIR", spec.workDir().toString());
         e.put("REVOCATION_INGEST_TOKENS", creds.token(Credentials.REVOCATION_INGEST));
         e.put("REVOCATION_CHECK_TOKENS", creds.token(Credentials.REVOCATION_CHECK));
@@ -839,6 +835,21 @@ public final class LocalTopology {
         e.put("HTTP_PORT_LAG_MONITOR", Integer.toString(ports().lagMonitorHttp(i)));
         e.put("HTTP_PORT_SESSION_ROUTER", Integer.toString(ports().sessionRouterHttp(i)));
         e.put("HTTP_PORT_FAILOVER_COORDINATOR", Integer.toString(ports().failoverCoordinatorHttp(i)));
+        e.put("HTTP_PORT_NODE_AGENT", Integer.toString(ports().nodeAgentHttp(i)));
+        if (role == NatsRole.NODE_AGENT) {
+            // Only the node agent gets the database host's paths and its administrative passwords:
+            // no coordinator holds any database password.
+            e.put("PG_SUPERUSER", PgRoles.SUPERUSER);
+            e.put("PG_SUPERUSER_PASSWORD", creds.pgPassword(PgRoles.SUPERUSER));
+            e.put("PGBOUNCER_ADMIN_USER", PgRoles.PGBOUNCER_ADMIN);
+            e.put("PGBOUNCER_ADMIN_PASSWORD", creds.pgPassword(PgRoles.PGBOUNCER_ADMIN));
+            e.put("PG_REPLICATOR_PASSWORD", creds.pgPassword(PgRoles.REPLICATOR));
+            e.put("OLYMPUS_PG_BIN", PgNode.BIN);
+            e.put("OLYMPUS_PG_DATA", pgData(region).toString());
+            e.put("OLYMPUS_PG_LOG", dir("pg", region, "postgres.log").toString());
+            e.put("OLYMPUS_PGBOUNCER_INI", pgBouncerIni(region).toString());
+            e.put("OLYMPUS_AGENT_STATE_DIR", dir("agent", region).toString());
+        }
         StringBuilder sb = new StringBuilder();
         e.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
         return sb.toString();

@@ -133,6 +133,13 @@ final class NatsConfigs {
             }
             users.append(" }\n");
         }
+        for (String r : spec.regions()) {
+            NatsRole.Permissions perms = NatsRole.NODE_AGENT.permissions(spec.regions(), r);
+            users.append("      { user: \"").append(NatsRole.NODE_AGENT.user(r)).append("\", password: \"")
+                    .append(creds.natsPassword(NatsRole.NODE_AGENT, r)).append("\", permissions: { publish: { allow: [")
+                    .append(quoteAll(perms.publish())).append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe()))
+                    .append("] } } }\n");
+        }
         return """
                 accounts {
                   %s {

@@ -21,6 +21,11 @@ public enum NatsRole {
     LAG_MONITOR("lag-monitor"),
     SESSION_ROUTER("session-router"),
     FAILOVER_COORDINATOR("failover-coordinator"),
+    /**
+     * One user per region, {@code node-agent-REGION} ({@link #user(String)}): only it may take
+     * requests on that region's agent subject, and it may write only its own heartbeat key.
+     */
+    NODE_AGENT("node-agent"),
     SRE("sre"),
     OBSERVER("observer"),
     /** Internal publishers of revocations (Hydra/Athena hooks): the revocation-bus's NATS ingest only. */
@@ -40,6 +45,31 @@ public enum NatsRole {
 
     public String user() {
         return user;
+    }
+
+    /** The user this role has in {@code region}: per region for the node agent, the same everywhere for the others. */
+    public String user(String region) {
+        return this == NODE_AGENT ? user + "-" + Naming.requireRegion(region) : user;
+    }
+
+    /** Permissions of this role's user in {@code region} (only the node agent's depend on it). */
+    public Permissions permissions(List<String> regions, String region) {
+        if (this != NODE_AGENT) {
+            return permissions(regions);
+        }
+        Set<String> pub = new LinkedHashSet<>();
+        Set<String> sub = new LinkedHashSet<>();
+        sub.add("_INBOX.>");
+        sub.add(Naming.agentSubject(region));
+        pub.add("_INBOX.>");
+        String control = Naming.kvStream(Naming.CONTROL_BUCKET);
+        jsRead(pub, control);
+        // Its heartbeat, the proof it reaches the control quorum: its own key, nothing else.
+        String key = Naming.CONTROL_BUCKET + "." + Naming.AGENT_HEARTBEAT_PREFIX + region;
+        pub.add("$KV." + key);
+        pub.add("$JS.*.API.$KV." + key);
+        jsAccountInfo(pub);
+        return new Permissions(new ArrayList<>(pub), new ArrayList<>(sub));
     }
 
     /** Roles that are client users of the OLYMPUS account (not LEAF/ROUTE plumbing). */
@@ -102,6 +132,8 @@ public enum NatsRole {
                 pub.add(Naming.TOPOLOGY_ANNOUNCE);
                 pub.add(Naming.allSubjects(Family.AUDIT));
                 pub.add("olympus.coordinator.>");
+                // Requests to every region's node agent; it never subscribes there.
+                pub.add("olympus.agent.*");
                 sub.add(Naming.CONTROL_COMMANDS);
                 sub.add("olympus.coordinator.>");
                 sub.add(Naming.allSubjects(Family.LAG));
@@ -133,6 +165,7 @@ public enum NatsRole {
                 jsAccountInfo(pub);
             }
             case REVOCATION_CLIENT -> pub.add("olympus.revocation-bus.ingest.*");
+            case NODE_AGENT -> throw new IllegalArgumentException("the node agent's permissions are per region: permissions(regions, region)");
             case ADMIN, LEAF, ROUTE -> {
                 return new Permissions(null, null);
             }

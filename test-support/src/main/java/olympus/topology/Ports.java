@@ -9,7 +9,7 @@ package olympus.topology;
  * base + 10*i + 0..9   region i: nats, nats-monitor, control, control-route, control-leaf,
  *                      control-monitor, redis, postgres, pgbouncer, (never used)
  * base + 200 + 10*i    region i's service HTTP ports: +0 revocation-bus, +1 lag-monitor,
- *                      +2 session-router, +3 failover-coordinator
+ *                      +2 session-router, +3 failover-coordinator, +4 node-agent
  * base + 399           link daemon control port
  * base + 400 + ...     inter-region links, one listener per (from, to, kind)
  * </pre>
@@ -36,6 +36,7 @@ public record Ports(int base) {
     public int lagMonitorHttp(int i) { return base + 200 + 10 * i + 1; }
     public int sessionRouterHttp(int i) { return base + 200 + 10 * i + 2; }
     public int failoverCoordinatorHttp(int i) { return base + 200 + 10 * i + 3; }
+    public int nodeAgentHttp(int i) { return base + 200 + 10 * i + 4; }
 
     public int linkControl() { return base + 399; }
 

@@ -19,11 +19,10 @@ import olympus.failover.db.AuditSchema;
 import olympus.failover.nats.CommandListener;
 import olympus.failover.nats.ControlKv;
 import olympus.failover.nats.NatsAudit;
-import olympus.failover.node.LocalNodeAgent;
-import olympus.failover.node.LocalNodes;
+import olympus.failover.node.RemoteNodeAgent;
+import olympus.wire.FencingToken;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -49,13 +48,10 @@ public class Wiring {
         return new ControlKv(nc, c.requestTimeout());
     }
 
+    /** Every region's host, this one's too, through its node agent: this process touches no database itself. */
     @Singleton
-    NodeAgent nodeAgent(FailoverConfiguration f) {
-        if (f.localTopologyDir() == null || f.localTopologyDir().isBlank()) {
-            throw new IllegalStateException("olympus.failover.local-topology-dir (OLYMPUS_TOPOLOGY_DIR) is required: the local node agent "
-                    + "is the only one implemented");
-        }
-        return new LocalNodeAgent(LocalNodes.load(Path.of(f.localTopologyDir())), f.region(), Duration.ofSeconds(2));
+    NodeAgent nodeAgent(Connection nc, ControlKv kv, Leadership leadership, FailoverConfiguration f) {
+        return new RemoteNodeAgent(nc, () -> new FencingToken(leadership.term(), kv.highestEpoch(), leadership.id()), f.agentTimeout());
     }
 
     @Singleton
@@ -75,7 +71,7 @@ public class Wiring {
         List<String> regions = f.regions();
         Coordinator.Settings s = new Coordinator.Settings(f.region(), regions,
                 new Preflight.Limits(f.maxLagBytes(), f.observerQuorum(), f.observationMaxAge().toMillis(), f.fenceGrace().toMillis()),
-                f.pauseTimeout(), f.catchUpTimeout(), f.promoteTimeout(), f.observeInterval(), f.selfFenceAfter(),
+                f.pauseTimeout(), f.catchUpTimeout(), f.promoteTimeout(), f.observeInterval(),
                 f.autoFailover(), f.autoFailoverAfter());
         return new Coordinator(s, kv, agent, leadership, audit, nc, clock, metrics);
     }

@@ -52,7 +52,7 @@ public final class Coordinator implements AutoCloseable {
 
     /** Settings the command flows need (a view of FailoverConfiguration). */
     public record Settings(String region, List<String> regions, Preflight.Limits limits, Duration pauseTimeout,
-                           Duration catchUpTimeout, Duration promoteTimeout, Duration observeInterval, Duration selfFenceAfter,
+                           Duration catchUpTimeout, Duration promoteTimeout, Duration observeInterval,
                            boolean autoFailover, Duration autoFailoverAfter) {}
 
     private final Settings settings;
@@ -523,7 +523,8 @@ public final class Coordinator implements AutoCloseable {
         run.run("writes PAUSED in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(),
                 paused("failover " + from + " -> " + to, run.req.principal(), null), t.members(), "failover " + run.req.id())));
         stage(op, "fence");
-        List<String> reachable = regions.stream().filter(r -> view.node(r).reachable() || r.equals(from)).toList();
+        // An unreachable region's agent cannot be asked: waiting for it would only delay the failover.
+        List<String> reachable = regions.stream().filter(r -> view.node(r).reachable()).toList();
         // Fencing and pausing the poolers are independent: do them at once, the clock is running.
         CompletableFuture<String> pausing = CompletableFuture.supplyAsync(() -> {
             List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -536,7 +537,7 @@ public final class Coordinator implements AutoCloseable {
             });
             return failed.isEmpty() ? "paused " + reachable : "not paused: " + failed;
         }, fanout);
-        run.step("fence old primary " + from, () -> agent.fence(from));
+        run.step("fence old primary " + from, () -> fenceIfReachable(view, from));
         run.step("PgBouncer PAUSE where reachable", pausing::join);
         requireLeader();
         stage(op, "promote");
@@ -570,6 +571,24 @@ public final class Coordinator implements AutoCloseable {
         String followers = following(run, to, others);
         return finish(run, CommandResult.DONE, "primary is " + to + " (epoch " + next.epoch() + "); " + verdict.reason()
                 + "; " + from + " stays FENCED until rejoined (olympusctl rejoin --to " + from + ")" + followers);
+    }
+
+    /**
+     * A failover asks the old primary's agent to fence it when it can be reached. When it cannot,
+     * the agent on that host fences it by itself once it has lost the control quorum for its fence
+     * time, which every agent checks at start-up is shorter than the grace before an unforced
+     * failover may promote; a forced failover takes that risk on the SRE's word.
+     */
+    private String fenceIfReachable(ClusterView view, String from) {
+        if (!view.node(from).reachable()) {
+            return "not asked: " + from + " is unreachable (" + view.node(from).error() + "); its node agent fences it on losing "
+                    + "the control quorum";
+        }
+        try {
+            return agent.fence(from);
+        } catch (RuntimeException e) {
+            return "NOT fenced by request (" + e.getMessage() + "); its node agent fences it on losing the control quorum";
+        }
     }
 
     private CommandResult rejoin(Run run) throws Exception {
@@ -739,75 +758,12 @@ public final class Coordinator implements AutoCloseable {
             // When the primary is gone, keep reporting the last position seen: it is what the lag guard needs.
             kv.putObservation(new Observation(settings.region(), t.primary(), t.epoch(), up, lastSeenLsn,
                     clock.millis(), up ? null : downSince, up ? p.describe() : p.error()));
-            lastControlContactNanos = System.nanoTime();
-            knownTopology = t;
-            selfFenceCheck(t);
         } catch (Exception e) {
             LOG.debug("observation failed: {}", e.toString());
-            selfFenceCheck(null);
         }
     }
 
     private volatile Long downSince;
-    private volatile long lastControlContactNanos = System.nanoTime();
-    private volatile ClusterTopology knownTopology;
-    private volatile boolean selfFenced;
-    /** The epoch under which this region's primary fenced itself (for the log). */
-    private volatile long fencedAtEpoch;
-
-    /**
-     * The coordinator in the primary's region fences its own primary when it has lost the control
-     * plane for {@code selfFenceAfter}: it may be cut off while the others fail over (GitHub 2018),
-     * and the others wait {@code fenceGrace} (longer) before an unforced failover. When contact
-     * returns and the topology still names this region's primary, the fence is lifted; otherwise the
-     * fence stays until the node is rejoined as a replica.
-     */
-    private void selfFenceCheck(ClusterTopology fresh) {
-        if (settings.selfFenceAfter().isZero()) {
-            return;
-        }
-        ClusterTopology t = fresh != null ? fresh : knownTopology;
-        if (t == null || !t.primary().equals(settings.region())) {
-            return;
-        }
-        try {
-            if (fresh == null && !selfFenced
-                    && System.nanoTime() - lastControlContactNanos > settings.selfFenceAfter().toNanos()) {
-                String did = agent.fence(settings.region());
-                selfFenced = true;
-                fencedAtEpoch = t.epoch();
-                metrics.counter("failover_self_fence", "action", "fenced").increment();
-                LOG.warn("lost the control plane for over {} s while holding the primary: fenced it ({})",
-                        settings.selfFenceAfter().toSeconds(), did);
-            } else if (fresh != null && selfFenced) {
-                // Confirm with the stream leader first: the read that brought us here may come
-                // from this region's control node, still catching up after the heal, and a
-                // failover done during the cut would not be in it yet (see topologyFromLeader).
-                ClusterTopology lead = kv.topologyFromLeader().value();
-                // A later epoch naming this region again (rejoined, then switched back) is the
-                // leader's own decision: unfence then too, or selfFenced would stay set and this
-                // coordinator would never fence itself again (seen in CI's PartitionIT log).
-                if (!lead.primary().equals(settings.region())) {
-                    knownTopology = lead;
-                    LOG.warn("control plane back; a replica said {} is the primary (epoch {}) but the stream leader says {} "
-                            + "(epoch {}; fenced at epoch {}): the fence stays until rejoined", t.primary(), t.epoch(),
-                            lead.primary(), lead.epoch(), fencedAtEpoch);
-                    return;
-                }
-                ControlKv.Versioned<Operation> op = kv.operation();
-                if (op == null || op.value() == null) {
-                    agent.unfence(settings.region());
-                    selfFenced = false;
-                    metrics.counter("failover_self_fence", "action", "lifted").increment();
-                    LOG.warn("control plane back and the stream leader names {} the primary (epoch {}; fenced at epoch {}): "
-                            + "fence lifted", lead.primary(), lead.epoch(), fencedAtEpoch);
-                }
-            }
-        } catch (Exception e) {
-            LOG.warn("self-fence check failed: {}", e.toString());
-        }
-    }
-
     /** Leader only: reopen writes at a pause's deadline; recover an operation a dead leader left behind. */
     void maintain() {
         if (!leadership.mayAct() || running.get() != null) {

@@ -13,7 +13,8 @@ import java.util.List;
  *
  * @param region              this coordinator's region (OLYMPUS_REGION)
  * @param regions             every region (OLYMPUS_REGIONS)
- * @param localTopologyDir    directory of a local topology (deploy/local/topology), for the local node agent
+ * @param agentTimeout        how long a status probe waits for a region's node agent. Shorter: a cut-off
+ *                            region is seen sooner; longer: fewer false "unreachable" under load. Default 2 s.
  * @param leaseTtl            leader lease TTL. Shorter: a dead leader is replaced sooner; longer: fewer
  *                            spurious changes of leader under load or a slow control cluster. Default 6 s.
  * @param leaseSafety         the leader stops acting this long before its lease could expire in a follower's
@@ -31,12 +32,9 @@ import java.util.List;
  * @param catchUpTimeout      how long to wait for the candidate (or every replica, for migrate) to replay the
  *                            final position. Default 10 s.
  * @param promoteTimeout      pg_promote wait. Default 15 s.
- * @param selfFenceAfter      the coordinator in the primary's region fences its primary (read-only) after losing
- *                            the control plane this long; 0 disables. Shorter: a cut-off primary stops taking
- *                            writes sooner; longer: fewer fences from a control-plane blip. Default 3 s. If the
- *                            whole control cluster is down, writes stop everywhere: by design, no split brain.
  * @param fenceGrace          how long a quorum must have seen the primary unreachable before an unforced
- *                            failover; must exceed selfFenceAfter plus detection time. Default 8 s.
+ *                            failover. Every node agent checks at start-up that it fences a cut-off primary
+ *                            sooner (its failover-fence-grace must be this value). Default 8 s.
  * @param autoFailover        automatic failover on a quorum of observers. Default off: an SRE decides. When on,
  *                            after one automatic failover a second waits for an SRE's {@code ack} (damping).
  * @param autoFailoverAfter   how long the primary must stay unreachable (per quorum) before an automatic failover.
@@ -48,7 +46,7 @@ import java.util.List;
 public record FailoverConfiguration(
         @NotBlank String region,
         List<String> regions,
-        String localTopologyDir,
+        @Bindable(defaultValue = "2s") Duration agentTimeout,
         @Bindable(defaultValue = "6s") Duration leaseTtl,
         @Bindable(defaultValue = "2s") Duration leaseSafety,
         @Bindable(defaultValue = "1048576") @Min(0) long maxLagBytes,
@@ -58,7 +56,6 @@ public record FailoverConfiguration(
         @Bindable(defaultValue = "5s") Duration pauseTimeout,
         @Bindable(defaultValue = "10s") Duration catchUpTimeout,
         @Bindable(defaultValue = "15s") Duration promoteTimeout,
-        @Bindable(defaultValue = "3s") Duration selfFenceAfter,
         @Bindable(defaultValue = "8s") Duration fenceGrace,
         @Bindable(defaultValue = "false") boolean autoFailover,
         @Bindable(defaultValue = "10s") Duration autoFailoverAfter,

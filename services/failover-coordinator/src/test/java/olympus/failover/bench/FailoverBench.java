@@ -5,8 +5,12 @@ import olympus.wire.Lsn;
 import olympus.failover.core.CommandResult;
 import olympus.failover.it.Coordinators;
 import olympus.failover.it.WriterAndChecker;
-import olympus.failover.node.LocalNodeAgent;
-import olympus.failover.node.LocalNodes;
+import olympus.failover.core.NodeAgent;
+import olympus.failover.nats.ControlKv;
+import olympus.failover.node.RemoteNodeAgent;
+import olympus.topology.NatsRole;
+import olympus.topology.NodeAgents;
+import olympus.wire.FencingToken;
 import olympus.topology.LocalTopology;
 import olympus.topology.PgRoles;
 import olympus.topology.TopologySpec;
@@ -71,11 +75,19 @@ public final class FailoverBench {
     record Pass(double totalS, double stallS, int failed, long lost, int twoPrimaries, int acked) {}
 
     static void run(LocalTopology topo) throws Exception {
-        LocalNodeAgent agent = new LocalNodeAgent(LocalNodes.load(topo.spec().workDir()), "us-east", Duration.ofSeconds(2));
-
-        // ---- baseline: the manual runbook, no PAUSE
-        Pass b1 = measure(topo, "baseline_writes", () -> manual(agent, topo, "us-east", "eu-west"), "eu-west");
-        Pass b2 = measure(topo, "baseline_writes_back", () -> manual(agent, topo, "eu-west", "us-east"), "us-east");
+        // ---- baseline: the manual runbook, no PAUSE, through the same node agents, as an SRE
+        // holding the current term would run it
+        Pass b1;
+        Pass b2;
+        // Self-fence off: a manual runbook does not move the primary in the control KV, and an
+        // agent that sees a primary the KV does not name fences it (that is what it is for).
+        try (NodeAgents agents = new NodeAgents(topo, Map.of("OLYMPUS_AGENT_SELF_FENCE", "false")).startAll();
+             io.nats.client.Connection nc = topo.connect("us-east", NatsRole.FAILOVER_COORDINATOR)) {
+            ControlKv kv = new ControlKv(nc, Duration.ofSeconds(2));
+            NodeAgent agent = new RemoteNodeAgent(nc, () -> manualToken(kv), Duration.ofSeconds(2));
+            b1 = measure(topo, "baseline_writes", () -> manual(agent, topo, "us-east", "eu-west"), "eu-west");
+            b2 = measure(topo, "baseline_writes_back", () -> manual(agent, topo, "eu-west", "us-east"), "us-east");
+        }
 
         // ---- the coordinator
         try (Coordinators c = new Coordinators(topo, Map.of())) {
@@ -156,7 +168,18 @@ public final class FailoverBench {
     }
 
     /** The runbook an SRE follows by hand today: no pause, so clients see errors while it runs. */
-    static void manual(LocalNodeAgent agent, LocalTopology topo, String from, String to) {
+    /** The current lease term and epoch: the manual runbook acts with the authority the control KV shows now. */
+    static FencingToken manualToken(ControlKv kv) {
+        try {
+            ControlKv.Versioned<olympus.failover.core.Lease> lease = kv.leaseFromLeader();
+            long term = lease == null || lease.value() == null ? 0 : lease.value().term();
+            return new FencingToken(term, kv.topologyFromLeader().value().epoch(), "bench manual runbook");
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the lease and topology: " + e.getMessage(), e);
+        }
+    }
+
+    static void manual(NodeAgent agent, LocalTopology topo, String from, String to) {
         long lsn = agent.shutDown(from, Duration.ofSeconds(20));
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (agent.status(to).replayLsn() == null || agent.status(to).replayLsn() <= lsn) {

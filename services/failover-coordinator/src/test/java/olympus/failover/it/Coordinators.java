@@ -7,6 +7,7 @@ import olympus.failover.client.SreClient;
 import olympus.failover.core.CommandResult;
 import olympus.topology.LocalTopology;
 import olympus.topology.NatsRole;
+import olympus.topology.NodeAgents;
 import olympus.topology.PgRoles;
 
 import java.time.Duration;
@@ -22,9 +23,12 @@ public final class Coordinators implements AutoCloseable {
     final Map<String, ApplicationContext> contexts = new LinkedHashMap<>();
     final Connection sre;
     final SreClient client;
+    /** The node agents: each its own process, as on its database host. */
+    final NodeAgents agents;
 
     public Coordinators(LocalTopology topo, Map<String, Object> extra) throws Exception {
         this.topo = topo;
+        this.agents = new NodeAgents(topo, Map.of()).startAll();
         for (String r : topo.regions()) {
             start(r, extra);
         }
@@ -42,7 +46,6 @@ public final class Coordinators implements AutoCloseable {
         p.put("olympus.nats.password", topo.credentials().natsPassword(NatsRole.FAILOVER_COORDINATOR));
         p.put("olympus.failover.region", r);
         p.put("olympus.failover.regions", String.join(",", topo.regions()));
-        p.put("olympus.failover.local-topology-dir", topo.spec().workDir().toString());
         p.put("olympus.failover.api-tokens", "sre-token=alice:sre,viewer-token=bob:viewer");
         p.put("datasources.default.url", topo.pgBouncerJdbcUrl(r) + "&connectTimeout=3&socketTimeout=10");
         p.put("datasources.default.username", PgRoles.APP);
@@ -91,5 +94,6 @@ public final class Coordinators implements AutoCloseable {
             stop(r);
         }
         sre.close();
+        agents.close();
     }
 }
