@@ -70,7 +70,8 @@ public class Wiring {
                             Connection nc, Clock clock, MeterRegistry metrics) {
         List<String> regions = f.regions();
         Coordinator.Settings s = new Coordinator.Settings(f.region(), regions,
-                new Preflight.Limits(f.maxLagBytes(), f.observerQuorum(), f.observationMaxAge().toMillis(), f.fenceGrace().toMillis()),
+                new Preflight.Limits(f.maxLagBytes(), f.observerQuorum(), f.observationMaxAge().toMillis(), f.fenceGrace().toMillis(),
+                        f.maxClockSkew().toMillis()),
                 f.pauseTimeout(), f.catchUpTimeout(), f.promoteTimeout(), f.observeInterval(),
                 f.autoFailover(), f.autoFailoverAfter());
         return new Coordinator(s, kv, agent, leadership, audit, nc, clock, metrics);

@@ -216,7 +216,18 @@ public final class Coordinator implements AutoCloseable {
         if (p != null && p.reachable() && !p.inRecovery() && p.walLsn() != null) {
             last = last == null ? p.walLsn() : Math.max(last, p.walLsn());
         }
-        return new ClusterView(t, nodes, obs, last, clock.millis());
+        Map<String, olympus.failover.core.AgentHeartbeat> agents = new LinkedHashMap<>();
+        for (String r : t.members().keySet()) {
+            try {
+                olympus.failover.core.AgentHeartbeat hb = kv.agentHeartbeat(r);
+                if (hb != null) {
+                    agents.put(r, hb);
+                }
+            } catch (Exception e) {
+                LOG.debug("no heartbeat of {}'s agent: {}", r, e.toString());
+            }
+        }
+        return new ClusterView(t, nodes, obs, last, clock.millis(), agents);
     }
 
     private Map<String, NodeStatus> probeAll(java.util.Collection<String> regions) {
@@ -524,7 +535,7 @@ public final class Coordinator implements AutoCloseable {
                 paused("failover " + from + " -> " + to, run.req.principal(), null), t.members(), "failover " + run.req.id())));
         stage(op, "fence");
         // An unreachable region's agent cannot be asked: waiting for it would only delay the failover.
-        List<String> reachable = regions.stream().filter(r -> view.node(r).reachable()).toList();
+        List<String> reachable = regions.stream().filter(r -> view.node(r).hostReachable()).toList();
         // Fencing and pausing the poolers are independent: do them at once, the clock is running.
         CompletableFuture<String> pausing = CompletableFuture.supplyAsync(() -> {
             List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -580,9 +591,9 @@ public final class Coordinator implements AutoCloseable {
      * failover may promote; a forced failover takes that risk on the SRE's word.
      */
     private String fenceIfReachable(ClusterView view, String from) {
-        if (!view.node(from).reachable()) {
-            return "not asked: " + from + " is unreachable (" + view.node(from).error() + "); its node agent fences it on losing "
-                    + "the control quorum";
+        if (!view.node(from).hostReachable()) {
+            return "not asked: " + from + "'s host is unreachable (" + view.node(from).error() + "); its node agent fences it on "
+                    + "losing the control quorum";
         }
         try {
             return agent.fence(from);
@@ -719,6 +730,7 @@ public final class Coordinator implements AutoCloseable {
             }
             data.put("nodes", nodes);
             data.put("observations", v.observations());
+            data.put("agents", v.agents());
             try {
                 ControlKv.Versioned<Operation> op = kv.operation();
                 data.put("operation", op == null ? null : op.value());

@@ -35,6 +35,9 @@ import java.util.List;
  * @param fenceGrace          how long a quorum must have seen the primary unreachable before an unforced
  *                            failover. Every node agent checks at start-up that it fences a cut-off primary
  *                            sooner (its failover-fence-grace must be this value). Default 8 s.
+ * @param maxClockSkew        the worst difference between two hosts' wall clocks: an unforced failover waits
+ *                            this much longer past the moment the old primary's agent must have fenced it
+ *                            (its last heartbeat plus its fence bound). Default 1 s.
  * @param autoFailover        automatic failover on a quorum of observers. Default off: an SRE decides. When on,
  *                            after one automatic failover a second waits for an SRE's {@code ack} (damping).
  * @param autoFailoverAfter   how long the primary must stay unreachable (per quorum) before an automatic failover.
@@ -57,6 +60,7 @@ public record FailoverConfiguration(
         @Bindable(defaultValue = "10s") Duration catchUpTimeout,
         @Bindable(defaultValue = "15s") Duration promoteTimeout,
         @Bindable(defaultValue = "8s") Duration fenceGrace,
+        @Bindable(defaultValue = "1s") Duration maxClockSkew,
         @Bindable(defaultValue = "false") boolean autoFailover,
         @Bindable(defaultValue = "10s") Duration autoFailoverAfter,
         List<String> apiTokens) {

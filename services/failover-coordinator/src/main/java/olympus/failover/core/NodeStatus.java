@@ -12,11 +12,23 @@ import olympus.wire.Lsn;
  * @param walLsn     primary: pg_current_wal_lsn(); replica: max(receive, replay)
  * @param replayLsn  replica: pg_last_wal_replay_lsn()
  * @param error      why it is unreachable
+ * @param hostReachable the region's node agent answered (its PostgreSQL may still be down): it can
+ *                   be asked to act, e.g. to fence a stopped primary so that it restarts as a standby
  */
 public record NodeStatus(String region, boolean reachable, boolean inRecovery, boolean readOnly,
-                         Long walLsn, Long replayLsn, String error) {
+                         Long walLsn, Long replayLsn, String error, boolean hostReachable) {
+    public NodeStatus(String region, boolean reachable, boolean inRecovery, boolean readOnly, Long walLsn, Long replayLsn, String error) {
+        this(region, reachable, inRecovery, readOnly, walLsn, replayLsn, error, reachable);
+    }
+
+    /** Neither the database nor its host's agent answered. */
     public static NodeStatus unreachable(String region, String error) {
-        return new NodeStatus(region, false, false, false, null, null, error);
+        return new NodeStatus(region, false, false, false, null, null, error, false);
+    }
+
+    /** The host's agent answered, its database did not. */
+    public static NodeStatus databaseDown(String region, String error) {
+        return new NodeStatus(region, false, false, false, null, null, error, true);
     }
 
     /** Takes writes: reachable, not in recovery, not fenced read-only. */

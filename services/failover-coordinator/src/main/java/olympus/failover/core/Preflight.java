@@ -24,7 +24,11 @@ public final class Preflight {
      *                     lost the control plane and fence itself, so that its own region's clients
      *                     stop writing to it before another primary exists
      */
-    public record Limits(long maxLagBytes, int observerQuorum, long observationMaxAgeMs, long fenceGraceMs) {}
+    public record Limits(long maxLagBytes, int observerQuorum, long observationMaxAgeMs, long fenceGraceMs, long clockSkewMs) {
+        public Limits(long maxLagBytes, int observerQuorum, long observationMaxAgeMs, long fenceGraceMs) {
+            this(maxLagBytes, observerQuorum, observationMaxAgeMs, fenceGraceMs, 1000);
+        }
+    }
 
     public static Verdict switchover(ClusterView v, String to, long nowMs, Limits limits) {
         String primary = v.primary();
@@ -92,6 +96,21 @@ public final class Preflight {
             return Verdict.refuse("the primary " + primary + " has been unreachable for only " + downFor + " ms per " + seenDown
                     + "; waiting until " + limits.fenceGraceMs() + " ms so that, if it is cut off rather than dead, it has fenced "
                     + "itself first (retry, or --force)");
+        }
+        AgentHeartbeat hb = v.agent(primary);
+        if (!force && hb != null && !hb.selfFenced()) {
+            // The old primary's agent fences it at most fencedWithin after its last committed
+            // heartbeat; past that (plus the clock skew between hosts) it is fenced or dead. A
+            // heartbeat newer than that means it still reaches the quorum: the coordinators lost
+            // it, the control plane did not (a partial partition), and it has not fenced itself.
+            long bound = hb.fencedWithinMs() >= 0 ? hb.fencedWithinMs() : limits.fenceGraceMs();
+            long safeAt = hb.atMs() + bound + limits.clockSkewMs();
+            if (nowMs < safeAt) {
+                return Verdict.refuse("the primary " + primary + "'s node agent proved the control quorum " + (nowMs - hb.atMs())
+                        + " ms ago (heartbeat " + hb.at() + ", " + hb.role() + "): it is not cut off from the control plane, or has "
+                        + "not fenced itself yet" + (hb.fencedWithinMs() < 0 ? " (its self-fence is off)" : "") + "; an unforced failover waits "
+                        + (safeAt - nowMs) + " ms more (retry, or --force)");
+            }
         }
         String candidate = to;
         if (candidate == null) {

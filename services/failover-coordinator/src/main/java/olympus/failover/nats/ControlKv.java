@@ -109,6 +109,13 @@ public final class ControlKv {
         return new Versioned<>(e.value() == null ? null : parser.parse(e.value()), e.revision());
     }
 
+    /** A node agent's last heartbeat, from the stream leader; null when it never wrote one. */
+    public olympus.failover.core.AgentHeartbeat agentHeartbeat(String region) throws IOException, InterruptedException {
+        Versioned<olympus.failover.core.AgentHeartbeat> v = fromLeader(Naming.AGENT_HEARTBEAT_PREFIX + region,
+                b -> JSON.readValue(b, olympus.failover.core.AgentHeartbeat.class));
+        return v == null ? null : v.value();
+    }
+
     /** One compare-and-set; returns the new revision. */
     public long updateTopology(ClusterTopology t, long revision) throws IOException, JetStreamApiException {
         long rev = cas(ClusterTopology.KEY, t.toJson(), revision);

@@ -68,8 +68,11 @@ public final class RemoteNodeAgent implements NodeAgent {
     public NodeStatus status(String region) {
         try {
             AgentReply r = call(region, AgentCall.of(Op.STATUS, null, null, null, null, null), probeTimeout);
-            if (!r.ok() || !Boolean.TRUE.equals(r.pgReachable())) {
+            if (!r.ok()) {
                 return NodeStatus.unreachable(region, "agent: " + r.detail());
+            }
+            if (!Boolean.TRUE.equals(r.pgReachable())) {
+                return NodeStatus.databaseDown(region, "database down, per its agent: " + r.detail());
             }
             return new NodeStatus(region, true, Boolean.TRUE.equals(r.inRecovery()), Boolean.TRUE.equals(r.readOnly()), r.walLsn(),
                     r.replayLsn(), null);

@@ -258,6 +258,10 @@ public final class Agent implements AutoCloseable {
         m.put("role", lastRole.name());
         m.put("selfFenced", selfFenced);
         m.put("fenceAfterMs", timing.selfFence() ? timing.fenceAfter().toMillis() : -1);
+        // What a failover's preflight needs: this primary is fenced at most this long after the
+        // quorum committed this heartbeat, if it commits no later one.
+        m.put("fencedWithinMs", timing.selfFence()
+                ? olympus.agent.core.FenceTiming.fencedWithin(timing.fenceAfter(), timing.heartbeatEvery(), timing.fenceAction()).toMillis() : -1);
         if (highest != null) {
             m.put("highestTerm", highest.term());
             m.put("highestEpoch", highest.epoch());
