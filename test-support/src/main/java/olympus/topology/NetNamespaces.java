@@ -207,15 +207,37 @@ final class NetNamespaces {
      */
     static void tearDown(HostNet net, Consumer<String> progress) {
         List<String> names = leftovers(net);
-        boolean route = false;
-        if (Proc.ROOT) {
-            try {
-                route = ip("route", "show", "type", "unreachable", net.subnet()).contains(net.subnet());
-            } catch (TopologyException e) {
-                route = false;
+        // The subnet from the base port, and the subnets on leftover veths (a crashed run brought
+        // down without knowing its base port).
+        java.util.Set<String> subnets = new java.util.TreeSet<>(List.of(net.subnet()));
+        for (String dev : names) {
+            if (linkExists(dev) && Proc.ROOT) {
+                try {
+                    for (String w : ip("-o", "-4", "addr", "show", "dev", dev).split("\\s+")) {
+                        if (w.matches("10\\.[0-9]+\\.[0-9]+\\.1/24")) {
+                            subnets.add("10." + w.split("\\.")[1] + ".0.0/16");
+                        }
+                    }
+                } catch (TopologyException e) {
+                    // gone meanwhile
+                }
             }
         }
-        if (names.isEmpty() && !route && iptables().isEmpty()) {
+        List<String> routes = new ArrayList<>();
+        if (Proc.ROOT) {
+            for (String subnet : subnets) {
+                try {
+                    if (ip("route", "show", "type", "unreachable", subnet).contains(subnet + " metric " + HostNet.UNREACHABLE_METRIC)) {
+                        routes.add(subnet);
+                    }
+                } catch (TopologyException e) {
+                    // no ip: nothing of ours there
+                }
+            }
+        }
+        List<String> ipt = iptables();
+        List<String> rules = ipt.isEmpty() ? List.of() : ourRules(ipt.get(0), net);
+        if (names.isEmpty() && routes.isEmpty() && rules.isEmpty()) {
             return;
         }
         for (String ns : names.stream().filter(n -> Files.exists(NETNS.resolve(n))).toList()) {
@@ -231,17 +253,27 @@ final class NetNamespaces {
                 }
             }
         }
-        if (route) {
-            ip("route", "del", "unreachable", net.subnet(), "metric", Integer.toString(HostNet.UNREACHABLE_METRIC));
+        for (String subnet : routes) {
+            ip("route", "del", "unreachable", subnet, "metric", Integer.toString(HostNet.UNREACHABLE_METRIC));
         }
-        List<String> ipt = iptables();
-        while (!ipt.isEmpty() && iptablesHas(ipt.get(0), net)) {
+        for (String rule : rules) {
+            // "-A FORWARD -s ... --comment olyXXXX -j ACCEPT" -> "-D FORWARD ..."
             List<String> c = new ArrayList<>(List.of(ipt.get(0), "-D"));
-            c.addAll(acceptRule(net));
+            c.addAll(List.of(rule.substring(3).trim().split("\\s+")));
             Proc.run(c, T);
         }
-        if (!names.isEmpty() || route) {
-            progress.accept("hosts mode: removed " + names + (route ? " and the unreachable route for " + net.subnet() : ""));
+        progress.accept("hosts mode: removed " + names + (routes.isEmpty() ? "" : ", unreachable routes " + routes)
+                + (rules.isEmpty() ? "" : ", iptables rules " + rules));
+    }
+
+    /** FORWARD rules that carry this topology's comment (what {@link #allowForwarding} added). */
+    private static List<String> ourRules(String ipt, HostNet net) {
+        try {
+            return Proc.run(List.of(ipt, "-S", "FORWARD"), T).lines()
+                    .filter(l -> l.startsWith("-A FORWARD ") && l.matches(".*--comment \"?" + net.prefix() + "\"? .*"))
+                    .toList();
+        } catch (TopologyException e) {
+            return List.of();
         }
     }
 

@@ -65,6 +65,13 @@ class HostsModeIT {
                 }
             }
 
+            t.up(); // again: nothing to do
+            t.kill("nats-" + other);
+            t.up(); // restarts it, in its namespace
+            assertThat(t.servers()).allMatch(t::alive);
+            assertThat(NetNamespaces.pidsIn(t.namespace(other)))
+                    .contains(t.pid(t.server("nats-" + other)), t.pid(t.server("pg-" + other)));
+
             String first = insert(t);
             for (String r : t.regions()) {
                 await("row on " + r).atMost(Duration.ofSeconds(15)).until(() -> hasRow(t, r, first));
@@ -109,6 +116,7 @@ class HostsModeIT {
         assertThat(t.namespacesLeft()).isEmpty();
         String netns = Proc.run(List.of(HostNet.IP, "netns", "list"), Duration.ofSeconds(10));
         assertThat(netns).doesNotContain(spec.net().prefix());
+        assertThat(Proc.run(List.of(HostNet.IP, "route", "show"), Duration.ofSeconds(10))).doesNotContain(spec.net().subnet());
         assertThat(t.portsInUse()).isEmpty();
         assertThat(Proc.mentioning(dir.toString())).isEmpty();
         assertThat(dir).doesNotExist();
