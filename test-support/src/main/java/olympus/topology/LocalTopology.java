@@ -118,7 +118,7 @@ public final class LocalTopology {
      * JVM: 127.0.0.1, or the node's own 10.X.i.2 in hosts mode.
      */
     public String host(String region) {
-        return spec.host(controlNodeIndex(region));
+        return spec.host(nodeIndex(region));
     }
 
     /**
@@ -127,17 +127,32 @@ public final class LocalTopology {
      * service "in" its region.
      */
     public List<String> inRegion(String region, List<String> command) {
-        return spec.inNode(controlNodeIndex(region), command);
+        return spec.inNode(nodeIndex(region), command);
     }
 
     /** Network namespace of a region or witness in hosts mode (its name whether or not it exists). */
     public String namespace(String region) {
-        return spec.net().namespace(controlNodeIndex(region));
+        return spec.net().namespace(nodeIndex(region));
     }
 
     /** This topology's namespaces and veths that exist now (after {@link #down}: should be none). */
     public List<String> namespacesLeft() {
         return NetNamespaces.leftovers(spec.net());
+    }
+
+    /** Node index of a region (its region index) or of a witness control node (after the regions). */
+    private int nodeIndex(String node) {
+        for (int i = 0; i < spec.controlNodes(); i++) {
+            if (spec.controlNodeRegion(i).equals(node)) {
+                return i;
+            }
+        }
+        List<String> witnesses = new ArrayList<>();
+        for (int i = spec.regions().size(); i < spec.controlNodes(); i++) {
+            witnesses.add(spec.controlNodeRegion(i));
+        }
+        throw new TopologyException("unknown region '" + node + "': regions are " + spec.regions()
+                + (witnesses.isEmpty() ? "" : ", witness control nodes " + witnesses));
     }
 
     int index(String region) {
@@ -916,7 +931,7 @@ public final class LocalTopology {
     }
 
     private synchronized void setCut(String node, boolean cut) {
-        int i = controlNodeIndex(node);
+        int i = nodeIndex(node);
         if (!NetNamespaces.linkExists(spec.net().rootVeth(i))) {
             throw new TopologyException("no veth " + spec.net().rootVeth(i) + " for " + node
                     + ": is the topology up? try: deploy/local/topology up");

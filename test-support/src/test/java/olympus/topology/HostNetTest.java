@@ -116,5 +116,13 @@ class HostNetTest {
                 + h1 + ":24017,ap-south=" + spec.net().host(2) + ":24027");
         assertThat(hosts.inRegion("eu-west", List.of("true"))).containsExactly(HostNet.IP, "netns", "exec", spec.net().namespace(1), "true");
         assertThat(hosts.servers()).noneMatch(s -> s.name().equals("links"));
+
+        for (LocalTopology t : List.of(old, hosts)) {
+            assertThatThrownBy(() -> t.natsUrl("mars")).hasMessageContaining("unknown region 'mars'");
+            assertThatThrownBy(() -> t.inRegion("mars", List.of("true"))).hasMessageContaining("unknown region 'mars'");
+        }
+        LocalTopology twoRegions = LocalTopology.of0(new TopologySpec(TopologySpec.regionNames(2), 24000, Path.of("/tmp/t")).withHosts(true));
+        assertThat(twoRegions.host("witness-1")).isEqualTo(spec.net().host(2));
+        assertThat(twoRegions.namespace("witness-1")).isEqualTo(spec.net().namespace(2));
     }
 }
