@@ -35,6 +35,12 @@ import java.util.function.Consumer;
  * NATS server (own JetStream domain), a control-cluster node, Redis, PostgreSQL (primary in the
  * first region, streaming replicas elsewhere) and PgBouncer; links between regions that can be cut.
  *
+ * <p>Two modes ({@link TopologySpec#hosts()}): every server on 127.0.0.1 with cross-region traffic
+ * through {@link LinkDaemon}; or hosts mode, each region (and witness control node) in its own
+ * network namespace at 10.X.i.2 ({@link HostNet}, {@link NetNamespaces}), cross-region traffic
+ * directly between those addresses, and a cut that takes the region's veth down. {@link #host},
+ * the URL methods and {@link #inRegion} hide the difference from callers.
+ *
  * <p>The one implementation behind {@code deploy/local/topology}, the benchmarks and the
  * integration tests. All state lives in {@link TopologySpec#workDir()}.
  */
@@ -69,7 +75,7 @@ public final class LocalTopology {
         }
         try {
             State s = new ObjectMapper().readValue(f.toFile(), State.class);
-            return of(new TopologySpec(s.regions(), s.basePort(), dir), progress);
+            return of(new TopologySpec(s.regions(), s.basePort(), dir, Boolean.TRUE.equals(s.hosts())), progress);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + f, e);
         }
@@ -79,8 +85,12 @@ public final class LocalTopology {
         return Files.exists(dir.resolve(STATE_FILE));
     }
 
-    /** Written when {@link #up()} completes; what other tools read to find the servers. */
-    public record State(List<String> regions, int basePort, String primary, Map<String, Map<String, Object>> endpoints) {}
+    /**
+     * Written when {@link #up()} completes; what other tools read to find the servers.
+     * {@code hosts}: hosts mode (absent, so null, in files written before it existed).
+     */
+    public record State(List<String> regions, int basePort, String primary, Map<String, Map<String, Object>> endpoints,
+                        Boolean hosts) {}
 
     public TopologySpec spec() {
         return spec;
@@ -96,6 +106,53 @@ public final class LocalTopology {
 
     public Ports ports() {
         return spec.ports();
+    }
+
+    /** Whether each region runs in its own network namespace ({@link TopologySpec#hosts()}). */
+    public boolean hostsMode() {
+        return spec.hosts();
+    }
+
+    /**
+     * Address of a region's (or witness control node's) servers, for other regions and for this
+     * JVM: 127.0.0.1, or the node's own 10.X.i.2 in hosts mode.
+     */
+    public String host(String region) {
+        return spec.host(nodeIndex(region));
+    }
+
+    /**
+     * {@code command} wrapped to run inside a region's (or witness's) network namespace: {@code ip
+     * netns exec NS command...} in hosts mode, the command unchanged otherwise. What starts a
+     * service "in" its region.
+     */
+    public List<String> inRegion(String region, List<String> command) {
+        return spec.inNode(nodeIndex(region), command);
+    }
+
+    /** Network namespace of a region or witness in hosts mode (its name whether or not it exists). */
+    public String namespace(String region) {
+        return spec.net().namespace(nodeIndex(region));
+    }
+
+    /** This topology's namespaces and veths that exist now (after {@link #down}: should be none). */
+    public List<String> namespacesLeft() {
+        return NetNamespaces.leftovers(spec.net());
+    }
+
+    /** Node index of a region (its region index) or of a witness control node (after the regions). */
+    private int nodeIndex(String node) {
+        for (int i = 0; i < spec.controlNodes(); i++) {
+            if (spec.controlNodeRegion(i).equals(node)) {
+                return i;
+            }
+        }
+        List<String> witnesses = new ArrayList<>();
+        for (int i = spec.regions().size(); i < spec.controlNodes(); i++) {
+            witnesses.add(spec.controlNodeRegion(i));
+        }
+        throw new TopologyException("unknown region '" + node + "': regions are " + spec.regions()
+                + (witnesses.isEmpty() ? "" : ", witness control nodes " + witnesses));
     }
 
     int index(String region) {
@@ -116,7 +173,9 @@ public final class LocalTopology {
     public List<Server> servers() {
         Ports p = ports();
         List<Server> s = new ArrayList<>();
-        s.add(new Server("links", Kind.LINKS, "-", p.linkControl(), -1));
+        if (!spec.hosts()) {
+            s.add(new Server("links", Kind.LINKS, "-", p.linkControl(), -1));
+        }
         for (int i = 0; i < spec.controlNodes(); i++) {
             s.add(new Server("control-" + spec.controlNodeRegion(i), Kind.CONTROL, spec.controlNodeRegion(i), p.control(i), i));
         }
@@ -160,7 +219,18 @@ public final class LocalTopology {
     }
 
     public boolean alive(Server s) {
-        return Proc.alive(pid(s)) && Proc.portOpen(s.port());
+        return Proc.alive(pid(s)) && listening(s);
+    }
+
+    /**
+     * Whether the server's port is open: a connection to 127.0.0.1; in hosts mode the socket table
+     * of its namespace (true also while the region is cut).
+     */
+    private boolean listening(Server s) {
+        if (!spec.hosts()) {
+            return Proc.portOpen(s.port());
+        }
+        return NetNamespaces.listening(spec.net().namespace(s.index()), pid(s), s.port());
     }
 
     PgNode pg(int i) {
@@ -176,22 +246,23 @@ public final class LocalTopology {
             }
             case NATS, CONTROL -> {
                 Path d = s.kind() == Kind.NATS ? dir("nats", s.region()) : dir("control", s.region());
-                Proc.spawn(List.of("nats-server", "-c", d.resolve("nats.conf").toString()), d.resolve("stdout.log"));
+                Proc.spawn(spec.inNode(s.index(), List.of("nats-server", "-c", d.resolve("nats.conf").toString())),
+                        d.resolve("stdout.log"));
             }
             case REDIS -> {
                 Path d = dir("redis", s.region());
-                Proc.run(List.of("redis-server", d.resolve("redis.conf").toString()), Duration.ofSeconds(10));
+                Proc.run(spec.inNode(s.index(), List.of("redis-server", d.resolve("redis.conf").toString())), Duration.ofSeconds(10));
             }
             case POSTGRES -> pg(s.index()).start();
             case PGBOUNCER -> {
                 Path d = dir("pgbouncer", s.region());
-                Proc.run(Proc.asPostgres(List.of("setsid", "pgbouncer", "-d", "-q", d.resolve("pgbouncer.ini").toString())),
-                        Duration.ofSeconds(10));
+                Proc.run(spec.inNode(s.index(), Proc.asPostgres(List.of("setsid", "pgbouncer", "-d", "-q",
+                        d.resolve("pgbouncer.ini").toString()))), Duration.ofSeconds(10));
             }
         }
         // Generous: on a loaded two-core machine a JVM (the links) can take tens of seconds to start.
         Proc.await(s.name() + " to listen on " + s.port() + " (log under " + spec.workDir() + ")",
-                Duration.ofSeconds(90), () -> Proc.portOpen(s.port()));
+                Duration.ofSeconds(90), () -> listening(s));
     }
 
     private static String javaBin() {
@@ -208,7 +279,14 @@ public final class LocalTopology {
     public void up() {
         long t0 = System.nanoTime();
         requireBinaries();
+        if (spec.hosts()) {
+            NetNamespaces.requireTools();
+        }
         if (exists(spec.workDir())) {
+            if (spec.hosts()) {
+                // After a reboot (or someone's ip netns del) the namespaces are gone: make them again.
+                NetNamespaces.setUp(spec, cutSet(), progress);
+            }
             List<Server> dead = servers().stream().filter(s -> !alive(s)).toList();
             if (dead.isEmpty()) {
                 progress.accept("already up in " + spec.workDir());
@@ -274,13 +352,20 @@ public final class LocalTopology {
         }
         chmodOpen(spec.workDir());
         PgNode.chown(dir("sock"));
-        PgNode.write(dir("link-control.port"), ports().linkControl() + "\n");
-        writeLinks();
+        if (spec.hosts()) {
+            NetNamespaces.setUp(spec, java.util.Set.of(), progress);
+        } else {
+            PgNode.write(dir("link-control.port"), ports().linkControl() + "\n");
+            writeLinks();
+        }
         writeNatsConfigs();
         writeRedisConfigs();
 
-        progress.accept("starting links, NATS, Redis; initialising PostgreSQL primary in " + spec.primaryRegion());
-        start(server("links"));
+        progress.accept("starting " + (spec.hosts() ? "" : "links, ") + "NATS, Redis; initialising PostgreSQL primary in "
+                + spec.primaryRegion());
+        if (!spec.hosts()) {
+            start(server("links"));
+        }
         CompletableFuture<Void> natsAndRedis = CompletableFuture.runAsync(() -> servers().stream()
                 .filter(s -> s.kind() == Kind.NATS || s.kind() == Kind.CONTROL || s.kind() == Kind.REDIS)
                 .forEach(this::start));
@@ -348,6 +433,9 @@ public final class LocalTopology {
             left.forEach(ProcessHandle::destroy);
             Proc.sleep(100);
         }
+        // Hosts mode's namespaces, veths, route and rule, found by name: also those of a crashed
+        // run, and whatever mode this topology was loaded in (nothing to do when none is there).
+        NetNamespaces.tearDown(spec.net(), progress);
         if (wipe) {
             Proc.deleteTree(spec.workDir());
         }
@@ -456,7 +544,7 @@ public final class LocalTopology {
     public List<Integer> portsInUse() {
         List<Integer> used = new ArrayList<>();
         for (Server s : servers()) {
-            if (Proc.portOpen(s.port())) {
+            if (listening(s)) {
                 used.add(s.port());
             }
         }
@@ -514,7 +602,7 @@ public final class LocalTopology {
             // A cache, as in production (BRIEF: the stream is the record, Redis is rebuilt from it).
             PgNode.write(d.resolve("redis.conf"), """
                     port %d
-                    bind 127.0.0.1
+                    bind %s
                     protected-mode yes
                     daemonize yes
                     pidfile %s
@@ -527,7 +615,7 @@ public final class LocalTopology {
                     maxmemory 512mb
                     maxmemory-policy noeviction
                     %s
-                    """.formatted(ports().redis(i), d.resolve("redis.pid"), d.resolve("redis.log"), d,
+                    """.formatted(ports().redis(i), spec.hosts() ? "127.0.0.1 " + spec.host(i) : "127.0.0.1", d.resolve("redis.pid"), d.resolve("redis.log"), d,
                     redisSocketFits(spec.regions().get(i))
                             // Services placed beside this Redis use the socket (see redisSocketUri).
                             ? "unixsocket " + d.resolve("redis.sock") + "\nunixsocketperm 700"
@@ -535,14 +623,19 @@ public final class LocalTopology {
         }
     }
 
-    /** PgBouncer in every region points at the primary: directly in its region, through a link elsewhere. */
+    /**
+     * PgBouncer in every region points at the primary: directly in its region, through a link
+     * elsewhere (in hosts mode: at the primary's own address).
+     */
     private void writePgBouncerConfigs() {
         int primary = index(primaryRegion());
         for (int i = 0; i < spec.regions().size(); i++) {
             Path d = dir("pgbouncer", spec.regions().get(i));
             mkdirs(d);
-            int target = i == primary ? ports().postgres(primary) : ports().link(i, primary, LinkKind.POSTGRES);
-            PgNode.write(d.resolve("pgbouncer.ini"), pgBouncerIni(i, target, d));
+            String r = spec.regions().get(i);
+            String targetHost = i == primary ? "127.0.0.1" : postgresHostFrom(r, primaryRegion());
+            int target = postgresPortFrom(r, primaryRegion());
+            PgNode.write(d.resolve("pgbouncer.ini"), pgBouncerIni(i, targetHost, target, d));
             StringBuilder users = new StringBuilder();
             for (String role : List.of(PgRoles.APP, PgRoles.MONITOR, PgRoles.PGBOUNCER_ADMIN, PgRoles.SUPERUSER)) {
                 users.append('"').append(role).append("\" \"").append(creds.pgPassword(role)).append("\"\n");
@@ -552,14 +645,14 @@ public final class LocalTopology {
         }
     }
 
-    private String pgBouncerIni(int i, int targetPort, Path d) {
+    private String pgBouncerIni(int i, String targetHost, int targetPort, Path d) {
         return """
                 [databases]
-                %s = host=127.0.0.1 port=%d dbname=%s
-                postgres = host=127.0.0.1 port=%d dbname=postgres
+                %s = host=%s port=%d dbname=%s
+                postgres = host=%s port=%d dbname=postgres
 
                 [pgbouncer]
-                listen_addr = 127.0.0.1
+                listen_addr = %s
                 listen_port = %d
                 unix_socket_dir =
                 auth_type = scram-sha-256
@@ -577,7 +670,8 @@ public final class LocalTopology {
                 ignore_startup_parameters = extra_float_digits,options
                 pidfile = %s
                 logfile = %s
-                """.formatted(PgRoles.DATABASE, targetPort, PgRoles.DATABASE, targetPort, ports().pgbouncer(i),
+                """.formatted(PgRoles.DATABASE, targetHost, targetPort, PgRoles.DATABASE, targetHost, targetPort,
+                spec.hosts() ? "127.0.0.1," + spec.host(i) : "127.0.0.1", ports().pgbouncer(i),
                 d.resolve("userlist.txt"), PgRoles.PGBOUNCER_ADMIN, PgRoles.MONITOR,
                 d.resolve("pgbouncer.pid"), d.resolve("pgbouncer.log"));
     }
@@ -655,6 +749,7 @@ public final class LocalTopology {
         for (String r : spec.regions()) {
             int i = index(r);
             Map<String, Object> e = new LinkedHashMap<>();
+            e.put("host", host(r));
             e.put("nats", natsUrl(r));
             e.put("control", controlUrl(r));
             e.put("redis", redisUri(r));
@@ -665,6 +760,10 @@ public final class LocalTopology {
             Map<String, Integer> from = new LinkedHashMap<>();
             spec.regions().forEach(target -> from.put(target, postgresPortFrom(r, target)));
             e.put("postgresFrom", from);
+            // ... and at which address (127.0.0.1; in hosts mode the target's own).
+            Map<String, String> hostFrom = new LinkedHashMap<>();
+            spec.regions().forEach(target -> hostFrom.put(target, postgresHostFrom(r, target)));
+            e.put("postgresHostFrom", hostFrom);
             e.put("revocationBusHttp", ports().revocationBusHttp(i));
             e.put("lagMonitorHttp", ports().lagMonitorHttp(i));
             e.put("sessionRouterHttp", ports().sessionRouterHttp(i));
@@ -673,7 +772,7 @@ public final class LocalTopology {
         }
         try {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(dir(STATE_FILE).toFile(),
-                    new State(spec.regions(), spec.basePort(), primaryRegion(), endpoints));
+                    new State(spec.regions(), spec.basePort(), primaryRegion(), endpoints, spec.hosts()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -686,15 +785,15 @@ public final class LocalTopology {
     }
 
     public String natsUrl(String region) {
-        return "nats://127.0.0.1:" + ports().nats(index(region));
+        return "nats://" + host(region) + ":" + ports().nats(index(region));
     }
 
     public String controlUrl(String region) {
-        return "nats://127.0.0.1:" + ports().control(index(region));
+        return "nats://" + host(region) + ":" + ports().control(index(region));
     }
 
     public String redisUri(String region) {
-        return "redis://127.0.0.1:" + ports().redis(index(region));
+        return "redis://" + host(region) + ":" + ports().redis(index(region));
     }
 
     /**
@@ -727,12 +826,12 @@ public final class LocalTopology {
 
     /** JDBC URL of a region's PostgreSQL (primary or replica), database olympus. */
     public String jdbcUrl(String region) {
-        return "jdbc:postgresql://127.0.0.1:" + postgresPort(region) + "/" + PgRoles.DATABASE;
+        return "jdbc:postgresql://" + host(region) + ":" + postgresPort(region) + "/" + PgRoles.DATABASE;
     }
 
     /** JDBC URL through a region's PgBouncer (transaction pooling: no server-side prepared statements). */
     public String pgBouncerJdbcUrl(String region) {
-        return "jdbc:postgresql://127.0.0.1:" + pgBouncerPort(region) + "/" + PgRoles.DATABASE + "?prepareThreshold=0";
+        return "jdbc:postgresql://" + host(region) + ":" + pgBouncerPort(region) + "/" + PgRoles.DATABASE + "?prepareThreshold=0";
     }
 
     public Options.Builder natsOptions(String url, NatsRole role) {
@@ -756,7 +855,7 @@ public final class LocalTopology {
 
     /** A connection to a region's control-cluster node, as {@code role}. */
     public Connection connectControl(String region, NatsRole role) throws IOException, InterruptedException {
-        return Nats.connect(natsOptions("nats://127.0.0.1:" + ports().control(controlNodeIndex(region)), role).build());
+        return Nats.connect(natsOptions("nats://" + host(region) + ":" + ports().control(controlNodeIndex(region)), role).build());
     }
 
     private int controlNodeIndex(String node) {
@@ -779,17 +878,76 @@ public final class LocalTopology {
 
     // ---------------------------------------------------------------- faults
 
-    /** Cuts every link between {@code region} and the others; each side keeps working locally. */
+    /**
+     * Cuts every link between {@code region} and the others; each side keeps working locally. In
+     * hosts mode: the region's root-side veth goes down (its servers keep running and reach each
+     * other inside its namespace, over 127.0.0.1 and its own address).
+     */
     public void cut(String region) {
+        if (spec.hosts()) {
+            setCut(region, true);
+            return;
+        }
         LinkDaemon.send(ports().linkControl(), "cut " + region);
     }
 
     public void heal(String region) {
+        if (spec.hosts()) {
+            setCut(region, false);
+            return;
+        }
         LinkDaemon.send(ports().linkControl(), "heal " + region);
     }
 
+    /** {@code ok cut=REGION,...}: the regions cut now. */
     public String cutStatus() {
+        if (spec.hosts()) {
+            return "ok cut=" + String.join(",", new java.util.TreeSet<>(cutNow()));
+        }
         return LinkDaemon.send(ports().linkControl(), "status");
+    }
+
+    /** Hosts mode: a node is cut when its root-side veth exists and is down. */
+    private java.util.Set<String> cutNow() {
+        java.util.Set<String> cut = new java.util.TreeSet<>();
+        for (int i = 0; i < spec.controlNodes(); i++) {
+            String veth = spec.net().rootVeth(i);
+            if (NetNamespaces.linkExists(veth) && !NetNamespaces.linkUp(veth)) {
+                cut.add(spec.controlNodeRegion(i));
+            }
+        }
+        return cut;
+    }
+
+    /** The cut set recorded in cuts.txt (as the link daemon keeps it), so a restart keeps a partition. */
+    private java.util.Set<String> cutSet() {
+        Path f = dir(LinkDaemon.CUTS_FILE);
+        try {
+            return Files.exists(f) ? new java.util.TreeSet<>(Files.readAllLines(f).stream().map(String::strip)
+                    .filter(x -> !x.isEmpty()).toList()) : java.util.Set.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private synchronized void setCut(String node, boolean cut) {
+        int i = nodeIndex(node);
+        if (!NetNamespaces.linkExists(spec.net().rootVeth(i))) {
+            throw new TopologyException("no veth " + spec.net().rootVeth(i) + " for " + node
+                    + ": is the topology up? try: deploy/local/topology up");
+        }
+        NetNamespaces.setCut(spec.net(), i, cut);
+        java.util.Set<String> set = new java.util.TreeSet<>(cutSet());
+        if (cut) {
+            set.add(node);
+        } else {
+            set.remove(node);
+        }
+        try {
+            Files.write(dir(LinkDaemon.CUTS_FILE), set);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     String cutStatusAfter(Runnable change) {
@@ -858,18 +1016,25 @@ public final class LocalTopology {
     /**
      * Port at which {@code from}'s processes reach {@code target}'s PostgreSQL: direct within a
      * region, through the cuttable link across regions (so a cut region loses its database links too).
+     * In hosts mode always the target's own port (at {@link #postgresHostFrom}).
      */
     public int postgresPortFrom(String from, String target) {
         int i = index(from);
         int j = index(target);
-        return i == j ? ports().postgres(j) : ports().link(i, j, LinkKind.POSTGRES);
+        return i == j || spec.hosts() ? ports().postgres(j) : ports().link(i, j, LinkKind.POSTGRES);
     }
 
-    /** {@code region=127.0.0.1:port,...} for every region's PostgreSQL as seen from {@code from}. */
+    /** Address at which {@code from}'s processes reach {@code target}'s PostgreSQL: 127.0.0.1, or the target's own in hosts mode. */
+    public String postgresHostFrom(String from, String target) {
+        index(from);
+        return spec.hosts() ? host(target) : "127.0.0.1";
+    }
+
+    /** {@code region=host:port,...} for every region's PostgreSQL as seen from {@code from}. */
     public String postgresEndpointsFrom(String from) {
         List<String> parts = new ArrayList<>();
         for (String r : spec.regions()) {
-            parts.add(r + "=127.0.0.1:" + postgresPortFrom(from, r));
+            parts.add(r + "=" + postgresHostFrom(from, r) + ":" + postgresPortFrom(from, r));
         }
         return String.join(",", parts);
     }
@@ -895,7 +1060,7 @@ public final class LocalTopology {
         Proc.await(serverName + " to die", Duration.ofSeconds(10), () -> !Proc.alive(pid));
         if (s.kind() == Kind.POSTGRES) {
             // The postmaster's children notice its death by themselves; wait so the port is free.
-            Proc.await(serverName + "'s port to close", Duration.ofSeconds(10), () -> !Proc.portOpen(s.port()));
+            Proc.await(serverName + "'s port to close", Duration.ofSeconds(10), () -> !listening(s));
         }
     }
 
@@ -1038,6 +1203,16 @@ public final class LocalTopology {
                 }
             }
             sb.append(String.format(fmt, s.name(), s.region(), role, s.port(), alive ? "yes" : "NO", detail));
+        }
+        if (spec.hosts()) {
+            sb.append("hosts mode, ").append(spec.net().subnet()).append(": ");
+            List<String> nodes = new ArrayList<>();
+            for (int i = 0; i < spec.controlNodes(); i++) {
+                String n = spec.controlNodeRegion(i);
+                nodes.add(n + " " + spec.net().namespace(i) + " " + spec.host(i)
+                        + (NetNamespaces.namespaceExists(spec.net().namespace(i)) ? "" : " (NO NAMESPACE)"));
+            }
+            sb.append(String.join(", ", nodes)).append("; ").append(cutStatus()).append('\n');
         }
         return sb.toString();
     }

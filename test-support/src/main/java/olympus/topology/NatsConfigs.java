@@ -31,17 +31,20 @@ final class NatsConfigs {
         Ports p = spec.ports();
         String region = spec.regions().get(i);
         List<String> leafUrls = new ArrayList<>();
-        // Own region's control node first; others (through links) only if it is down.
-        leafUrls.add(leafUrl(creds, p.controlLeaf(i)));
+        // Own region's control node first; others (through links; in hosts mode at their own
+        // addresses) only if it is down.
+        leafUrls.add(leafUrl(creds, "127.0.0.1", p.controlLeaf(i)));
         for (int j = 0; j < spec.controlNodes(); j++) {
             if (j != i) {
-                leafUrls.add(leafUrl(creds, p.link(i, j, LinkKind.LEAF)));
+                leafUrls.add(spec.hosts() ? leafUrl(creds, spec.host(j), p.controlLeaf(j))
+                        : leafUrl(creds, "127.0.0.1", p.link(i, j, LinkKind.LEAF)));
             }
         }
+        String listen = listenHost(spec);
         return """
                 server_name: "%s"
-                listen: "127.0.0.1:%d"
-                http: "127.0.0.1:%d"
+                listen: "%s:%d"
+                http: "%s:%d"
                 pid_file: "%s"
                 log_file: "%s"
                 max_payload: 1MB
@@ -69,7 +72,7 @@ final class NatsConfigs {
                     }
                   ]
                 }
-                """.formatted(region, p.nats(i), p.natsMonitor(i), pidFile, logFile, dataDir,
+                """.formatted(region, listen, p.nats(i), listen, p.natsMonitor(i), pidFile, logFile, dataDir,
                 Naming.domain(region), accounts(spec, creds), quoteAll(leafUrls), ACCOUNT);
     }
 
@@ -79,13 +82,16 @@ final class NatsConfigs {
         for (int j = 0; j < spec.controlNodes(); j++) {
             if (j != i) {
                 routes.add("nats-route://" + NatsRole.ROUTE.user() + ":" + creds.natsPassword(NatsRole.ROUTE)
-                        + "@127.0.0.1:" + p.link(i, j, LinkKind.ROUTE));
+                        + (spec.hosts() ? "@" + spec.host(j) + ":" + p.controlRoute(j) : "@127.0.0.1:" + p.link(i, j, LinkKind.ROUTE)));
             }
         }
+        String listen = listenHost(spec);
+        // In hosts mode gossip may name the real route address: it is the one a cut takes down.
+        String advertise = spec.hosts() ? spec.host(i) + ":" + p.controlRoute(i) : "127.0.0.1:" + p.unused(i);
         return """
                 server_name: "control-%s"
-                listen: "127.0.0.1:%d"
-                http: "127.0.0.1:%d"
+                listen: "%s:%d"
+                http: "%s:%d"
                 pid_file: "%s"
                 log_file: "%s"
                 jetstream {
@@ -97,27 +103,36 @@ final class NatsConfigs {
                 %s
                 cluster {
                   name: "control"
-                  listen: "127.0.0.1:%d"
+                  listen: "%s:%d"
                   # Gossip would tell peers this node's real route port, and a peer would then
                   # connect to it directly, around the link, where a cut cannot reach. Every node
                   # has explicit routes (through links) to every other, so advertise a port that
-                  # nothing listens on and let gossiped routes fail.
-                  advertise: "127.0.0.1:%d"
+                  # nothing listens on and let gossiped routes fail (hosts mode: no links, the
+                  # real address).
+                  advertise: "%s"
                   connect_retries: 120
                   authorization { user: "%s", password: "%s" }
                   routes: [%s]
                 }
                 leafnodes {
-                  listen: "127.0.0.1:%d"
+                  listen: "%s:%d"
                   no_advertise: true
                 }
-                """.formatted(spec.controlNodeRegion(i), p.control(i), p.controlMonitor(i), pidFile, logFile, dataDir,
-                Naming.CONTROL_DOMAIN, accounts(spec, creds), p.controlRoute(i), p.unused(i),
-                NatsRole.ROUTE.user(), creds.natsPassword(NatsRole.ROUTE), quoteAll(routes), p.controlLeaf(i));
+                """.formatted(spec.controlNodeRegion(i), listen, p.control(i), listen, p.controlMonitor(i), pidFile, logFile, dataDir,
+                Naming.CONTROL_DOMAIN, accounts(spec, creds), listen, p.controlRoute(i), advertise,
+                NatsRole.ROUTE.user(), creds.natsPassword(NatsRole.ROUTE), quoteAll(routes), listen, p.controlLeaf(i));
     }
 
-    private static String leafUrl(Credentials creds, int port) {
-        return "nats-leaf://" + NatsRole.LEAF.user() + ":" + creds.natsPassword(NatsRole.LEAF) + "@127.0.0.1:" + port;
+    private static String leafUrl(Credentials creds, String host, int port) {
+        return "nats-leaf://" + NatsRole.LEAF.user() + ":" + creds.natsPassword(NatsRole.LEAF) + "@" + host + ":" + port;
+    }
+
+    /**
+     * 127.0.0.1; in hosts mode 0.0.0.0, which inside a node's namespace is its loopback and its
+     * own 10.X.i.2 and nothing else.
+     */
+    private static String listenHost(TopologySpec spec) {
+        return spec.hosts() ? "0.0.0.0" : "127.0.0.1";
     }
 
     private static String accounts(TopologySpec spec, Credentials creds) {

@@ -61,7 +61,7 @@ final class PgNode {
         return """
 
                 # --- olympus local topology ---
-                listen_addresses = '127.0.0.1'
+                listen_addresses = '%s'
                 port = %d
                 unix_socket_directories = '%s'
                 max_connections = 200
@@ -86,7 +86,21 @@ final class PgNode {
                 fsync = off
                 full_page_writes = on
                 log_line_prefix = '%%m [%%p] %%q%%u@%%d '
-                """.formatted(port(), spec.workDir().resolve("sock"));
+                """.formatted(listenAddresses(), port(), spec.workDir().resolve("sock"));
+    }
+
+    /**
+     * 127.0.0.1; in hosts mode every address of the node's namespace (its loopback and its own
+     * 10.X.i.2): '*' there means exactly those, so the primary's configuration a replica copies
+     * is right in the replica's namespace too.
+     */
+    private String listenAddresses() {
+        return spec.hosts() ? "*" : "127.0.0.1";
+    }
+
+    /** Address at which other nodes and the root namespace reach this PostgreSQL. */
+    String host() {
+        return spec.host(index);
     }
 
     void initPrimary() {
@@ -103,7 +117,11 @@ final class PgNode {
                 local all all trust
                 host all all 127.0.0.1/32 scram-sha-256
                 host replication %s 127.0.0.1/32 scram-sha-256
-                """.formatted(PgRoles.REPLICATOR));
+                """.formatted(PgRoles.REPLICATOR) + (spec.hosts() ? """
+                # hosts mode: the other regions' namespaces and the root namespace (10.X.i.1)
+                host all all %s scram-sha-256
+                host replication %s %s scram-sha-256
+                """.formatted(spec.net().subnet(), PgRoles.REPLICATOR, spec.net().subnet()) : ""));
         chown(dir);
         start();
         try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
@@ -125,12 +143,16 @@ final class PgNode {
         }
     }
 
-    /** Clones the primary through the link from this region, then streams from it. */
+    /**
+     * Clones the primary through the link from this region (in hosts mode: directly, from this
+     * region's namespace to the primary's address), then streams from it.
+     */
     void initReplica(PgNode primary) {
         mkdirs();
         chown(dir);
-        int upstream = spec.ports().link(index, primary.index, LinkKind.POSTGRES);
-        String conn = "host=127.0.0.1 port=" + upstream + " user=" + PgRoles.REPLICATOR
+        String upstreamHost = spec.hosts() ? primary.host() : "127.0.0.1";
+        int upstream = spec.hosts() ? primary.port() : spec.ports().link(index, primary.index, LinkKind.POSTGRES);
+        String conn = "host=" + upstreamHost + " port=" + upstream + " user=" + PgRoles.REPLICATOR
                 + " password=" + creds.pgPassword(PgRoles.REPLICATOR) + " application_name=" + region;
         try (Connection c = primary.connect("postgres"); Statement s = c.createStatement()) {
             s.execute("SELECT pg_create_physical_replication_slot('" + slotName(region) + "') "
@@ -138,8 +160,8 @@ final class PgNode {
         } catch (SQLException e) {
             throw new TopologyException("cannot create replication slot for " + region + ": " + e.getMessage(), e);
         }
-        Proc.run(Proc.asPostgres(List.of(BIN + "pg_basebackup", "-D", data().toString(), "-d", conn,
-                "-X", "stream", "-c", "fast", "--no-sync")), Duration.ofSeconds(120));
+        Proc.run(spec.inNode(index, Proc.asPostgres(List.of(BIN + "pg_basebackup", "-D", data().toString(), "-d", conn,
+                "-X", "stream", "-c", "fast", "--no-sync"))), Duration.ofSeconds(120));
         append(data().resolve("postgresql.auto.conf"), """
                 port = %d
                 primary_conninfo = '%s'
@@ -151,8 +173,8 @@ final class PgNode {
     }
 
     void start() {
-        Proc.run(Proc.asPostgres(List.of("setsid", BIN + "pg_ctl", "-D", data().toString(), "-l", log().toString(),
-                "-w", "-t", "60", "start")), Duration.ofSeconds(70));
+        Proc.run(spec.inNode(index, Proc.asPostgres(List.of("setsid", BIN + "pg_ctl", "-D", data().toString(), "-l", log().toString(),
+                "-w", "-t", "60", "start"))), Duration.ofSeconds(70));
     }
 
     long pid() {
@@ -171,7 +193,7 @@ final class PgNode {
     }
 
     Connection connect(String database) throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port() + "/" + database
+        return DriverManager.getConnection("jdbc:postgresql://" + host() + ":" + port() + "/" + database
                         + "?connectTimeout=3&socketTimeout=10&ApplicationName=olympus-topology",
                 PgRoles.SUPERUSER, creds.pgPassword(PgRoles.SUPERUSER));
     }

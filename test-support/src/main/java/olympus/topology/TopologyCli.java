@@ -12,9 +12,10 @@ public final class TopologyCli {
     private TopologyCli() {}
 
     static final String USAGE = """
-            usage: deploy/local/topology COMMAND [--dir DIR] [--base-port N] [--regions N]
+            usage: deploy/local/topology COMMAND [--dir DIR] [--base-port N] [--regions N] [--hosts]
 
               up                    start every server (idempotent; restarts dead ones)
+              up --hosts            the same, each region in its own network namespace (root only)
               status                one table: every server, region, role, port, alive, replication
               down [--keep]         stop everything; --keep leaves the working directory
               cut REGION            cut every link between REGION and the others
@@ -25,7 +26,8 @@ public final class TopologyCli {
               resume-replay REGION  resume it
               env REGION [ROLE]     shell variables to reach REGION's servers (NATS user ROLE)
 
-            defaults: --dir $OLYMPUS_TOPOLOGY_DIR or /tmp/olympus-local, --base-port $OLYMPUS_BASE_PORT or 24000, --regions 3
+            defaults: --dir $OLYMPUS_TOPOLOGY_DIR or /tmp/olympus-local, --base-port $OLYMPUS_BASE_PORT or 24000, --regions 3,
+            --hosts if $OLYMPUS_TOPOLOGY_HOSTS=1; a topology that is up keeps the mode it was started in
             """;
 
     public static void main(String[] args) {
@@ -40,6 +42,7 @@ public final class TopologyCli {
         int base = envBase != null && !envBase.isBlank() ? Integer.parseInt(envBase.strip()) : TopologySpec.DEFAULT_BASE_PORT;
         int regions = 3;
         boolean keep = false;
+        boolean hosts = TopologySpec.hostsFromEnv();
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -47,6 +50,7 @@ public final class TopologyCli {
                     case "--base-port" -> base = Integer.parseInt(args[++i]);
                     case "--regions" -> regions = Integer.parseInt(args[++i]);
                     case "--keep" -> keep = true;
+                    case "--hosts" -> hosts = true;
                     case "-h", "--help" -> {
                         System.out.print(USAGE);
                         return 0;
@@ -66,7 +70,8 @@ public final class TopologyCli {
         try {
             LocalTopology t = LocalTopology.exists(dir)
                     ? LocalTopology.load(dir, TopologyCli::progress)
-                    : LocalTopology.of(new TopologySpec(TopologySpec.regionNames(regions), base, dir), TopologyCli::progress);
+                    : LocalTopology.of(new TopologySpec(TopologySpec.regionNames(regions), base, dir).withHosts(hosts),
+                    TopologyCli::progress);
             switch (cmd) {
                 case "up" -> {
                     t.up();
@@ -82,9 +87,11 @@ public final class TopologyCli {
                 case "down" -> {
                     t.down(!keep);
                     List<Integer> used = t.portsInUse();
-                    System.out.println(used.isEmpty() ? "down: no process left, no port in use"
-                            : "down, but ports still in use: " + used);
-                    return used.isEmpty() ? 0 : 1;
+                    List<String> net = t.namespacesLeft();
+                    System.out.println(used.isEmpty() && net.isEmpty() ? "down: no process left, no port in use"
+                            : "down, but " + (used.isEmpty() ? "" : "ports still in use: " + used + " ")
+                            + (net.isEmpty() ? "" : "namespaces/interfaces left: " + net));
+                    return used.isEmpty() && net.isEmpty() ? 0 : 1;
                 }
                 case "cut" -> System.out.println(t.cutStatusAfter(() -> t.cut(arg(pos, 1, "REGION"))));
                 case "heal" -> System.out.println(t.cutStatusAfter(() -> t.heal(arg(pos, 1, "REGION"))));

@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * {@link LocalTopology#repair()} when done so the next test finds a whole topology.
  *
  * <p>Ports come from a free block chosen at random (or {@code OLYMPUS_TEST_BASE_PORT}), so test
- * runs, a developer's demo topology and CI can share the machine.
+ * runs, a developer's demo topology and CI can share the machine. {@code OLYMPUS_TOPOLOGY_HOSTS=1}
+ * runs it in hosts mode (one network namespace per region; root only).
  */
 public final class TopologyExtension implements ParameterResolver {
     private static final String OWNER_FILE = "owner.pid";
@@ -55,7 +56,7 @@ public final class TopologyExtension implements ParameterResolver {
         String fixed = System.getenv("OLYMPUS_TEST_BASE_PORT");
         int base = fixed != null && !fixed.isBlank() ? Integer.parseInt(fixed.strip()) : freeBase();
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "olympus-it-" + base);
-        TopologySpec spec = new TopologySpec(TopologySpec.regionNames(3), base, dir);
+        TopologySpec spec = new TopologySpec(TopologySpec.regionNames(3), base, dir).withHosts(TopologySpec.hostsFromEnv());
         LocalTopology t = LocalTopology.of(spec, line -> System.out.println("[topology] " + line));
         t.up();
         PgNode.write(dir.resolve(OWNER_FILE), ProcessHandle.current().pid() + "\n");

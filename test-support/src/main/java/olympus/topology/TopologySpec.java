@@ -8,9 +8,12 @@ import java.util.List;
 
 /**
  * What to run: the regions (the first holds the primary), the base port every port is derived
- * from, and the working directory that holds all state, configuration, logs and credentials.
+ * from, the working directory that holds all state, configuration, logs and credentials, and
+ * whether each region runs as its own host ({@link #hosts()}).
  */
-public record TopologySpec(List<String> regions, int basePort, Path workDir) {
+public record TopologySpec(List<String> regions, int basePort, Path workDir, boolean hosts) {
+    /** Environment variable that selects hosts mode ({@code 1}, {@code true} or {@code yes}). */
+    public static final String HOSTS_ENV = "OLYMPUS_TOPOLOGY_HOSTS";
     public static final List<String> DEFAULT_REGIONS = List.of("us-east", "eu-west", "ap-south", "sa-east", "af-south");
     public static final int DEFAULT_BASE_PORT = 24000;
 
@@ -30,6 +33,44 @@ public record TopologySpec(List<String> regions, int basePort, Path workDir) {
             throw new IllegalArgumentException("base port " + basePort + " leaves no room: use 1024.." + (65535 - Ports.SPAN));
         }
         workDir = workDir.toAbsolutePath().normalize();
+    }
+
+    /** One network namespace for the whole topology (every server on 127.0.0.1, links between regions). */
+    public TopologySpec(List<String> regions, int basePort, Path workDir) {
+        this(regions, basePort, workDir, false);
+    }
+
+    /**
+     * The same topology in hosts mode (or not): each region (and witness control node) in its own
+     * network namespace with its own address, 10.X.i.2 (see {@link HostNet}); cross-region
+     * traffic goes directly between those addresses, and a cut takes the region's veth down.
+     */
+    public TopologySpec withHosts(boolean hosts) {
+        return new TopologySpec(regions, basePort, workDir, hosts);
+    }
+
+    /** Whether {@value #HOSTS_ENV} asks for hosts mode. */
+    public static boolean hostsFromEnv() {
+        return hostsFlag(System.getenv(HOSTS_ENV));
+    }
+
+    static boolean hostsFlag(String value) {
+        return value != null && List.of("1", "true", "yes").contains(value.strip().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** Namespace names and addresses of hosts mode (derived only; meaningful whether or not {@link #hosts()}). */
+    public HostNet net() {
+        return HostNet.of(workDir, basePort);
+    }
+
+    /** Address of node {@code i} (region index, or witness index after the regions): 127.0.0.1, or 10.X.i.2 in hosts mode. */
+    public String host(int node) {
+        return hosts ? net().host(node) : "127.0.0.1";
+    }
+
+    /** {@code cmd} to run in node {@code i}'s namespace: {@code ip netns exec NS cmd...} in hosts mode, unchanged otherwise. */
+    public List<String> inNode(int node, List<String> cmd) {
+        return hosts ? net().exec(node, cmd) : List.copyOf(cmd);
     }
 
     /** {@code n} regions named from {@link #DEFAULT_REGIONS}, then region-6, region-7, ... */
