@@ -130,6 +130,34 @@ public final class LocalTopology {
         return spec.inNode(nodeIndex(region), command);
     }
 
+    /**
+     * Whether a region's PostgreSQL takes writes right now (not in recovery, not read-only),
+     * asked from inside that region: in hosts mode through psql in its namespace, so a region
+     * cut off from this JVM is still seen (a split-brain checker must see the cut side too).
+     * False when it does not answer.
+     */
+    public boolean writablePrimary(String region) {
+        String sql = "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'";
+        String password = creds.pgPassword(PgRoles.SUPERUSER);
+        if (!hostsMode()) {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl(region) + "?connectTimeout=1&socketTimeout=2",
+                    PgRoles.SUPERUSER, password); java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                return rs.getBoolean(1);
+            } catch (java.sql.SQLException e) {
+                return false;
+            }
+        }
+        try {
+            String out = Proc.run(inRegion(region, List.of("psql", "-X", "-qAt", "-c", sql, "host=127.0.0.1 port=" + postgresPort(region)
+                    + " dbname=postgres user=" + PgRoles.SUPERUSER + " connect_timeout=1")), Duration.ofSeconds(5),
+                    Map.of("PGPASSWORD", password, "PGOPTIONS", "-c statement_timeout=2000"));
+            return out.strip().equals("t");
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Network namespace of a region or witness in hosts mode (its name whether or not it exists). */
     public String namespace(String region) {
         return spec.net().namespace(nodeIndex(region));

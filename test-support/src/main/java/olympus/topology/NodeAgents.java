@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -111,25 +110,11 @@ public final class NodeAgents implements AutoCloseable {
         throw new TopologyException("the node agent of " + region + " did not become healthy within 60 s:\n" + p.logTail());
     }
 
-    /** services/node-agent's runtime class path, found from the working directory up. */
     static String classPath() {
-        Path d = Path.of("").toAbsolutePath();
-        while (d != null && !Files.exists(d.resolve("services/node-agent/pom.xml"))) {
-            d = d.getParent();
-        }
-        if (d == null) {
-            throw new TopologyException("services/node-agent not found above " + Path.of("").toAbsolutePath());
-        }
-        Path mod = d.resolve("services/node-agent/target");
-        Path cp = mod.resolve("classpath-runtime.txt");
-        if (!Files.exists(cp) || !Files.exists(mod.resolve("classes/olympus/agent/Application.class"))) {
-            throw new TopologyException("the node agent is not built (" + cp + "): run mvn -B -q -pl services/node-agent -am "
-                    + "test-compile (a full mvn test builds it before the failover-coordinator)");
-        }
         try {
-            return mod.resolve("classes") + java.io.File.pathSeparator + Files.readString(cp).strip();
-        } catch (IOException e) {
-            throw new TopologyException("cannot read " + cp, e);
+            return RuntimeClasspath.of("services/node-agent");
+        } catch (IllegalStateException e) {
+            throw new TopologyException("the node agent cannot be started: " + e.getMessage(), e);
         }
     }
 

@@ -34,6 +34,31 @@ public final class RuntimeClasspath {
     }
 
     /**
+     * A module's runtime class path found from the working directory upwards (a benchmark runs
+     * from the repository's root, a test from its module's directory), e.g. "services/node-agent".
+     */
+    public static String of(String module) {
+        Path d = Path.of("").toAbsolutePath();
+        while (d != null && !Files.exists(d.resolve(module).resolve("pom.xml"))) {
+            d = d.getParent();
+        }
+        if (d == null) {
+            throw new IllegalStateException(module + " not found above " + Path.of("").toAbsolutePath());
+        }
+        Path target = d.resolve(module).resolve("target");
+        Path cp = target.resolve("classpath-runtime.txt");
+        if (!Files.exists(cp) || !Files.isDirectory(target.resolve("classes"))) {
+            throw new IllegalStateException(module + " is not built (" + cp + " is missing): run mvn -B -q -pl " + module
+                    + " -am test-compile (a full mvn test or package builds it)");
+        }
+        try {
+            return target.resolve("classes") + java.io.File.pathSeparator + Files.readString(cp).strip();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + cp, e);
+        }
+    }
+
+    /**
      * Starts the service, waits up to 90 s for {@code /health} to answer 200, then up to 30 s for
      * {@code /prometheus} to list {@code metric} (one of the service's own, registered at start or
      * on its first periodic work), and stops the service. Throws AssertionError with the service's

@@ -17,7 +17,10 @@ import java.util.concurrent.TimeUnit;
  * property), or from another class path. Benchmarks measure a service this way so that their load generator, their own JIT
  * and GC, and a second service's traffic do not share its JVM.
  */
-public record ServiceProcess(Process process, int port, Path log) implements AutoCloseable {
+public record ServiceProcess(Process process, int port, Path log, String host) implements AutoCloseable {
+    public ServiceProcess(Process process, int port, Path log) {
+        this(process, port, log, "127.0.0.1");
+    }
 
     /**
      * @param portVariable the service's HTTP port variable, e.g. {@code HTTP_PORT_SESSION_ROUTER}
@@ -35,10 +38,12 @@ public record ServiceProcess(Process process, int port, Path log) implements Aut
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmArgs);
-        cmd.addAll(List.of("-cp", classPath, mainClass));
+        List<String> java = new ArrayList<>();
+        java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        java.addAll(jvmArgs);
+        java.addAll(List.of("-cp", classPath, mainClass));
+        // In hosts mode the service runs inside its region's network namespace, as on its host.
+        List<String> cmd = t.inRegion(region, java);
         Path log = Files.createTempFile("bench-" + role.user() + "-" + region + "-", ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         for (String line : t.env(region, role).split("\n")) {
@@ -49,11 +54,11 @@ public record ServiceProcess(Process process, int port, Path log) implements Aut
         }
         pb.environment().putAll(extraEnv);
         pb.environment().put(portVariable, Integer.toString(port));
-        return new ServiceProcess(pb.start(), port, log);
+        return new ServiceProcess(pb.start(), port, log, t.host(region));
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + port;
+        return "http://" + host + ":" + port;
     }
 
     /** utime+stime of the whole process, in clock ticks (USER_HZ, 100/s on Linux). */

@@ -85,7 +85,7 @@ public final class TopologyExtension implements ParameterResolver {
         }
     }
 
-    static int freeBase() {
+    public static int freeBase() {
         for (int attempt = 0; attempt < 50; attempt++) {
             // Below Linux's ephemeral range (32768+), so an outgoing connection can't hold one of our ports.
             int base = 20000 + 10 * ThreadLocalRandom.current().nextInt(0, 1100);

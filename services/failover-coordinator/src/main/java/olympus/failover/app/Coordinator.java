@@ -301,6 +301,14 @@ public final class Coordinator implements AutoCloseable {
         return next;
     }
 
+    /**
+     * A failover's PAUSE only makes clients wait instead of failing; it must not hold the new
+     * primary back. A pooler whose server connections hang on a cut-off primary cannot finish a
+     * PAUSE (seen in HostsIT: 2 s, the whole timeout, in both surviving regions), so it gets
+     * half a second and the failover goes on without it.
+     */
+    private static final Duration FAILOVER_PAUSE = Duration.ofMillis(500);
+
     private static final int CAS_ATTEMPTS = 10;
     private static final Duration CAS_RETRY_PAUSE = Duration.ofMillis(200);
 
@@ -541,7 +549,7 @@ public final class Coordinator implements AutoCloseable {
             List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
             forEachRegion(reachable, r -> {
                 try {
-                    agent.pausePool(r, Duration.ofSeconds(2));
+                    agent.pausePool(r, FAILOVER_PAUSE);
                 } catch (RuntimeException e) {
                     failed.add(r);
                 }
@@ -559,11 +567,13 @@ public final class Coordinator implements AutoCloseable {
         ClusterTopology next = run.step("epoch++ and new primary in the control KV", () -> cas(t -> with(t, t.epoch() + 1, to, t.writes(),
                 Preflight.members(t, to, from), "failover " + run.req.id() + ": " + from + " -> " + to + (run.req.force() ? " (FORCED)" : ""))));
         stage(op, "repoint");
-        List<String> others = regions.stream().filter(r -> !r.equals(to) && !r.equals(from)).toList();
+        List<String> others = regions.stream().filter(r -> !r.equals(to) && !r.equals(from) && reachable.contains(r)).toList();
         CompletableFuture<Void> following = CompletableFuture.runAsync(() -> forEachRegion(others, r -> agent.follow(r, to)), fanout);
-        run.step("repoint PgBouncer to " + to + " and RESUME", () -> {
+        run.step("repoint PgBouncer to " + to + " and RESUME where reachable", () -> {
             List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
-            forEachRegion(regions, r -> {
+            // A region that did not answer the preflight would only hold the new primary's writes
+            // back for a request timeout; its pooler is repointed when it is rejoined.
+            forEachRegion(reachable, r -> {
                 try {
                     agent.repointAndResume(r, to);
                 } catch (RuntimeException e) {
@@ -609,6 +619,11 @@ public final class Coordinator implements AutoCloseable {
             throw new CommandRefusedException("to", region + " is the primary; rejoin takes a former primary");
         }
         String did = run.step("rejoin " + region + " as a replica of " + t0.primary(), () -> agent.rejoin(region, t0.primary(), false, Duration.ofSeconds(90)));
+        // Its pooler may still point at itself (it was unreachable when the failover repointed the others).
+        run.step("repoint " + region + "'s PgBouncer to " + t0.primary() + " and RESUME", () -> {
+            agent.repointAndResume(region, t0.primary());
+            return null;
+        });
         run.run("members updated", () -> cas(t -> with(t, t.epoch(), t.primary(), t.writes(), Preflight.members(t, t.primary(), null),
                 region + " rejoined")));
         return finish(run, CommandResult.DONE, region + ": " + did);

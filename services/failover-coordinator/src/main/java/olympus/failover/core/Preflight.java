@@ -98,7 +98,9 @@ public final class Preflight {
                     + "itself first (retry, or --force)");
         }
         AgentHeartbeat hb = v.agent(primary);
-        if (!force && hb != null && !hb.selfFenced()) {
+        // Only a primary its agent last saw writable can still take writes: DOWN (stopped or
+        // crashed), FENCED_PRIMARY or REPLICA cannot.
+        if (!force && hb != null && !hb.selfFenced() && (hb.role() == null || hb.role().equals("WRITABLE_PRIMARY"))) {
             // The old primary's agent fences it at most fencedWithin after its last committed
             // heartbeat; past that (plus the clock skew between hosts) it is fenced or dead. A
             // heartbeat newer than that means it still reaches the quorum: the coordinators lost

@@ -109,22 +109,26 @@ class PreflightTest {
     @ParameterizedTest(name = "primary's agent heartbeat {0} ms ago, within {1} ms, self-fenced {2} force {3} -> {4}")
     @CsvSource(delimiter = '|', value = {
             // cut off 20 s ago: its last heartbeat is as old, long past F + I + 2A + skew
-            "20000 | 5500 | false | false | true  | candidate eu-west",
+            "20000 | 5500 | false | false | true  | candidate eu-west | ",
             // still heartbeating (a partial partition): the coordinators lost it, the quorum did not
-            "400   | 5500 | false | false | false | proved the control quorum 400 ms ago",
+            "400   | 5500 | false | false | false | proved the control quorum 400 ms ago | ",
             // 6 s ago: 5.5 s + 1 s skew not yet passed
-            "6000  | 5500 | false | false | false | waits 500 ms more",
-            "7000  | 5500 | false | false | true  | candidate eu-west",
+            "6000  | 5500 | false | false | false | waits 500 ms more | ",
+            "7000  | 5500 | false | false | true  | candidate eu-west | ",
             // its self-fence is off: only the fence grace (8 s) covers it
-            "7000  | -1   | false | false | false | its self-fence is off",
+            "7000  | -1   | false | false | false | its self-fence is off | ",
             // it says it fenced itself: nothing to wait for
-            "400   | 5500 | true  | false | true  | candidate eu-west",
+            "400   | 5500 | true  | false | true  | candidate eu-west | ",
             // the SRE's word
-            "400   | 5500 | false | true  | true  | candidate eu-west",
+            "400   | 5500 | false | true  | true  | candidate eu-west | ",
+            // its database is down (crashed, stopped): nothing there takes writes
+            "400   | 5500 | false | false | true  | candidate eu-west | DOWN",
+            "400   | 5500 | false | false | true  | candidate eu-west | FENCED_PRIMARY",
     })
-    void theOldPrimarysAgentHeartbeat(long agoMs, long within, boolean selfFenced, boolean force, boolean ok, String reason) {
+    void theOldPrimarysAgentHeartbeat(long agoMs, long within, boolean selfFenced, boolean force, boolean ok, String reason, String role) {
         ClusterView base = view("X", "R3000000", "R3000000", "eu-west ap-south", 3_000_000L);
-        AgentHeartbeat hb = new AgentHeartbeat("us-east", Instant.ofEpochMilli(NOW - agoMs).toString(), "WRITABLE_PRIMARY", selfFenced,
+        AgentHeartbeat hb = new AgentHeartbeat("us-east", Instant.ofEpochMilli(NOW - agoMs).toString(),
+                role == null ? "WRITABLE_PRIMARY" : role.strip(), selfFenced,
                 within < 0 ? -1 : 3000, within);
         ClusterView v = new ClusterView(base.topology(), base.nodes(), base.observations(), base.lastKnownPrimaryLsn(), NOW,
                 Map.of("us-east", hb));
