@@ -73,6 +73,11 @@ public final class LocalTopology {
         return new LocalTopology(spec, new Credentials(java.util.Map.of(), java.util.Map.of(), java.util.Map.of()), s -> { });
     }
 
+    /** With given credentials, nothing started: for checking what it writes (LocalConfigsTest). */
+    static LocalTopology withCredentials(TopologySpec spec, Credentials creds) {
+        return new LocalTopology(spec, creds, s -> { });
+    }
+
     /** The topology described by {@code dir/topology.json}, as written by a completed {@link #up()}. */
     public static LocalTopology load(Path dir, Consumer<String> progress) {
         Path f = dir.resolve(STATE_FILE);
@@ -659,7 +664,7 @@ public final class LocalTopology {
                 p.controlRoute(i), advertise, routes, p.controlLeaf(i));
     }
 
-    private void writeNatsConfigs() {
+    void writeNatsConfigs() {
         for (int i = 0; i < spec.controlNodes(); i++) {
             Path d = dir("control", spec.controlNodeRegion(i));
             mkdirs(d.resolve("jetstream"));
@@ -672,7 +677,7 @@ public final class LocalTopology {
         }
     }
 
-    private void writeRedisConfigs() {
+    void writeRedisConfigs() {
         for (int i = 0; i < spec.regions().size(); i++) {
             Path d = dir("redis", spec.regions().get(i));
             mkdirs(d);
@@ -688,7 +693,7 @@ public final class LocalTopology {
      * PgBouncer in every region points at the primary: directly in its region, through a link
      * elsewhere (in hosts mode: at the primary's own address).
      */
-    private void writePgBouncerConfigs() {
+    void writePgBouncerConfigs() {
         int primary = index(primaryRegion());
         for (int i = 0; i < spec.regions().size(); i++) {
             Path d = dir("pgbouncer", spec.regions().get(i));
