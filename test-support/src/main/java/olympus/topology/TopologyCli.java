@@ -27,6 +27,9 @@ public final class TopologyCli {
               pause-replay REGION   pause WAL replay on REGION's replica
               resume-replay REGION  resume it
               env REGION [ROLE]     shell variables to reach REGION's servers (NATS user ROLE)
+              host REGION           the address REGION's servers listen on (127.0.0.1, or its namespace's)
+              wrap REGION           the command prefix that runs a process in REGION ("ip netns exec NS"
+                                    in hosts mode, nothing otherwise)
 
             defaults: --dir $OLYMPUS_TOPOLOGY_DIR or /tmp/olympus-local, --base-port $OLYMPUS_BASE_PORT or 24000, --regions 3,
             --hosts if $OLYMPUS_TOPOLOGY_HOSTS=1; a topology that is up keeps the mode it was started in
@@ -113,6 +116,8 @@ public final class TopologyCli {
                     t.resumeReplay(arg(pos, 1, "REGION"));
                     System.out.println("replay resumed on " + pos.get(1));
                 }
+                case "host" -> System.out.println(t.host(arg(pos, 1, "REGION")));
+                case "wrap" -> System.out.println(String.join(" ", t.inRegion(arg(pos, 1, "REGION"), List.of())));
                 case "env" -> System.out.print(t.env(arg(pos, 1, "REGION"),
                         pos.size() > 2 ? NatsRole.valueOf(pos.get(2).toUpperCase().replace('-', '_')) : NatsRole.OBSERVER));
                 default -> {

@@ -545,7 +545,12 @@ public final class Coordinator implements AutoCloseable {
         // An unreachable region's agent cannot be asked: waiting for it would only delay the failover.
         List<String> reachable = regions.stream().filter(r -> view.node(r).hostReachable()).toList();
         // Fencing and pausing the poolers are independent: do them at once, the clock is running.
-        CompletableFuture<String> pausing = CompletableFuture.supplyAsync(() -> {
+        // With the old primary's host unreachable, the poolers' connections to it hang and a PAUSE
+        // cannot finish (it waits for them): skip it, the new primary is reachable sooner.
+        boolean pause = view.node(from).hostReachable();
+        CompletableFuture<String> pausing = !pause ? CompletableFuture.completedFuture("skipped: " + from
+                + "'s host is unreachable, so the poolers' connections to it hang and no PAUSE could finish")
+                : CompletableFuture.supplyAsync(() -> {
             List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
             forEachRegion(reachable, r -> {
                 try {

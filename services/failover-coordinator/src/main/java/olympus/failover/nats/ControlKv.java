@@ -47,13 +47,40 @@ public final class ControlKv {
             this.kv = nc.keyValue(Naming.CONTROL_BUCKET, KeyValueOptions.builder()
                     .jetStreamOptions(io.nats.client.JetStreamOptions.builder().domain(Naming.CONTROL_DOMAIN).requestTimeout(timeout).build())
                     .build());
+            Duration quick = Duration.ofMillis(Math.max(250, timeout.toMillis() / GET_ATTEMPTS));
+            this.quickKv = nc.keyValue(Naming.CONTROL_BUCKET, KeyValueOptions.builder()
+                    .jetStreamOptions(io.nats.client.JetStreamOptions.builder().domain(Naming.CONTROL_DOMAIN).requestTimeout(quick).build())
+                    .build());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /**
+     * A KV get is a direct get, which any replica of the bucket may answer: NATS picks one of them
+     * for each request. After a cut, the cut node's replica stays a candidate until its route is
+     * found dead, and a request sent its way is never answered (measured in hosts mode: a third
+     * of the gets timed out for 40 s after the cut, until the route's 10 s write deadline closed
+     * it; puts, answered by the stream leader, never failed). So a get is tried a few times with a
+     * share of the timeout each: another pick almost always lands on a live replica.
+     */
+    private KeyValueEntry get(String key) throws IOException, JetStreamApiException {
+        IOException last = null;
+        for (int attempt = 0; attempt < GET_ATTEMPTS; attempt++) {
+            try {
+                return quickKv.get(key);
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    static final int GET_ATTEMPTS = 4;
+    private final KeyValue quickKv;
+
     public Versioned<ClusterTopology> topology() throws IOException, JetStreamApiException {
-        KeyValueEntry e = kv.get(ClusterTopology.KEY);
+        KeyValueEntry e = get(ClusterTopology.KEY);
         if (e == null || e.getOperation() != KeyValueOperation.PUT) {
             throw new IOException("no topology under key '" + ClusterTopology.KEY + "' in " + Naming.CONTROL_BUCKET);
         }
@@ -168,7 +195,7 @@ public final class ControlKv {
     }
 
     private <T> Versioned<T> read(String key, Class<T> type) throws IOException, JetStreamApiException {
-        KeyValueEntry e = kv.get(key);
+        KeyValueEntry e = get(key);
         if (e == null) {
             return null;
         }
