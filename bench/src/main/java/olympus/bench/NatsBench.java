@@ -8,7 +8,7 @@ import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.PublishAck;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.wire.Naming;
 import olympus.wire.Naming.Family;
 import org.HdrHistogram.Histogram;

@@ -1,5 +1,7 @@
 package olympus.topology;
 
+import olympus.render.NatsRole;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
@@ -15,17 +17,12 @@ import java.util.Map;
  * Passwords the topology generates on first start and keeps in {@code credentials.json}
  * (mode 0600) in its working directory: one NATS user per role, PostgreSQL roles, PgBouncer admin.
  */
-public record Credentials(Map<String, String> nats, Map<String, String> postgres, Map<String, String> tokens) {
+public record Credentials(Map<String, String> nats, Map<String, String> postgres, Map<String, String> tokens)
+        implements olympus.render.Secrets {
     public static final String FILE = "credentials.json";
 
-    /** HTTP API bearer tokens and secrets the services take from configuration. */
-    public static final String REVOCATION_INGEST = "revocation-ingest";
-    public static final String REVOCATION_CHECK = "revocation-check";
-    public static final String CAEP_HMAC = "caep-hmac";
-    public static final String FAILOVER_SRE = "failover-sre";
-    public static final String FAILOVER_VIEWER = "failover-viewer";
-    static final java.util.List<String> TOKENS = java.util.List.of(REVOCATION_INGEST, REVOCATION_CHECK, CAEP_HMAC,
-            FAILOVER_SRE, FAILOVER_VIEWER);
+    // The HTTP API bearer tokens and secrets the services take from configuration
+    // (REVOCATION_INGEST, ..., TOKENS) are olympus.render.Secrets' constants.
 
     public Credentials {
         nats = Map.copyOf(nats);
@@ -33,6 +30,12 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
         tokens = tokens == null ? Map.of() : Map.copyOf(tokens);
     }
 
+    @Override
+    public String natsPassword(String user) {
+        return require(nats, user);
+    }
+
+    @Override
     public String token(String name) {
         return require(tokens, name);
     }
@@ -55,6 +58,7 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
         return n.equals(nats) ? this : new Credentials(n, postgres, tokens);
     }
 
+    @Override
     public String pgPassword(String role) {
         return require(postgres, role);
     }

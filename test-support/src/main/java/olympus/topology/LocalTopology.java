@@ -1,5 +1,11 @@
 package olympus.topology;
 
+import olympus.render.NatsConfigs;
+import olympus.render.NatsRole;
+import olympus.render.PgBouncerConf;
+import olympus.render.RedisConf;
+import olympus.render.ServiceEnv;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -65,6 +71,11 @@ public final class LocalTopology {
     /** For port arithmetic only: no credentials, nothing on disk. */
     static LocalTopology of0(TopologySpec spec) {
         return new LocalTopology(spec, new Credentials(java.util.Map.of(), java.util.Map.of(), java.util.Map.of()), s -> { });
+    }
+
+    /** With given credentials, nothing started: for checking what it writes (LocalConfigsTest). */
+    static LocalTopology withCredentials(TopologySpec spec, Credentials creds) {
+        return new LocalTopology(spec, creds, s -> { });
     }
 
     /** The topology described by {@code dir/topology.json}, as written by a completed {@link #up()}. */
@@ -608,46 +619,73 @@ public final class LocalTopology {
         }
     }
 
-    private void writeNatsConfigs() {
+    /**
+     * 127.0.0.1; in hosts mode 0.0.0.0, which inside a node's namespace is its loopback and its
+     * own 10.X.i.2 and nothing else.
+     */
+    private String natsListen() {
+        return spec.hosts() ? "0.0.0.0" : "127.0.0.1";
+    }
+
+    /** Node {@code i}'s region server, as deploy/render renders it: leaf remotes own control node first, others through links (hosts mode: at their own addresses). */
+    NatsConfigs.RegionServer natsRegionServer(int i) {
+        Ports p = ports();
+        Path d = dir("nats", spec.regions().get(i));
+        List<NatsConfigs.Remote> leaves = new ArrayList<>();
+        leaves.add(new NatsConfigs.Remote("127.0.0.1", p.controlLeaf(i)));
+        for (int j = 0; j < spec.controlNodes(); j++) {
+            if (j != i) {
+                leaves.add(spec.hosts() ? new NatsConfigs.Remote(spec.host(j), p.controlLeaf(j))
+                        : new NatsConfigs.Remote("127.0.0.1", p.link(i, j, LinkKind.LEAF)));
+            }
+        }
+        return new NatsConfigs.RegionServer(spec.regions().get(i), natsListen(), p.nats(i), p.natsMonitor(i),
+                d.resolve("nats.pid").toString(), d.resolve("nats.log").toString(), d.resolve("jetstream").toString(), leaves, null);
+    }
+
+    /**
+     * Control node {@code i}: routes through links; it advertises a port nothing listens on, so
+     * that gossip never leads a peer around the link. In hosts mode: the real addresses (the cut
+     * takes them down).
+     */
+    NatsConfigs.ControlNode natsControlNode(int i) {
+        Ports p = ports();
+        Path d = dir("control", spec.controlNodeRegion(i));
+        List<NatsConfigs.Remote> routes = new ArrayList<>();
+        for (int j = 0; j < spec.controlNodes(); j++) {
+            if (j != i) {
+                routes.add(spec.hosts() ? new NatsConfigs.Remote(spec.host(j), p.controlRoute(j))
+                        : new NatsConfigs.Remote("127.0.0.1", p.link(i, j, LinkKind.ROUTE)));
+            }
+        }
+        String advertise = spec.hosts() ? spec.host(i) + ":" + p.controlRoute(i) : "127.0.0.1:" + p.unused(i);
+        return new NatsConfigs.ControlNode(spec.controlNodeRegion(i), natsListen(), p.control(i), p.controlMonitor(i),
+                d.resolve("nats.pid").toString(), d.resolve("nats.log").toString(), d.resolve("jetstream").toString(),
+                p.controlRoute(i), advertise, routes, p.controlLeaf(i));
+    }
+
+    void writeNatsConfigs() {
         for (int i = 0; i < spec.controlNodes(); i++) {
             Path d = dir("control", spec.controlNodeRegion(i));
             mkdirs(d.resolve("jetstream"));
-            PgNode.write(d.resolve("nats.conf"), NatsConfigs.controlNode(spec, creds, i, d.resolve("jetstream"),
-                    d.resolve("nats.pid"), d.resolve("nats.log")));
+            PgNode.write(d.resolve("nats.conf"), NatsConfigs.controlNode(natsControlNode(i), spec.regions(), creds));
         }
         for (int i = 0; i < spec.regions().size(); i++) {
             Path d = dir("nats", spec.regions().get(i));
             mkdirs(d.resolve("jetstream"));
-            PgNode.write(d.resolve("nats.conf"), NatsConfigs.regionServer(spec, creds, i, d.resolve("jetstream"),
-                    d.resolve("nats.pid"), d.resolve("nats.log")));
+            PgNode.write(d.resolve("nats.conf"), NatsConfigs.regionServer(natsRegionServer(i), spec.regions(), creds));
         }
     }
 
-    private void writeRedisConfigs() {
+    void writeRedisConfigs() {
         for (int i = 0; i < spec.regions().size(); i++) {
             Path d = dir("redis", spec.regions().get(i));
             mkdirs(d);
-            // A cache, as in production (BRIEF: the stream is the record, Redis is rebuilt from it).
-            PgNode.write(d.resolve("redis.conf"), """
-                    port %d
-                    bind %s
-                    protected-mode yes
-                    daemonize yes
-                    pidfile %s
-                    logfile %s
-                    dir %s
-                    save ""
-                    appendonly no
-                    # Keep the config path in the process title: down finds its processes by their directory.
-                    proc-title-template "{title} {listen-addr} {config-file}"
-                    maxmemory 512mb
-                    maxmemory-policy noeviction
-                    %s
-                    """.formatted(ports().redis(i), spec.hosts() ? "127.0.0.1 " + spec.host(i) : "127.0.0.1", d.resolve("redis.pid"), d.resolve("redis.log"), d,
-                    redisSocketFits(spec.regions().get(i))
-                            // Services placed beside this Redis use the socket (see redisSocketUri).
-                            ? "unixsocket " + d.resolve("redis.sock") + "\nunixsocketperm 700"
-                            : "# no unixsocket: the path would exceed the kernel's limit; services use TCP"));
+            PgNode.write(d.resolve("redis.conf"), new RedisConf(ports().redis(i),
+                    spec.hosts() ? "127.0.0.1 " + spec.host(i) : "127.0.0.1", true, d.resolve("redis.pid").toString(),
+                    d.resolve("redis.log").toString(), d.toString(),
+                    redisSocketFits(spec.regions().get(i)) ? d.resolve("redis.sock").toString() : null,
+                    "the path would exceed the kernel's limit; services use TCP").render());
         }
     }
 
@@ -655,7 +693,7 @@ public final class LocalTopology {
      * PgBouncer in every region points at the primary: directly in its region, through a link
      * elsewhere (in hosts mode: at the primary's own address).
      */
-    private void writePgBouncerConfigs() {
+    void writePgBouncerConfigs() {
         int primary = index(primaryRegion());
         for (int i = 0; i < spec.regions().size(); i++) {
             Path d = dir("pgbouncer", spec.regions().get(i));
@@ -663,45 +701,13 @@ public final class LocalTopology {
             String r = spec.regions().get(i);
             String targetHost = i == primary ? "127.0.0.1" : postgresHostFrom(r, primaryRegion());
             int target = postgresPortFrom(r, primaryRegion());
-            PgNode.write(d.resolve("pgbouncer.ini"), pgBouncerIni(i, targetHost, target, d));
-            StringBuilder users = new StringBuilder();
-            for (String role : List.of(PgRoles.APP, PgRoles.MONITOR, PgRoles.PGBOUNCER_ADMIN, PgRoles.SUPERUSER)) {
-                users.append('"').append(role).append("\" \"").append(creds.pgPassword(role)).append("\"\n");
-            }
-            PgNode.write(d.resolve("userlist.txt"), users.toString());
+            PgNode.write(d.resolve("pgbouncer.ini"), new PgBouncerConf(targetHost, target,
+                    spec.hosts() ? "127.0.0.1," + spec.host(i) : "127.0.0.1", ports().pgbouncer(i),
+                    d.resolve("userlist.txt").toString(), d.resolve("pgbouncer.pid").toString(),
+                    d.resolve("pgbouncer.log").toString()).ini());
+            PgNode.write(d.resolve("userlist.txt"), PgBouncerConf.userlist(creds));
             PgNode.chown(d);
         }
-    }
-
-    private String pgBouncerIni(int i, String targetHost, int targetPort, Path d) {
-        return """
-                [databases]
-                %s = host=%s port=%d dbname=%s
-                postgres = host=%s port=%d dbname=postgres
-
-                [pgbouncer]
-                listen_addr = %s
-                listen_port = %d
-                unix_socket_dir =
-                auth_type = scram-sha-256
-                auth_file = %s
-                ; transaction pooling: what Kratos/Hydra use behind PgBouncer, and what lets
-                ; PAUSE hold clients between transactions during a planned switchover
-                pool_mode = transaction
-                admin_users = %s
-                stats_users = %s
-                max_client_conn = 1000
-                default_pool_size = 20
-                server_connect_timeout = 3
-                server_login_retry = 1
-                query_wait_timeout = 30
-                ignore_startup_parameters = extra_float_digits,options
-                pidfile = %s
-                logfile = %s
-                """.formatted(PgRoles.DATABASE, targetHost, targetPort, PgRoles.DATABASE, targetHost, targetPort,
-                spec.hosts() ? "127.0.0.1," + spec.host(i) : "127.0.0.1", ports().pgbouncer(i),
-                d.resolve("userlist.txt"), PgRoles.PGBOUNCER_ADMIN, PgRoles.MONITOR,
-                d.resolve("pgbouncer.pid"), d.resolve("pgbouncer.log"));
     }
 
     // ---------------------------------------------------------------- provisioning
@@ -988,57 +994,20 @@ public final class LocalTopology {
      * service reads (see each service's README), one variable a line.
      */
     public String env(String region, NatsRole role) {
-        Map<String, String> e = new LinkedHashMap<>();
-        e.put("OLYMPUS_REGION", region);
-        e.put("OLYMPUS_REGIONS", String.join(",", spec.regions()));
-        e.put("OLYMPUS_PRIMARY_REGION", primaryRegion());
-        e.put("NATS_URL", natsUrl(region));
-        e.put("NATS_CONTROL_URL", controlUrl(region));
-        e.put("NATS_USER", role.user(region));
-        e.put("NATS_PASSWORD", creds.natsPassword(role, region));
-        // The request-path services reach their region's Redis over its Unix socket: here it is
-        // on the same host, and a lookup costs less CPU on both sides than over TCP loopback
-        // (both services ship Netty's native epoll transport, which Lettuce needs for sockets).
-        e.put("REDIS_URI", role == NatsRole.SESSION_ROUTER || role == NatsRole.REVOCATION_BUS ? redisSocketUri(region) : redisUri(region));
-        e.put("OLYMPUS_REDIS_ENDPOINTS", String.join(",", spec.regions().stream().map(r -> r + "=" + redisUri(r)).toList()));
-        e.put("OLYMPUS_POSTGRES_ENDPOINTS", postgresEndpointsFrom(region));
-        e.put("PGBOUNCER_PORT", Integer.toString(pgBouncerPort(region)));
-        e.put("PGDATABASE", PgRoles.DATABASE);
-        e.put("PG_APP_USER", PgRoles.APP);
-        e.put("PG_APP_PASSWORD", creds.pgPassword(PgRoles.APP));
-        e.put("PG_MONITOR_USER", PgRoles.MONITOR);
-        e.put("PG_MONITOR_PASSWORD", creds.pgPassword(PgRoles.MONITOR));
-        e.put("OLYMPUS_TOPOLOGY_DIR", spec.workDir().toString());
-        e.put("REVOCATION_INGEST_TOKENS", creds.token(Credentials.REVOCATION_INGEST));
-        e.put("REVOCATION_CHECK_TOKENS", creds.token(Credentials.REVOCATION_CHECK));
-        e.put("REVOCATION_CAEP_HMAC_SECRET", creds.token(Credentials.CAEP_HMAC));
-        e.put("REVOCATION_CAEP_ISSUER", "https://olympus.local/ssf");
-        e.put("REVOCATION_CAEP_AUDIENCE", "https://olympus.local/revocation-bus");
-        e.put("FAILOVER_API_TOKENS", creds.token(Credentials.FAILOVER_SRE) + "=automation:sre,"
-                + creds.token(Credentials.FAILOVER_VIEWER) + "=viewer:viewer");
         int i = index(region);
-        e.put("HTTP_PORT_REVOCATION_BUS", Integer.toString(ports().revocationBusHttp(i)));
-        e.put("HTTP_PORT_LAG_MONITOR", Integer.toString(ports().lagMonitorHttp(i)));
-        e.put("HTTP_PORT_SESSION_ROUTER", Integer.toString(ports().sessionRouterHttp(i)));
-        e.put("HTTP_PORT_FAILOVER_COORDINATOR", Integer.toString(ports().failoverCoordinatorHttp(i)));
-        e.put("HTTP_PORT_NODE_AGENT", Integer.toString(ports().nodeAgentHttp(i)));
-        if (role == NatsRole.NODE_AGENT) {
-            // Only the node agent gets the database host's paths and its administrative passwords:
-            // no coordinator holds any database password.
-            e.put("PG_SUPERUSER", PgRoles.SUPERUSER);
-            e.put("PG_SUPERUSER_PASSWORD", creds.pgPassword(PgRoles.SUPERUSER));
-            e.put("PGBOUNCER_ADMIN_USER", PgRoles.PGBOUNCER_ADMIN);
-            e.put("PGBOUNCER_ADMIN_PASSWORD", creds.pgPassword(PgRoles.PGBOUNCER_ADMIN));
-            e.put("PG_REPLICATOR_PASSWORD", creds.pgPassword(PgRoles.REPLICATOR));
-            e.put("OLYMPUS_PG_BIN", PgNode.BIN);
-            e.put("OLYMPUS_PG_DATA", pgData(region).toString());
-            e.put("OLYMPUS_PG_LOG", dir("pg", region, "postgres.log").toString());
-            e.put("OLYMPUS_PGBOUNCER_INI", pgBouncerIni(region).toString());
-            e.put("OLYMPUS_AGENT_STATE_DIR", dir("agent", region).toString());
-        }
-        StringBuilder sb = new StringBuilder();
-        e.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
-        return sb.toString();
+        Map<String, Integer> http = new LinkedHashMap<>();
+        http.put("revocation-bus", ports().revocationBusHttp(i));
+        http.put("lag-monitor", ports().lagMonitorHttp(i));
+        http.put("session-router", ports().sessionRouterHttp(i));
+        http.put("failover-coordinator", ports().failoverCoordinatorHttp(i));
+        http.put("node-agent", ports().nodeAgentHttp(i));
+        ServiceEnv.Inputs in = new ServiceEnv.Inputs(region, spec.regions(), primaryRegion(), natsUrl(region), controlUrl(region),
+                redisUri(region), redisSocketUri(region),
+                String.join(",", spec.regions().stream().map(r -> r + "=" + redisUri(r)).toList()),
+                postgresEndpointsFrom(region), pgBouncerPort(region), spec.workDir().toString(), http,
+                new ServiceEnv.AgentPaths(PgNode.BIN, pgData(region).toString(), dir("pg", region, "postgres.log").toString(),
+                        pgBouncerIni(region).toString(), dir("agent", region).toString()));
+        return ServiceEnv.format(ServiceEnv.all(in, role, creds));
     }
 
     /**

@@ -58,35 +58,8 @@ final class PgNode {
      * directory, so it gets them too, which is what a later switchover needs).
      */
     private String settings() {
-        return """
-
-                # --- olympus local topology ---
-                listen_addresses = '%s'
-                port = %d
-                unix_socket_directories = '%s'
-                max_connections = 200
-                shared_buffers = 64MB
-                wal_level = replica
-                max_wal_senders = 16
-                max_replication_slots = 16
-                wal_keep_size = 256MB
-                # Bounds what a lagging or cut-off replica's slot may retain; makes wal_status and
-                # safe_wal_size meaningful for the lag-monitor.
-                max_slot_wal_keep_size = 2GB
-                hot_standby = on
-                hot_standby_feedback = on
-                # Standbys report positions at least every second, so pg_stat_replication's
-                # write/flush/replay lag stays fresh on an idle primary.
-                wal_receiver_status_interval = 1s
-                # pg_rewind needs it to rejoin a former primary as a replica after a failover.
-                wal_log_hints = on
-                track_commit_timestamp = on
-                # Local topology only: a killed process loses nothing with fsync off (the OS keeps
-                # the page cache); only a machine crash would. Keeps tests and demos fast.
-                fsync = off
-                full_page_writes = on
-                log_line_prefix = '%%m [%%p] %%q%%u@%%d '
-                """.formatted(listenAddresses(), port(), spec.workDir().resolve("sock"));
+        return new olympus.render.PostgresConf("olympus local topology", listenAddresses(), port(),
+                spec.workDir().resolve("sock").toString(), true).render();
     }
 
     /**

@@ -2,24 +2,18 @@ package olympus.topology;
 
 import java.util.List;
 
-/** PostgreSQL roles the topology creates. */
+/** PostgreSQL roles the topology creates: the same as {@link olympus.render.PgRoles}, kept for this package's callers. */
 public final class PgRoles {
     private PgRoles() {}
 
-    /** Superuser, for the topology tool and the failover coordinator's promote/fence steps. */
-    public static final String SUPERUSER = "postgres";
-    /** Streaming replication only. */
-    public static final String REPLICATOR = "replicator";
-    /** The application (Kratos/Hydra/Athena stand-in, tests' writers): owns database olympus. */
-    public static final String APP = "olympus";
-    /** Least privilege for the lag-monitor: pg_monitor, plus its own schema for the heartbeat. */
-    public static final String MONITOR = "olympus_monitor";
-    /** PgBouncer admin console user (PAUSE/RESUME/RELOAD). Exists in PgBouncer only. */
-    public static final String PGBOUNCER_ADMIN = "pgbouncer_admin";
+    public static final String SUPERUSER = olympus.render.PgRoles.SUPERUSER;
+    public static final String REPLICATOR = olympus.render.PgRoles.REPLICATOR;
+    public static final String APP = olympus.render.PgRoles.APP;
+    public static final String MONITOR = olympus.render.PgRoles.MONITOR;
+    public static final String PGBOUNCER_ADMIN = olympus.render.PgRoles.PGBOUNCER_ADMIN;
 
-    public static final String DATABASE = "olympus";
-    /** Schema owned by the monitor role, where it keeps its heartbeat table. */
-    public static final String OPS_SCHEMA = "olympus_ops";
+    public static final String DATABASE = olympus.render.PgRoles.DATABASE;
+    public static final String OPS_SCHEMA = olympus.render.PgRoles.OPS_SCHEMA;
 
-    static final List<String> ALL = List.of(SUPERUSER, REPLICATOR, APP, MONITOR, PGBOUNCER_ADMIN);
+    static final List<String> ALL = olympus.render.PgRoles.ALL;
 }

@@ -29,7 +29,7 @@ public record Ports(int base) {
     public int redis(int i) { return base + 10 * i + 6; }
     public int postgres(int i) { return base + 10 * i + 7; }
     public int pgbouncer(int i) { return base + 10 * i + 8; }
-    /** Never listened on: what control nodes advertise for route gossip (see NatsConfigs). */
+    /** Never listened on: what control nodes advertise for route gossip (see LocalTopology.natsControlNode). */
     public int unused(int i) { return base + 10 * i + 9; }
 
     public int revocationBusHttp(int i) { return base + 200 + 10 * i; }

@@ -1,5 +1,7 @@
 package olympus.topology;
 
+import olympus.render.NatsRole;
+
 
 import java.io.IOException;
 import java.net.ServerSocket;

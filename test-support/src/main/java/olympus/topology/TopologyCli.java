@@ -1,5 +1,7 @@
 package olympus.topology;
 
+import olympus.render.NatsRole;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

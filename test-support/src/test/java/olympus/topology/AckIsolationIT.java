@@ -1,5 +1,7 @@
 package olympus.topology;
 
+import olympus.render.NatsRole;
+
 import io.nats.client.Connection;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;

@@ -1,5 +1,7 @@
 package olympus.topology;
 
+import olympus.render.NatsRole;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats.client.Connection;

@@ -8,7 +8,7 @@ import olympus.failover.it.WriterAndChecker;
 import olympus.failover.core.NodeAgent;
 import olympus.failover.nats.ControlKv;
 import olympus.failover.node.RemoteNodeAgent;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.NodeAgents;
 import olympus.wire.FencingToken;
 import olympus.topology.LocalTopology;

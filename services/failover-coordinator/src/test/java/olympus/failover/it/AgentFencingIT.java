@@ -3,7 +3,7 @@ package olympus.failover.it;
 import io.nats.client.Message;
 import olympus.failover.nats.ControlKv;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.PgRoles;
 import olympus.topology.TopologyExtension;
 import olympus.wire.AgentCall;

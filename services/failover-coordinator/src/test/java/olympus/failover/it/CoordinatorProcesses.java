@@ -4,7 +4,7 @@ import io.nats.client.Connection;
 import olympus.failover.client.SreClient;
 import olympus.failover.core.CommandResult;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.NodeAgents;
 import olympus.topology.RuntimeClasspath;
 import olympus.topology.ServiceProcess;

@@ -6,7 +6,7 @@ import olympus.failover.app.Coordinator;
 import olympus.failover.client.SreClient;
 import olympus.failover.core.CommandResult;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.NodeAgents;
 import olympus.topology.PgRoles;
 

@@ -9,7 +9,7 @@ import io.nats.client.Connection;
 import olympus.failover.client.SreClient;
 import olympus.failover.core.CommandResult;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.PgRoles;
 import olympus.topology.TopologyExtension;
 import org.junit.jupiter.api.AfterAll;

@@ -1,7 +1,7 @@
 package olympus.failover.it;
 
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.RuntimeClasspath;
 import olympus.topology.TopologyExtension;
 import org.junit.jupiter.api.Test;

@@ -15,7 +15,7 @@ import olympus.lag.core.LagSample;
 import olympus.lag.core.LagState;
 import olympus.lag.service.LagMonitor;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.TopologyExtension;
 import olympus.wire.EventCodec;
 import olympus.wire.Naming;

@@ -15,7 +15,7 @@ import olympus.revocation.client.AppliedSubscriber;
 import olympus.revocation.core.Keys;
 import olympus.revocation.nats.IngestListener;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.wire.EventCodec;
 import olympus.wire.Naming;
 import olympus.wire.TokenRevoked;

@@ -7,7 +7,7 @@ import io.nats.client.Nats;
 import io.nats.client.Subscription;
 import olympus.revocation.nats.IngestListener;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.TopologyExtension;
 import olympus.wire.Naming;
 import org.junit.jupiter.api.AfterAll;

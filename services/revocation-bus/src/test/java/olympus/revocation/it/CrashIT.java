@@ -4,7 +4,7 @@ import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import olympus.revocation.core.EventBatch;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.TopologyExtension;
 import olympus.wire.EventCodec;
 import olympus.wire.Naming;

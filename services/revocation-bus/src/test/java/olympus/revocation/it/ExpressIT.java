@@ -7,7 +7,7 @@ import io.nats.client.Message;
 import io.nats.client.Subscription;
 import olympus.revocation.nats.ExpressFanout;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.TopologyExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

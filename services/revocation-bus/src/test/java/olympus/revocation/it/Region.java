@@ -7,7 +7,7 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import olympus.revocation.core.Keys;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -7,7 +7,7 @@ import olympus.router.support.Http;
 import olympus.router.support.LagSampler;
 import olympus.router.support.RawHttp;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 
 import java.net.URI;
 import java.nio.file.Path;

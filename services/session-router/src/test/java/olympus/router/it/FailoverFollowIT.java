@@ -8,7 +8,7 @@ import olympus.router.support.EmbeddedRouter;
 import olympus.router.support.Http;
 import olympus.router.support.LagSampler;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.TopologyExtension;
 import olympus.wire.ClusterTopology;
 import olympus.wire.Naming;

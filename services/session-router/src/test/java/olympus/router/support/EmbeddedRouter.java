@@ -3,7 +3,7 @@ package olympus.router.support;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.PgRoles;
 
 import java.net.URI;

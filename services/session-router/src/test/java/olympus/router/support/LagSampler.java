@@ -6,7 +6,7 @@ import io.nats.client.Connection;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
 import olympus.topology.LocalTopology;
-import olympus.topology.NatsRole;
+import olympus.render.NatsRole;
 import olympus.topology.PgRoles;
 import olympus.wire.ClusterTopology;
 import olympus.wire.EventCodec;

@@ -1,15 +1,14 @@
-package olympus.topology;
+package olympus.render;
 
-import olympus.topology.Ports.LinkKind;
 import olympus.wire.Naming;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * nats-server configuration for the two kinds of server a region runs.
+ * nats-server configuration for the two kinds of server a region runs, for the local topology
+ * (test-support's LocalTopology) and for real hosts ({@link Renderer}) alike.
  *
  * <ul>
  *   <li>The region server: JetStream domain = region name; holds the region's origin and view
@@ -17,38 +16,62 @@ import java.util.stream.Collectors;
  *       publishing and consuming here (BRIEF §4: per-region domains over leaf nodes keep working,
  *       a supercluster's meta group would not).</li>
  *   <li>The control node: one of a three-or-more-node cluster with JetStream domain "control"
- *       that holds the R3 control buckets. Its routes to other regions go through cuttable links.</li>
+ *       that holds the R3 control buckets.</li>
  * </ul>
  * All users live in one account, OLYMPUS, so that subjects and JetStream domains connect across
- * leaf nodes; each user's permissions come from {@link NatsRole}.
+ * leaf nodes; each user's permissions come from {@link NatsRole}. Every address and port is given
+ * by the caller: nothing here assumes 127.0.0.1.
  */
-final class NatsConfigs {
+public final class NatsConfigs {
     private NatsConfigs() {}
 
-    static final String ACCOUNT = "OLYMPUS";
+    public static final String ACCOUNT = "OLYMPUS";
 
-    static String regionServer(TopologySpec spec, Credentials creds, int i, Path dataDir, Path pidFile, Path logFile) {
-        Ports p = spec.ports();
-        String region = spec.regions().get(i);
-        List<String> leafUrls = new ArrayList<>();
-        // Own region's control node first; others (through links; in hosts mode at their own
-        // addresses) only if it is down.
-        leafUrls.add(leafUrl(creds, "127.0.0.1", p.controlLeaf(i)));
-        for (int j = 0; j < spec.controlNodes(); j++) {
-            if (j != i) {
-                leafUrls.add(spec.hosts() ? leafUrl(creds, spec.host(j), p.controlLeaf(j))
-                        : leafUrl(creds, "127.0.0.1", p.link(i, j, LinkKind.LEAF)));
-            }
+    /** A host and port another server is reached at. */
+    public record Remote(String host, int port) {
+        @Override
+        public String toString() {
+            return host + ":" + port;
         }
-        String listen = listenHost(spec);
+    }
+
+    /** TLS for client connections: file paths (PEM) on the host that runs the server. */
+    public record Tls(String certFile, String keyFile, String caFile) {}
+
+    /**
+     * A region's server. {@code pidFile}/{@code logFile} null: none (log to stdout, as in a
+     * container); {@code tls} null: plain client connections. {@code leafRemotes}: the control
+     * nodes, own region's first (tried in this order: {@code no_randomize}).
+     */
+    public record RegionServer(String region, String listen, int port, int httpPort, String pidFile, String logFile,
+                               String storeDir, List<Remote> leafRemotes, Tls tls) {
+        public RegionServer {
+            leafRemotes = List.copyOf(leafRemotes);
+        }
+    }
+
+    /**
+     * A control node named {@code control-NODE}; {@code advertise}: what it tells peers in route
+     * gossip; {@code routes}: every other control node's route address.
+     */
+    public record ControlNode(String node, String listen, int port, int httpPort, String pidFile, String logFile,
+                              String storeDir, int routePort, String advertise, List<Remote> routes, int leafPort) {
+        public ControlNode {
+            routes = List.copyOf(routes);
+        }
+    }
+
+    public static String regionServer(RegionServer s, List<String> regions, Secrets secrets) {
+        List<String> leafUrls = new ArrayList<>();
+        for (Remote r : s.leafRemotes()) {
+            leafUrls.add("nats-leaf://" + NatsRole.LEAF.user() + ":" + secrets.natsPassword(NatsRole.LEAF.user()) + "@" + r);
+        }
         return """
                 server_name: "%s"
                 listen: "%s:%d"
                 http: "%s:%d"
-                pid_file: "%s"
-                log_file: "%s"
-                max_payload: 1MB
-                jetstream {
+                %smax_payload: 1MB
+                %sjetstream {
                   store_dir: "%s"
                   domain: "%s"
                   max_memory_store: 256MB
@@ -72,29 +95,21 @@ final class NatsConfigs {
                     }
                   ]
                 }
-                """.formatted(region, listen, p.nats(i), listen, p.natsMonitor(i), pidFile, logFile, dataDir,
-                Naming.domain(region), accounts(spec, creds), quoteAll(leafUrls), ACCOUNT);
+                """.formatted(s.region(), s.listen(), s.port(), s.listen(), s.httpPort(), files(s.pidFile(), s.logFile()),
+                tls(s.tls()), s.storeDir(), Naming.domain(s.region()), accounts(regions, secrets), quoteAll(leafUrls), ACCOUNT);
     }
 
-    static String controlNode(TopologySpec spec, Credentials creds, int i, Path dataDir, Path pidFile, Path logFile) {
-        Ports p = spec.ports();
+    public static String controlNode(ControlNode s, List<String> regions, Secrets secrets) {
         List<String> routes = new ArrayList<>();
-        for (int j = 0; j < spec.controlNodes(); j++) {
-            if (j != i) {
-                routes.add("nats-route://" + NatsRole.ROUTE.user() + ":" + creds.natsPassword(NatsRole.ROUTE)
-                        + (spec.hosts() ? "@" + spec.host(j) + ":" + p.controlRoute(j) : "@127.0.0.1:" + p.link(i, j, LinkKind.ROUTE)));
-            }
+        String routeAuth = NatsRole.ROUTE.user() + ":" + secrets.natsPassword(NatsRole.ROUTE.user());
+        for (Remote r : s.routes()) {
+            routes.add("nats-route://" + routeAuth + "@" + r);
         }
-        String listen = listenHost(spec);
-        // In hosts mode gossip may name the real route address: it is the one a cut takes down.
-        String advertise = spec.hosts() ? spec.host(i) + ":" + p.controlRoute(i) : "127.0.0.1:" + p.unused(i);
         return """
                 server_name: "control-%s"
                 listen: "%s:%d"
                 http: "%s:%d"
-                pid_file: "%s"
-                log_file: "%s"
-                jetstream {
+                %sjetstream {
                   store_dir: "%s"
                   domain: "%s"
                   max_memory_store: 128MB
@@ -118,29 +133,30 @@ final class NatsConfigs {
                   listen: "%s:%d"
                   no_advertise: true
                 }
-                """.formatted(spec.controlNodeRegion(i), listen, p.control(i), listen, p.controlMonitor(i), pidFile, logFile, dataDir,
-                Naming.CONTROL_DOMAIN, accounts(spec, creds), listen, p.controlRoute(i), advertise,
-                NatsRole.ROUTE.user(), creds.natsPassword(NatsRole.ROUTE), quoteAll(routes), listen, p.controlLeaf(i));
+                """.formatted(s.node(), s.listen(), s.port(), s.listen(), s.httpPort(), files(s.pidFile(), s.logFile()),
+                s.storeDir(), Naming.CONTROL_DOMAIN, accounts(regions, secrets), s.listen(), s.routePort(), s.advertise(),
+                NatsRole.ROUTE.user(), secrets.natsPassword(NatsRole.ROUTE.user()), quoteAll(routes), s.listen(), s.leafPort());
     }
 
-    private static String leafUrl(Credentials creds, String host, int port) {
-        return "nats-leaf://" + NatsRole.LEAF.user() + ":" + creds.natsPassword(NatsRole.LEAF) + "@" + host + ":" + port;
+    private static String files(String pidFile, String logFile) {
+        return (pidFile == null ? "" : "pid_file: \"" + pidFile + "\"\n") + (logFile == null ? "" : "log_file: \"" + logFile + "\"\n");
     }
 
-    /**
-     * 127.0.0.1; in hosts mode 0.0.0.0, which inside a node's namespace is its loopback and its
-     * own 10.X.i.2 and nothing else.
-     */
-    private static String listenHost(TopologySpec spec) {
-        return spec.hosts() ? "0.0.0.0" : "127.0.0.1";
+    private static String tls(Tls tls) {
+        if (tls == null) {
+            return "";
+        }
+        return "tls {\n  cert_file: \"" + tls.certFile() + "\"\n  key_file: \"" + tls.keyFile() + "\"\n"
+                + (tls.caFile() == null ? "" : "  ca_file: \"" + tls.caFile() + "\"\n") + "}\n";
     }
 
-    private static String accounts(TopologySpec spec, Credentials creds) {
+    /** The OLYMPUS account: every client role's user, and one node-agent user per region. */
+    static String accounts(List<String> regions, Secrets secrets) {
         StringBuilder users = new StringBuilder();
         for (NatsRole role : NatsRole.clientRoles()) {
             users.append("      { user: \"").append(role.user()).append("\", password: \"")
-                    .append(creds.natsPassword(role)).append("\"");
-            NatsRole.Permissions perms = role.permissions(spec.regions());
+                    .append(secrets.natsPassword(role.user())).append("\"");
+            NatsRole.Permissions perms = role.permissions(regions);
             if (perms.publish() != null) {
                 users.append(", permissions: { publish: { allow: [").append(quoteAll(perms.publish()))
                         .append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe())).append("] }");
@@ -148,10 +164,10 @@ final class NatsConfigs {
             }
             users.append(" }\n");
         }
-        for (String r : spec.regions()) {
-            NatsRole.Permissions perms = NatsRole.NODE_AGENT.permissions(spec.regions(), r);
+        for (String r : regions) {
+            NatsRole.Permissions perms = NatsRole.NODE_AGENT.permissions(regions, r);
             users.append("      { user: \"").append(NatsRole.NODE_AGENT.user(r)).append("\", password: \"")
-                    .append(creds.natsPassword(NatsRole.NODE_AGENT, r)).append("\", permissions: { publish: { allow: [")
+                    .append(secrets.natsPassword(NatsRole.NODE_AGENT.user(r))).append("\", permissions: { publish: { allow: [")
                     .append(quoteAll(perms.publish())).append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe()))
                     .append("] } } }\n");
         }

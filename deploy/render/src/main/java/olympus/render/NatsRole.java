@@ -1,4 +1,4 @@
-package olympus.topology;
+package olympus.render;
 
 import olympus.wire.Naming;
 import olympus.wire.Naming.Family;

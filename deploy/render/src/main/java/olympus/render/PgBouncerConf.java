@@ -1,0 +1,51 @@
+package olympus.render;
+
+/**
+ * A region's PgBouncer: points at the primary ({@code primaryHost:primaryPort}), transaction
+ * pooling, admin console user {@link PgRoles#PGBOUNCER_ADMIN} (PAUSE/RESUME/RELOAD for
+ * switchovers; the node agent rewrites the two database lines and RELOADs).
+ *
+ * @param listenAddr comma-separated addresses
+ * @param pidFile    null: none
+ * @param logFile    null: standard error
+ */
+public record PgBouncerConf(String primaryHost, int primaryPort, String listenAddr, int listenPort, String authFile,
+                            String pidFile, String logFile) {
+    public String ini() {
+        return """
+                [databases]
+                %s = host=%s port=%d dbname=%s
+                postgres = host=%s port=%d dbname=postgres
+
+                [pgbouncer]
+                listen_addr = %s
+                listen_port = %d
+                unix_socket_dir =
+                auth_type = scram-sha-256
+                auth_file = %s
+                ; transaction pooling: what Kratos/Hydra use behind PgBouncer, and what lets
+                ; PAUSE hold clients between transactions during a planned switchover
+                pool_mode = transaction
+                admin_users = %s
+                stats_users = %s
+                max_client_conn = 1000
+                default_pool_size = 20
+                server_connect_timeout = 3
+                server_login_retry = 1
+                query_wait_timeout = 30
+                ignore_startup_parameters = extra_float_digits,options
+                """.formatted(PgRoles.DATABASE, primaryHost, primaryPort, PgRoles.DATABASE, primaryHost, primaryPort,
+                listenAddr, listenPort, authFile, PgRoles.PGBOUNCER_ADMIN, PgRoles.MONITOR)
+                + (pidFile == null ? "" : "pidfile = " + pidFile + "\n")
+                + (logFile == null ? "" : "logfile = " + logFile + "\n");
+    }
+
+    /** {@code auth_file}: each user PgBouncer knows, with its password (PgBouncer derives SCRAM from it). */
+    public static String userlist(Secrets secrets) {
+        StringBuilder users = new StringBuilder();
+        for (String role : PgRoles.PGBOUNCER_USERS) {
+            users.append('"').append(role).append("\" \"").append(secrets.pgPassword(role)).append("\"\n");
+        }
+        return users.toString();
+    }
+}

@@ -1,0 +1,37 @@
+package olympus.render;
+
+/**
+ * A region's Redis: a cache, as in production (the stream is the record, Redis is rebuilt from
+ * it), so no persistence.
+ *
+ * @param bind        addresses to listen on, space-separated
+ * @param daemonize   fork (the local topology) or stay in the foreground (containers, systemd)
+ * @param pidFile     null: none
+ * @param logFile     a path, or {@code ""} for standard output
+ * @param unixSocket  null: none, and {@code noSocketReason} says why in the file
+ */
+public record RedisConf(int port, String bind, boolean daemonize, String pidFile, String logFile, String dir,
+                        String unixSocket, String noSocketReason) {
+    public String render() {
+        return """
+                port %d
+                bind %s
+                protected-mode yes
+                daemonize %s
+                %slogfile %s
+                dir %s
+                save ""
+                appendonly no
+                # Keep the config path in the process title: down finds its processes by their directory.
+                proc-title-template "{title} {listen-addr} {config-file}"
+                maxmemory 512mb
+                maxmemory-policy noeviction
+                %s
+                """.formatted(port, bind, daemonize ? "yes" : "no", pidFile == null ? "" : "pidfile " + pidFile + "\n",
+                logFile.isEmpty() ? "\"\"" : logFile, dir,
+                unixSocket != null
+                        // Services placed beside this Redis use the socket (LocalTopology.redisSocketUri).
+                        ? "unixsocket " + unixSocket + "\nunixsocketperm 700"
+                        : "# no unixsocket: " + noSocketReason);
+    }
+}

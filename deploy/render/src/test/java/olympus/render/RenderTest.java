@@ -1,0 +1,174 @@
+package olympus.render;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Renders deploy/topology.example.yml and checks what each host gets. */
+class RenderTest {
+    /** The module's directory is deploy/render; the example is one folder up. */
+    static final Path EXAMPLE = Path.of("..", "topology.example.yml");
+
+    static final List<String> HOSTS = List.of("olympus-us-east-1", "olympus-eu-west-1", "olympus-ap-south-1");
+
+    @TempDir
+    Path out;
+
+    private String read(String rel) throws IOException {
+        return Files.readString(out.resolve(rel));
+    }
+
+    /** What the last render printed on standard error (the warnings). */
+    private String warnings = "";
+
+    private String render(Path topology, Map<String, String> env) {
+        return render(topology, out, env);
+    }
+
+    private String render(Path topology, Path to, Map<String, String> env) {
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true));
+        System.setErr(new PrintStream(err, true));
+        try {
+            assertThat(RenderMain.run(topology, to, env)).isZero();
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+        warnings = err.toString();
+        return buf.toString();
+    }
+
+    @Test
+    void everyHostGetsEveryFile() throws IOException {
+        String progress = render(EXAMPLE, Map.of());
+        for (String h : HOSTS) {
+            for (String f : List.of("nats/nats.conf", "nats-control/nats.conf", "redis/redis.conf", "pgbouncer/pgbouncer.ini",
+                    "pgbouncer/userlist.txt", "postgresql/olympus.conf", "postgresql/pg_hba.olympus.conf")) {
+                assertThat(out.resolve(h).resolve(f)).isRegularFile();
+                assertThat(progress).contains("render: wrote " + out.resolve(h).resolve(f));
+            }
+            for (String s : ServiceEnv.SERVICES) {
+                assertThat(out.resolve(h).resolve("env").resolve(s + ".env")).isRegularFile();
+            }
+        }
+        assertThat(warnings).contains("render: WARNING: 23 secrets not found", "$OLYMPUS_SECRET_NATS_ROUTE");
+        assertThat(Files.getPosixFilePermissions(out.resolve("olympus-us-east-1/pgbouncer/userlist.txt")).toString())
+                .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    }
+
+    @Test
+    void regionServerHasItsDomainLeafRemotesAndEveryRolesPermissions() throws IOException {
+        render(EXAMPLE, Map.of());
+        String conf = read("olympus-eu-west-1/nats/nats.conf");
+        assertThat(conf).contains("server_name: \"eu-west\"", "domain: \"eu-west\"", "listen: \"0.0.0.0:4222\"",
+                "http: \"0.0.0.0:8222\"", "store_dir: \"/data\"", "deny_imports: [\"$JS.ACK.>\"]");
+        // Own region's control node first (by compose service name), then the others at their addresses.
+        assertThat(conf).containsPattern("urls: \\[\"nats-leaf://leaf:[^@]+@nats-control:7422\", "
+                + "\"nats-leaf://leaf:[^@]+@10.10.1.10:7423\", \"nats-leaf://leaf:[^@]+@10.10.3.10:7423\"\\]");
+        for (NatsRole r : NatsRole.clientRoles()) {
+            assertThat(conf).contains("{ user: \"" + r.user() + "\"");
+        }
+        assertThat(conf).contains("olympus.revocation-bus.express.*", "\"olympus.agent.*\"");
+        for (String region : List.of("us-east", "eu-west", "ap-south")) {
+            assertThat(conf).contains("{ user: \"node-agent-" + region + "\"", "\"olympus.agent." + region + "\"",
+                    "$KV.olympus_control.agent." + region);
+        }
+        assertThat(conf).doesNotContain("127.0.0.1");
+    }
+
+    @Test
+    void controlNodeRoutesToTheOthersAtTheirAddresses() throws IOException {
+        render(EXAMPLE, Map.of());
+        String conf = read("olympus-us-east-1/nats-control/nats.conf");
+        assertThat(conf).contains("server_name: \"control-us-east\"", "domain: \"control\"", "advertise: \"10.10.1.10:6222\"",
+                "listen: \"0.0.0.0:6222\"", "listen: \"0.0.0.0:7422\"");
+        assertThat(conf).containsPattern("routes: \\[\"nats-route://route:[^@]+@10.10.2.10:6222\", \"nats-route://route:[^@]+@10.10.3.10:6222\"\\]");
+    }
+
+    @Test
+    void pgBouncerPointsAtThePrimaryAndRedisAndPostgresListen() throws IOException {
+        render(EXAMPLE, Map.of());
+        assertThat(read("olympus-ap-south-1/pgbouncer/pgbouncer.ini")).contains("olympus = host=10.10.1.20 port=5432 dbname=olympus",
+                "listen_addr = 0.0.0.0", "listen_port = 6432", "auth_file = /etc/pgbouncer/userlist.txt", "admin_users = pgbouncer_admin")
+                .doesNotContain("pidfile", "logfile");
+        assertThat(read("olympus-ap-south-1/pgbouncer/userlist.txt")).contains("\"olympus\" ", "\"olympus_monitor\" ",
+                "\"pgbouncer_admin\" ", "\"postgres\" ");
+        assertThat(read("olympus-eu-west-1/redis/redis.conf")).contains("port 6379", "bind 0.0.0.0", "daemonize no", "save \"\"",
+                "appendonly no");
+        assertThat(read("olympus-eu-west-1/postgresql/olympus.conf")).contains("listen_addresses = 'localhost,10.10.2.20'",
+                "port = 5432", "wal_level = replica", "hot_standby_feedback = on", "wal_receiver_status_interval = 1s",
+                "max_slot_wal_keep_size = 2GB", "wal_log_hints = on").doesNotContain("fsync = off");
+        assertThat(read("olympus-eu-west-1/postgresql/pg_hba.olympus.conf")).contains(
+                "host replication replicator 10.10.1.20/32", "host replication replicator 10.10.3.20/32",
+                "host all all 10.10.3.10/32 scram-sha-256").doesNotContain("10.10.2.20/32");
+    }
+
+    @Test
+    void eachServiceGetsOnlyWhatItReads() throws IOException {
+        render(EXAMPLE, Map.of());
+        String agent = read("olympus-eu-west-1/env/node-agent.env");
+        assertThat(agent).contains("NATS_USER=node-agent-eu-west\n", "OLYMPUS_REGION=eu-west\n", "NATS_URL=nats://10.10.2.10:4222\n",
+                "OLYMPUS_POSTGRES_ENDPOINTS=us-east=10.10.1.20:5432,eu-west=10.10.2.20:5432,ap-south=10.10.3.20:5432\n",
+                "PG_SUPERUSER_PASSWORD=", "OLYMPUS_PGBOUNCER_INI=/etc/pgbouncer/pgbouncer.ini\n", "HTTP_PORT_NODE_AGENT=8085\n");
+        String bus = read("olympus-eu-west-1/env/revocation-bus.env");
+        assertThat(bus).contains("NATS_USER=revocation-bus\n", "REDIS_URI=redis://10.10.2.10:6379\n", "REVOCATION_INGEST_TOKENS=")
+                .doesNotContain("PG_", "FAILOVER_API_TOKENS", "OLYMPUS_TOPOLOGY_DIR");
+        assertThat(read("olympus-eu-west-1/env/failover-coordinator.env")).contains("NATS_USER=failover-coordinator\n", "PGBOUNCER_PORT=6432\n")
+                .doesNotContain("PG_SUPERUSER", "PG_MONITOR_PASSWORD", "PGBOUNCER_ADMIN_PASSWORD");
+    }
+
+    @Test
+    void secretsComeFromFilesThenEnvironmentElsePlaceholders(@TempDir Path secrets) throws IOException {
+        Files.createDirectories(secrets.resolve("nats"));
+        Files.writeString(secrets.resolve("nats/leaf"), "leafFromFile42\n");
+        Path topology = out.resolve("t.yml");
+        Files.writeString(topology, Files.readString(EXAMPLE).replace("dir: /etc/olympus/secrets", "dir: " + secrets));
+        render(topology, Map.of("OLYMPUS_SECRET_POSTGRES_OLYMPUS", "appFromEnv7", "OLYMPUS_SECRET_NATS_NODE_AGENT_EU_WEST", "agentEu9"));
+        assertThat(read("olympus-us-east-1/nats/nats.conf")).contains("nats-leaf://leaf:leafFromFile42@nats-control:7422",
+                "{ user: \"node-agent-eu-west\", password: \"agentEu9\"", "password: \"CHANGE_ME-nats-revocation-bus\"");
+        assertThat(read("olympus-us-east-1/pgbouncer/userlist.txt")).contains("\"olympus\" \"appFromEnv7\"",
+                "\"postgres\" \"CHANGE_ME-postgres-postgres\"");
+        assertThat(warnings).contains("WARNING", "$OLYMPUS_SECRET_NATS_REVOCATION_BUS",
+                "file " + secrets.resolve("nats/revocation-bus")).doesNotContain("NATS_LEAF", "POSTGRES_OLYMPUS\n");
+    }
+
+    /** nats-server -t: the configuration loads (it only tests the file and exits). */
+    @Test
+    void natsServerAcceptsEveryRenderedConfig() throws Exception {
+        Path bin = Stream.of("/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server").map(Path::of)
+                .filter(Files::isExecutable).findFirst().orElse(null);
+        if (bin == null) {
+            org.junit.jupiter.api.Assumptions.abort("nats-server not installed (apt-get install -y nats-server): not checking the configs");
+        }
+        render(EXAMPLE, Map.of());
+        // The host runtime too, two regions and a witness, with its store directories in the temp folder.
+        Path hostOut = out.resolve("host-runtime");
+        Path topo = out.resolve("two.yml");
+        Files.writeString(topo, TopologyTest.TWO_REGIONS_HOST.replace("/DATA", out.resolve("data").toString()));
+        render(topo, hostOut, Map.of());
+        List<Path> confs;
+        try (Stream<Path> s = Files.walk(out)) {
+            confs = s.filter(p -> p.getFileName().toString().equals("nats.conf")).sorted().toList();
+        }
+        assertThat(confs).hasSize(3 * 2 + 2 * 2 + 1);
+        for (Path c : confs) {
+            Process p = new ProcessBuilder(bin.toString(), "-t", "-c", c.toString()).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as("nats-server -t -c %s: %s", c, output).isZero();
+        }
+    }
+}
