@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Hydra's token hook request read into a revocation check, and each verdict's answer: one row per case. */
-class HydraTokenHookTest {
+public class HydraTokenHookTest {
     static final Instant NOW = Instant.parse("2026-12-03T14:00:00Z");
 
     /**
@@ -29,7 +29,7 @@ class HydraTokenHookTest {
      * docs/hydra/guides/oauth2-webhooks.mdx), with the instants as Go's time.Time marshals them
      * (RFC 3339), the sid Hydra adds to the ID token claims, and grant_types of a refresh.
      */
-    static String refresh(String subject, String client, String sid, String authTime) {
+    public static String refresh(String subject, String client, String sid, String authTime) {
         return """
                 {"session":{"id_token":{"id_token_claims":{"jti":"","iss":"http://hydra.example/","sub":"%s",
                 "aud":["%s"],"nonce":"","exp":"0001-01-01T00:00:00Z","iat":"2026-12-03T13:00:00Z",
