@@ -191,12 +191,17 @@ public final class HydraTokenHook {
     private static String json(String error, Verdict v, Ask ask) {
         StringBuilder b = new StringBuilder(256).append("{\"error\":\"").append(error).append('"');
         field(b, "error_description", v.status() == Verdict.Status.UNKNOWN
-                ? "revocation state unknown, token refused (fail closed): " + v.reason() : v.reason());
+                ? "revocation state unknown, token refused (fail closed): " + stripSuffix(v.reason(), ": fail closed")
+                : v.reason());
         field(b, "status", v.status().name());
         field(b, "matched", v.matched());
         field(b, "eventId", v.eventId());
         field(b, "detail", ask == null ? null : ask.issuedAtAssumed());
         return b.append('}').toString();
+    }
+
+    private static String stripSuffix(String s, String suffix) {
+        return s != null && s.endsWith(suffix) ? s.substring(0, s.length() - suffix.length()) : s;
     }
 
     private static void field(StringBuilder b, String name, String value) {
