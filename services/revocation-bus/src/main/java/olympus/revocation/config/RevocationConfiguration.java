@@ -81,6 +81,10 @@ import java.util.List;
  *     and sourcing. The durable path is unchanged and still carries every event. Costs one core
  *     NATS message per ingest request and a second (no-op) Redis apply per event. Every region
  *     should agree; a region with it off neither sends nor applies express copies. Default true
+ * @param hookTokens bearer tokens Ory Hydra's {@code oauth2.token_hook} must present on
+ *     {@code POST /v1/hooks/hydra/token} (REVOCATION_HOOK_TOKENS, comma list). Empty refuses every
+ *     hook call (401), and Hydra then refuses every token: configure it together with the hook.
+ *     Its own list, not the ingest tokens: the hook only reads, and Hydra's configuration holds it
  */
 @ConfigurationProperties("revocation")
 public record RevocationConfiguration(
@@ -111,10 +115,15 @@ public record RevocationConfiguration(
         @NotNull Duration caepJwksCacheTtl,
         @NotNull Duration caepMaxAge,
         @NotNull Duration caepFutureSkew,
-        boolean express) {
+        boolean express,
+        List<String> hookTokens) {
 
     public List<String> ingestTokens() {
         return ingestTokens == null ? List.of() : ingestTokens.stream().filter(t -> !t.isBlank()).toList();
+    }
+
+    public List<String> hookTokens() {
+        return hookTokens == null ? List.of() : hookTokens.stream().filter(t -> !t.isBlank()).toList();
     }
 
     public List<String> checkTokens() {

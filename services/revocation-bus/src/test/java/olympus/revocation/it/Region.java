@@ -23,6 +23,8 @@ import java.util.Map;
 /** One region's revocation-bus, run in-process against the test topology, plus a Redis handle for assertions. */
 final class Region implements AutoCloseable {
     static final String TOKEN = "it-ingest-token";
+    /** What Hydra's oauth2.token_hook presents (auth.config: in header, name Authorization, value "Bearer ..."). */
+    static final String HOOK_TOKEN = "it-hydra-hook-token";
     /** HS256 keys must have at least 32 bytes. */
     static final String CAEP_SECRET = "it-caep-secret-0123456789-0123456789";
     static final String CAEP_ISSUER = "https://idp.example";
@@ -56,6 +58,7 @@ final class Region implements AutoCloseable {
         p.put("revocation.nats-password", t.credentials().natsPassword(NatsRole.REVOCATION_BUS));
         p.put("revocation.redis-uri", t.redisUri(region));
         p.put("revocation.ingest-tokens", List.of(TOKEN));
+        p.put("revocation.hook-tokens", List.of(HOOK_TOKEN));
         p.put("revocation.caep-hmac-secret", CAEP_SECRET);
         p.put("revocation.caep-issuer", CAEP_ISSUER);
         p.put("revocation.caep-audience", CAEP_AUDIENCE);

@@ -38,6 +38,10 @@ import java.util.List;
  *                           instead of the primary drowning. Reads that need the primary for a marker
  *                           never count against it. 0 disables the guard.
  * @param guardBurst         default 100. Burst allowance of that budget.
+ * @param hookTokens         default empty (ROUTER_HOOK_TOKENS, comma list). Bearer tokens Ory Kratos'
+ *                           web_hook must present on {@code POST /v1/hooks/kratos/after-settings|after-recovery}.
+ *                           Empty refuses every hook call (401): the hook marks writes for whatever
+ *                           identity it names, so it is never open.
  */
 @ConfigurationProperties("router")
 public record RouterConfiguration(
@@ -51,5 +55,6 @@ public record RouterConfiguration(
         @Bindable(defaultValue = "") List<String> pinnedOperations,
         @Bindable(defaultValue = "250ms") Duration holdRetry,
         @Bindable(defaultValue = "500") double guardRate,
-        @Bindable(defaultValue = "100") double guardBurst) {
+        @Bindable(defaultValue = "100") double guardBurst,
+        @Bindable(defaultValue = "") List<String> hookTokens) {
 }

@@ -69,6 +69,7 @@ public class RouterController {
     private final DecisionMetrics metrics;
     private final RouterConfiguration cfg;
     private final Clock clock;
+    private final KratosHook.Tokens hookTokens;
     /**
      * When each "system" reason (not caused by a user's own marker) was last logged: a reason is
      * logged when it appears after 10 s of absence, so the onset of a condition shows in the log
@@ -96,6 +97,7 @@ public class RouterController {
         this.metrics = metrics;
         this.cfg = cfg;
         this.clock = clock;
+        this.hookTokens = new KratosHook.Tokens(cfg.hookTokens());
     }
 
     @Get(value = "/route", produces = MediaType.APPLICATION_JSON)
@@ -161,13 +163,57 @@ public class RouterController {
                     + "primary) for the user and/or session, in this region's marker store and in the other regions asked "
                     + "for, before answering. 503 when this region's store cannot take it (no guarantee then).")
     public HttpResponse<Api.Recorded> recordWrite(@Body Api.RecordWrite body) {
-        String user = id("userId", body.userId());
-        String session = id("sessionId", body.sessionId());
+        return recordWrite(id("userId", body.userId()), id("sessionId", body.sessionId()), body.lsn(), body.regions());
+    }
+
+    /** The write marker of {@code POST /v1/writes}; the Kratos hook records its markers through here too. */
+    private HttpResponse<Api.Recorded> recordWrite(String user, String session, String lsn, List<String> regions) {
         if (user == null && session == null) {
             throw new BadRequestException("userId", "userId or sessionId is required");
         }
-        return record(body.lsn(), body.regions(), Marker.Kind.WRITE,
+        return record(lsn, regions, Marker.Kind.WRITE,
                 (region, m, ttl) -> markers.recordWrite(region, user, session, m, ttl));
+    }
+
+    @Post(uri = "/hooks/kratos/after-recovery", consumes = {MediaType.APPLICATION_JSON, MediaType.ALL})
+    @ExecuteOn(TaskExecutors.BLOCKING)
+    @Operation(summary = "Ory Kratos web_hook after a recovery flow: as after-settings")
+    public HttpResponse<?> kratosAfterRecovery(@io.micronaut.http.annotation.Header(io.micronaut.http.HttpHeaders.AUTHORIZATION)
+                                               @io.micronaut.core.annotation.Nullable String auth,
+                                               @Body @io.micronaut.core.annotation.Nullable byte[] body) {
+        return kratosHook("recovery", auth, body);
+    }
+
+    @Post(uri = "/hooks/kratos/after-settings", consumes = {MediaType.APPLICATION_JSON, MediaType.ALL})
+    @ExecuteOn(TaskExecutors.BLOCKING)
+    @Operation(summary = "Ory Kratos web_hook after a settings or recovery flow: mark the identity's write",
+            description = "Kratos' web_hook action (response.parse false, response.ignore false: it runs after the change is "
+                    + "persisted, and Kratos waits for it) posts what its Jsonnet body renders: {identity_id, session_id?, "
+                    + "flow_id?, regions?}. Records a write marker for the identity (and session) exactly as POST /v1/writes "
+                    + "does without an lsn: the primary's current WAL position, read now, after Kratos' commit. So the next "
+                    + "/v1/route for that user goes to the primary until this region's replica has replayed the change. "
+                    + "Authorization: Bearer <one of router.hook-tokens>. 200 with the marker, 400 naming the field, 401, "
+                    + "503 when this region's marker could not be stored (Kratos then shows the flow as failed, although the "
+                    + "change is saved).")
+    public HttpResponse<?> kratosAfterSettings(@io.micronaut.http.annotation.Header(io.micronaut.http.HttpHeaders.AUTHORIZATION)
+                                               @io.micronaut.core.annotation.Nullable String auth,
+                                               @Body @io.micronaut.core.annotation.Nullable byte[] body) {
+        return kratosHook("settings", auth, body);
+    }
+
+    private HttpResponse<?> kratosHook(String flow, String auth, byte[] body) {
+        if (!hookTokens.allows(auth)) {
+            return HttpResponse.unauthorized().body(new Api.Problem(hookTokens.configured()
+                    ? "a valid 'Authorization: Bearer <token>' header is required (one of router.hook-tokens)"
+                    : "the Kratos hook is disabled: no router.hook-tokens (ROUTER_HOOK_TOKENS) configured", "Authorization"));
+        }
+        KratosHook.Change c = KratosHook.parse(body);
+        HttpResponse<Api.Recorded> r = recordWrite(c.identityId(), c.sessionId(), null, c.regions());
+        Api.Recorded rec = r.body();
+        LOG.info("Kratos {} hook: identity {} session {} flow {} marked at {} ({}) in {}{}", flow, c.identityId(), c.sessionId(),
+                c.flowId(), rec == null ? null : rec.lsn(), rec == null ? null : rec.lsnSource(),
+                rec == null ? null : rec.markedRegions(), rec == null || rec.unmarkedRegions().isEmpty() ? "" : ", NOT in " + rec.unmarkedRegions());
+        return r;
     }
 
     @Post("/sessions")
@@ -307,7 +353,7 @@ public class RouterController {
     }
 
     /** Null for absent or empty; 400 for ids too long or with control characters. */
-    private static String id(String field, String v) {
+    static String id(String field, String v) {
         if (v == null || v.isEmpty()) {
             return null;
         }

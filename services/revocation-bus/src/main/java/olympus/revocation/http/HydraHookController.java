@@ -1,0 +1,79 @@
+package olympus.revocation.http;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.Post;
+import olympus.revocation.RevocationBus;
+import olympus.revocation.RevocationService;
+import olympus.revocation.api.Replies;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code POST /v1/hooks/hydra/token}: Ory Hydra's {@code oauth2.token_hook} (see {@link HydraTokenHook}
+ * for the request and the answers). 204 allows the token exchange, 403 denies it (revoked), 503
+ * denies it while the revocation state is unknown (fail closed), 400 for a body that is not a token
+ * hook request, 401 without one of {@code revocation.hook-tokens} as a bearer token. Hydra refuses the
+ * token on every answer but 204/200, so a misconfigured hook fails closed too.
+ */
+@Controller("/v1/hooks/hydra")
+public final class HydraHookController {
+    private static final Logger LOG = LoggerFactory.getLogger(HydraHookController.class);
+
+    private final RevocationService service;
+    private final ApiTokens hookTokens;
+    private final boolean configured;
+    private final Clock clock = Clock.systemUTC();
+
+    public HydraHookController(RevocationBus bus) {
+        this.service = bus.service();
+        this.hookTokens = new ApiTokens(bus.config().hookTokens(), false);
+        this.configured = !bus.config().hookTokens().isEmpty();
+    }
+
+    @Post(uri = "/token", consumes = {MediaType.APPLICATION_JSON, MediaType.ALL}, produces = MediaType.APPLICATION_JSON)
+    public CompletionStage<HttpResponse<?>> token(@Header(HttpHeaders.AUTHORIZATION) @Nullable String auth,
+                                                  @Body @Nullable byte[] body) {
+        if (!hookTokens.allows(auth)) {
+            return CompletableFuture.completedFuture(HttpResponse.unauthorized().body(new Replies.ErrorReply(configured
+                    ? RevocationController.UNAUTHENTICATED
+                    : "the Hydra token hook is disabled: no revocation.hook-tokens (REVOCATION_HOOK_TOKENS) configured",
+                    "Authorization", null, "UNAUTHENTICATED")));
+        }
+        if (body != null && body.length > HydraTokenHook.MAX_BODY) {
+            return CompletableFuture.completedFuture(HttpResponse.status(HttpStatus.REQUEST_ENTITY_TOO_LARGE).body(
+                    new Replies.ErrorReply("request body over " + HydraTokenHook.MAX_BODY + " bytes", null, null, "TOO_LARGE")));
+        }
+        HydraTokenHook.Ask ask;
+        try {
+            ask = HydraTokenHook.parse(body, clock.instant());
+        } catch (BadRequestException e) {
+            LOG.warn("Hydra token hook request refused: {}", e.getMessage());
+            return CompletableFuture.completedFuture(HttpResponse.badRequest(
+                    new Replies.ErrorReply(e.getMessage(), e.field(), null, e.rejection())));
+        }
+        // The service's own check: the same code path, metrics and fail-closed handling as
+        // GET /v1/revocations/check.
+        return service.check(ask.query()).thenApply(v -> {
+            HydraTokenHook.Answer a = HydraTokenHook.answer(ask, v);
+            if (a.status() == 204) {
+                return HttpResponse.noContent();
+            }
+            LOG.info("Hydra token hook: {} {} for client {} subject {} session {} ({})", a.decision(), a.status(),
+                    ask.query().clientId(), ask.query().subject(), ask.query().sessionId(), v.reason());
+            io.micronaut.http.MutableHttpResponse<String> r = HttpResponse.<String>status(HttpStatus.valueOf(a.status()))
+                    .contentType(MediaType.APPLICATION_JSON_TYPE).body(a.body());
+            return a.status() == 503 ? r.header(HttpHeaders.RETRY_AFTER, "1") : r;
+        });
+    }
+}
