@@ -89,12 +89,14 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
 
     /**
      * The same, with a new value for any token too short for what it is now used as (the CAEP
-     * HMAC key was 24 characters before HS256 keys had to have 32 bytes); saved on the next up.
+     * HMAC key was 24 characters before HS256 keys had to have 32 bytes), and one for any token
+     * that did not exist when they were made; saved on the next up.
      */
     Credentials withLongEnoughTokens() {
         Map<String, String> t = new LinkedHashMap<>(tokens);
         for (String k : TOKENS) {
-            if (t.containsKey(k) && t.get(k).length() < length(k)) {
+            // Also a token added since these credentials were made (the Ory hooks' tokens).
+            if (!t.containsKey(k) || t.get(k).length() < length(k)) {
                 t.put(k, secret(k));
             }
         }

@@ -20,5 +20,9 @@ public interface Secrets {
     String CAEP_HMAC = "caep-hmac";
     String FAILOVER_SRE = "failover-sre";
     String FAILOVER_VIEWER = "failover-viewer";
-    java.util.List<String> TOKENS = java.util.List.of(REVOCATION_INGEST, REVOCATION_CHECK, CAEP_HMAC, FAILOVER_SRE, FAILOVER_VIEWER);
+    /** Bearer tokens Hydra's token_hook (revocation-bus) and Kratos' web_hook (session-router) send. */
+    String REVOCATION_HOOK = "revocation-hook";
+    String ROUTER_HOOK = "router-hook";
+    java.util.List<String> TOKENS = java.util.List.of(REVOCATION_INGEST, REVOCATION_CHECK, CAEP_HMAC, FAILOVER_SRE, FAILOVER_VIEWER,
+            REVOCATION_HOOK, ROUTER_HOOK);
 }

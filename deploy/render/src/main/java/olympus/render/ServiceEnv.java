@@ -59,6 +59,8 @@ public final class ServiceEnv {
         }
         e.put("REVOCATION_INGEST_TOKENS", secrets.token(Secrets.REVOCATION_INGEST));
         e.put("REVOCATION_CHECK_TOKENS", secrets.token(Secrets.REVOCATION_CHECK));
+        e.put("REVOCATION_HOOK_TOKENS", secrets.token(Secrets.REVOCATION_HOOK));
+        e.put("ROUTER_HOOK_TOKENS", secrets.token(Secrets.ROUTER_HOOK));
         e.put("REVOCATION_CAEP_HMAC_SECRET", secrets.token(Secrets.CAEP_HMAC));
         e.put("REVOCATION_CAEP_ISSUER", CAEP_ISSUER);
         e.put("REVOCATION_CAEP_AUDIENCE", CAEP_AUDIENCE);
@@ -104,12 +106,12 @@ public final class ServiceEnv {
     static final Map<String, Set<String>> READS = Map.of(
             "revocation-bus", Set.of("OLYMPUS_REGION", "OLYMPUS_REGIONS", "NATS_URL", "NATS_USER", "NATS_PASSWORD", "REDIS_URI",
                     "REVOCATION_INGEST_TOKENS", "REVOCATION_CHECK_TOKENS", "REVOCATION_CAEP_HMAC_SECRET", "REVOCATION_CAEP_ISSUER",
-                    "REVOCATION_CAEP_AUDIENCE", "HTTP_PORT_REVOCATION_BUS"),
+                    "REVOCATION_CAEP_AUDIENCE", "REVOCATION_HOOK_TOKENS", "HTTP_PORT_REVOCATION_BUS"),
             "lag-monitor", Set.of("OLYMPUS_REGION", "OLYMPUS_PRIMARY_REGION", "NATS_URL", "NATS_USER", "NATS_PASSWORD",
                     "OLYMPUS_POSTGRES_ENDPOINTS", "PGDATABASE", "PG_MONITOR_USER", "PG_MONITOR_PASSWORD", "HTTP_PORT_LAG_MONITOR"),
             "session-router", Set.of("OLYMPUS_REGION", "OLYMPUS_REGIONS", "OLYMPUS_PRIMARY_REGION", "NATS_URL", "NATS_USER",
                     "NATS_PASSWORD", "REDIS_URI", "OLYMPUS_REDIS_ENDPOINTS", "OLYMPUS_POSTGRES_ENDPOINTS", "PGDATABASE", "PG_APP_USER",
-                    "PG_APP_PASSWORD", "HTTP_PORT_SESSION_ROUTER"),
+                    "PG_APP_PASSWORD", "ROUTER_HOOK_TOKENS", "HTTP_PORT_SESSION_ROUTER"),
             "failover-coordinator", Set.of("OLYMPUS_REGION", "OLYMPUS_REGIONS", "NATS_URL", "NATS_USER", "NATS_PASSWORD",
                     "FAILOVER_API_TOKENS", "PGBOUNCER_PORT", "PGDATABASE", "PG_APP_USER", "PG_APP_PASSWORD",
                     "HTTP_PORT_FAILOVER_COORDINATOR"),
