@@ -6,20 +6,12 @@ import olympus.failover.core.CommandResult;
 import olympus.topology.LocalTopology;
 import olympus.render.NatsRole;
 import olympus.topology.NodeAgents;
-import olympus.topology.RuntimeClasspath;
-import olympus.topology.ServiceProcess;
+import olympus.topology.RegionalServices;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A coordinator and a node agent per region, each its own JVM started inside its region (in hosts
@@ -28,24 +20,19 @@ import java.util.concurrent.CompletableFuture;
  * deployed.
  */
 public final class CoordinatorProcesses implements AutoCloseable {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     final LocalTopology topo;
     final NodeAgents agents;
-    private final Map<String, ServiceProcess> running = new LinkedHashMap<>();
-    private final Map<String, String> env;
+    private final RegionalServices coordinators;
     private Connection sre;
     private SreClient client;
     private String sreRegion;
 
     public CoordinatorProcesses(LocalTopology topo, Map<String, String> env) {
         this.topo = topo;
-        this.env = Map.copyOf(env);
         this.agents = new NodeAgents(topo, Map.of()).startAll();
-        List<CompletableFuture<Void>> all = new ArrayList<>();
-        for (String r : topo.regions()) {
-            all.add(CompletableFuture.runAsync(() -> start(r)));
-        }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+        this.coordinators = new RegionalServices(topo, "coordinator", NatsRole.FAILOVER_COORDINATOR, "olympus.failover.Application",
+                "HTTP_PORT_FAILOVER_COORDINATOR", List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1"), env,
+                "services/failover-coordinator").startAll();
         useSreIn(topo.regions().get(1));
     }
 
@@ -67,66 +54,20 @@ public final class CoordinatorProcesses implements AutoCloseable {
     }
 
     public void start(String region) {
-        stop(region);
-        try {
-            ServiceProcess p = ServiceProcess.start(topo, region, NatsRole.FAILOVER_COORDINATOR, "olympus.failover.Application",
-                    "HTTP_PORT_FAILOVER_COORDINATOR", List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1"), env,
-                    RuntimeClasspath.of("services/failover-coordinator"));
-            synchronized (running) {
-                running.put(region, p);
-            }
-            long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (System.nanoTime() < end) {
-                if (!p.process().isAlive()) {
-                    throw new AssertionError("the coordinator of " + region + " exited:\n" + p.logTail());
-                }
-                try {
-                    if (HTTP.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/health")).timeout(Duration.ofSeconds(2)).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                        return;
-                    }
-                } catch (IOException notYet) {
-                    // starting
-                }
-                Thread.sleep(250);
-            }
-            throw new AssertionError("the coordinator of " + region + " did not become healthy:\n" + p.logTail());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        coordinators.start(region);
     }
 
     /** Kills a region's coordinator at once (SIGKILL), as a crashed process. */
     public void kill(String region) {
-        ServiceProcess p;
-        synchronized (running) {
-            p = running.remove(region);
-        }
-        if (p != null) {
-            p.process().destroyForcibly();
-        }
+        coordinators.kill(region);
     }
 
     public void stop(String region) {
-        ServiceProcess p;
-        synchronized (running) {
-            p = running.remove(region);
-        }
-        if (p != null) {
-            try {
-                p.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        coordinators.stop(region);
     }
 
     public String logTail(String region) {
-        ServiceProcess p = running.get(region);
-        return p == null ? "(not running)" : p.logTail();
+        return coordinators.logTail(region);
     }
 
     /** Waits until a coordinator answers status with a leader. */
@@ -151,9 +92,7 @@ public final class CoordinatorProcesses implements AutoCloseable {
 
     @Override
     public void close() {
-        for (String r : List.copyOf(running.keySet())) {
-            stop(r);
-        }
+        coordinators.close();
         agents.close();
         if (sre != null) {
             try {
