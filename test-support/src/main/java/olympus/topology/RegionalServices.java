@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,10 +101,6 @@ public class RegionalServices implements AutoCloseable {
     public String logTail(String region) {
         ServiceProcess p = running.get(region);
         return p == null ? "(not running)" : p.logTail();
-    }
-
-    public Path log(String region) {
-        return running.get(region).log();
     }
 
     private void awaitHealthy(String region, ServiceProcess p) {

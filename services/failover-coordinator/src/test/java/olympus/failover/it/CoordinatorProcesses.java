@@ -62,14 +62,6 @@ public final class CoordinatorProcesses implements AutoCloseable {
         coordinators.kill(region);
     }
 
-    public void stop(String region) {
-        coordinators.stop(region);
-    }
-
-    public String logTail(String region) {
-        return coordinators.logTail(region);
-    }
-
     /** Waits until a coordinator answers status with a leader. */
     public String awaitLeader() throws Exception {
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();

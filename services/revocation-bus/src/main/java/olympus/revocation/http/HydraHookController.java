@@ -1,5 +1,7 @@
 package olympus.revocation.http;
 
+import olympus.auth.BearerTokens;
+
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
@@ -31,21 +33,19 @@ public final class HydraHookController {
     private static final Logger LOG = LoggerFactory.getLogger(HydraHookController.class);
 
     private final RevocationService service;
-    private final ApiTokens hookTokens;
-    private final boolean configured;
+    private final BearerTokens hookTokens;
     private final Clock clock = Clock.systemUTC();
 
     public HydraHookController(RevocationBus bus) {
         this.service = bus.service();
-        this.hookTokens = new ApiTokens(bus.config().hookTokens(), false);
-        this.configured = !bus.config().hookTokens().isEmpty();
+        this.hookTokens = new BearerTokens(bus.config().hookTokens(), false);
     }
 
     @Post(uri = "/token", consumes = {MediaType.APPLICATION_JSON, MediaType.ALL}, produces = MediaType.APPLICATION_JSON)
     public CompletionStage<HttpResponse<?>> token(@Header(HttpHeaders.AUTHORIZATION) @Nullable String auth,
                                                   @Body @Nullable byte[] body) {
         if (!hookTokens.allows(auth)) {
-            return CompletableFuture.completedFuture(HttpResponse.unauthorized().body(new Replies.ErrorReply(configured
+            return CompletableFuture.completedFuture(HttpResponse.unauthorized().body(new Replies.ErrorReply(hookTokens.configured()
                     ? RevocationController.UNAUTHENTICATED
                     : "the Hydra token hook is disabled: no revocation.hook-tokens (REVOCATION_HOOK_TOKENS) configured",
                     "Authorization", null, "UNAUTHENTICATED")));

@@ -1,5 +1,7 @@
 package olympus.revocation.http;
 
+import olympus.auth.BearerTokens;
+
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpParameters;
@@ -47,15 +49,15 @@ import java.util.concurrent.CompletionStage;
 public final class RevocationController {
     private final RevocationService service;
     private final RequestJson parser;
-    private final ApiTokens ingestTokens;
-    private final ApiTokens checkTokens;
+    private final BearerTokens ingestTokens;
+    private final BearerTokens checkTokens;
     private final CaepSet caep;
 
     public RevocationController(RevocationBus bus) {
         this.service = bus.service();
         this.parser = new RequestJson(bus.config().maxBatchEvents());
-        this.ingestTokens = new ApiTokens(bus.config().ingestTokens(), false);
-        this.checkTokens = new ApiTokens(bus.config().checkTokens(), true);
+        this.ingestTokens = new BearerTokens(bus.config().ingestTokens(), false);
+        this.checkTokens = new BearerTokens(bus.config().checkTokens(), true);
         this.caep = bus.caep();
     }
 

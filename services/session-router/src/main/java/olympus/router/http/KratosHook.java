@@ -1,5 +1,7 @@
 package olympus.router.http;
 
+import olympus.auth.BearerTokens;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -8,8 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -112,31 +112,12 @@ public final class KratosHook {
     }
 
     /**
-     * Bearer tokens from {@code router.hook-tokens}, compared in constant time. An empty list allows
-     * nobody: the hook marks writes for any identity it is told of.
+     * Bearer tokens from {@code router.hook-tokens} (blank entries dropped, each stripped),
+     * compared in constant time. An empty list allows nobody: the hook marks writes for any
+     * identity it is told of.
      */
-    public static final class Tokens {
-        private final List<byte[]> tokens;
-
-        public Tokens(List<String> tokens) {
-            this.tokens = tokens == null ? List.of()
-                    : tokens.stream().filter(t -> !t.isBlank()).map(t -> t.strip().getBytes(StandardCharsets.UTF_8)).toList();
-        }
-
-        public boolean configured() {
-            return !tokens.isEmpty();
-        }
-
-        public boolean allows(String authorization) {
-            if (tokens.isEmpty() || authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                return false;
-            }
-            byte[] given = authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
-            boolean ok = false;
-            for (byte[] t : tokens) {
-                ok |= MessageDigest.isEqual(t, given);
-            }
-            return ok;
-        }
+    public static BearerTokens tokens(List<String> configured) {
+        return new BearerTokens(configured == null ? List.of()
+                : configured.stream().filter(t -> !t.isBlank()).map(String::strip).toList(), false);
     }
 }

@@ -69,7 +69,7 @@ public class RouterController {
     private final DecisionMetrics metrics;
     private final RouterConfiguration cfg;
     private final Clock clock;
-    private final KratosHook.Tokens hookTokens;
+    private final olympus.auth.BearerTokens hookTokens;
     /**
      * When each "system" reason (not caused by a user's own marker) was last logged: a reason is
      * logged when it appears after 10 s of absence, so the onset of a condition shows in the log
@@ -97,7 +97,7 @@ public class RouterController {
         this.metrics = metrics;
         this.cfg = cfg;
         this.clock = clock;
-        this.hookTokens = new KratosHook.Tokens(cfg.hookTokens());
+        this.hookTokens = KratosHook.tokens(cfg.hookTokens());
     }
 
     @Get(value = "/route", produces = MediaType.APPLICATION_JSON)

@@ -1,18 +1,26 @@
-package olympus.revocation.http;
+package olympus.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
 
-/** Bearer-token authentication against the configured list; constant-time comparison. */
-public final class ApiTokens {
+/**
+ * Bearer-token authentication against the configured list; constant-time comparison. Shared by
+ * the revocation-bus's APIs and hooks and the session-router's Kratos hook.
+ */
+public final class BearerTokens {
     private final List<byte[]> tokens;
     private final boolean open;
 
     /** @param open whether an empty list means "no authentication" (checks) or "nobody" (ingest) */
-    public ApiTokens(List<String> tokens, boolean open) {
+    public BearerTokens(List<String> tokens, boolean open) {
         this.tokens = tokens.stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
         this.open = open;
+    }
+
+    /** Whether any token is configured. */
+    public boolean configured() {
+        return !tokens.isEmpty();
     }
 
     public boolean allows(String authorization) {
