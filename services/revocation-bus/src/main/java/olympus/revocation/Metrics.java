@@ -28,17 +28,17 @@ public final class Metrics {
     public Metrics(MeterRegistry registry, String region) {
         this.registry = registry;
         this.region = region;
-        Gauge.builder("revocation.consumer.pending", pending, AtomicLong::get)
+        Gauge.builder("olympus.revocation.consumer.pending", pending, AtomicLong::get)
                 .description("messages of the view stream not yet delivered to this region's durable consumer (-1: unknown)")
                 .tag("region", region).register(registry);
-        Gauge.builder("revocation.consumer.ack.pending", ackPending, AtomicLong::get)
+        Gauge.builder("olympus.revocation.consumer.ack.pending", ackPending, AtomicLong::get)
                 .description("messages delivered but not yet acked (being applied)")
                 .tag("region", region).register(registry);
     }
 
     /** result: stored, duplicate, rejected (with the rejection), failed. */
     public void ingested(String kind, String result) {
-        count("revocation.ingested", "events offered to this region's origin stream", "kind", kind, "result", result);
+        count("olympus.revocation.ingested", "events offered to this region's origin stream", "kind", kind, "result", result);
     }
 
     /**
@@ -55,7 +55,7 @@ public final class Metrics {
         Counter c = byOutcome.get(outcome);
         if (c == null) {
             c = byOutcome.computeIfAbsent(outcome, o -> counter(
-                    "revocation.applied", "events received by this region (view stream or express copy) and what applying them did",
+                    "olympus.revocation.applied", "events received by this region (view stream or express copy) and what applying them did",
                     "kind", kind, "outcome", o, "path", path));
         }
         c.increment();
@@ -63,26 +63,26 @@ public final class Metrics {
 
     /** Express copies received but not applied because too many messages already waited for Redis. */
     public void expressDropped() {
-        count("revocation.express.dropped", "express copies dropped on arrival while Redis lagged (their stream copies follow)");
+        count("olympus.revocation.express.dropped", "express copies dropped on arrival while Redis lagged (their stream copies follow)");
     }
 
     /** Express copies that could not be sent (connection closed or its buffer full); the stream copy carries them. */
     public void expressNotSent() {
-        count("revocation.express.unsent", "express copies not handed to NATS (the origin stream still carries them)");
+        count("olympus.revocation.express.unsent", "express copies not handed to NATS (the origin stream still carries them)");
     }
 
     public void deadLettered(String rejection) {
-        count("revocation.dead.lettered", "poison messages sent to the dead-letter subject", "reason", rejection);
+        count("olympus.revocation.dead.lettered", "poison messages sent to the dead-letter subject", "reason", rejection);
     }
 
     /** status: REVOKED, NOT_REVOKED, UNKNOWN. */
     public void checked(String status) {
         // Hot path (every check).
-        checks.computeIfAbsent(status, st -> counter("revocation.checks", "checks answered", "status", st)).increment();
+        checks.computeIfAbsent(status, st -> counter("olympus.revocation.checks", "checks answered", "status", st)).increment();
     }
 
     public void rebuild(String outcome) {
-        count("revocation.rebuilds", "denylist rebuilds from the view stream", "outcome", outcome);
+        count("olympus.revocation.rebuilds", "denylist rebuilds from the view stream", "outcome", outcome);
     }
 
     /** Origin ingest (origin's clock) to applied here; one machine's clock in the local topology. */
@@ -92,7 +92,7 @@ public final class Metrics {
             t.record(d.isNegative() ? Duration.ZERO : d);
             return;
         }
-        propagation.computeIfAbsent(origin, o -> Timer.builder("revocation.propagation")
+        propagation.computeIfAbsent(origin, o -> Timer.builder("olympus.revocation.propagation")
                         .description("origin ingest to applied in this region's Redis")
                         .tags("origin", o, "region", region)
                         .publishPercentileHistogram()
@@ -104,7 +104,7 @@ public final class Metrics {
 
     /** Ingest requests, from their delivery to this instance to its reply (stored or refused). */
     public java.util.function.LongConsumer ingestServed(String transport) {
-        Timer t = Timer.builder("revocation.ingest.served").description("ingest request delivered to this instance -> its reply sent")
+        Timer t = Timer.builder("olympus.revocation.ingest.served").description("ingest request delivered to this instance -> its reply sent")
                 .tags("transport", transport, "region", region).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
         return nanos -> t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -116,16 +116,16 @@ public final class Metrics {
      * event's time goes: queued, stored, then spread and applied.
      */
     public OriginMessages originMessages() {
-        Timer queued = Timer.builder("revocation.origin.queued").description("oldest event of a message: waiting for the message to leave")
+        Timer queued = Timer.builder("olympus.revocation.origin.queued").description("oldest event of a message: waiting for the message to leave")
                 .tag("region", region).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
-        Timer acked = Timer.builder("revocation.origin.ack").description("publish of a message to the origin stream's ack")
+        Timer acked = Timer.builder("olympus.revocation.origin.ack").description("publish of a message to the origin stream's ack")
                 .tag("region", region).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
         io.micrometer.core.instrument.DistributionSummary size = io.micrometer.core.instrument.DistributionSummary
-                .builder("revocation.origin.message.events").description("events per origin-stream message (group commit)")
+                .builder("olympus.revocation.origin.message.events").description("events per origin-stream message (group commit)")
                 .tag("region", region).register(registry);
-        Counter failed = counter("revocation.origin.messages.failed", "origin-stream publishes that failed or timed out");
+        Counter failed = counter("olympus.revocation.origin.messages.failed", "origin-stream publishes that failed or timed out");
         return new OriginMessages(queued, acked, size, failed);
     }
 

@@ -138,7 +138,7 @@ public final class Coordinator implements AutoCloseable {
     public CommandResult refused(CommandRequest req, Verb verb, String principal, String reason) {
         CommandRequest r = req != null ? req : new CommandRequest(UUID.randomUUID().toString(), verb, null, false, null, null, null, 0, principal, null);
         CommandResult res = new Run(r, audit, clock.instant().toString()).result(CommandResult.REFUSED, reason, leadership.leader(), null, null, null);
-        metrics.counter("failover_commands", "verb", r.verb().token(), "outcome", CommandResult.REFUSED).increment();
+        metrics.counter("olympus_failover_commands", "verb", r.verb().token(), "outcome", CommandResult.REFUSED).increment();
         LOG.info("refused {} from {}: {}", r.verb().token(), principal, reason);
         publish(res);
         return res;
@@ -165,7 +165,7 @@ public final class Coordinator implements AutoCloseable {
             // the result still stands without the topology
         }
         CommandResult r = run.result(outcome, reason, leadership.leader(), t == null ? null : t.primary(), t == null ? null : t.epoch(), null);
-        metrics.counter("failover_commands", "verb", run.req.verb().token(), "outcome", outcome).increment();
+        metrics.counter("olympus_failover_commands", "verb", run.req.verb().token(), "outcome", outcome).increment();
         LOG.info("{} {} {}: {} ({} ms)", run.req.verb().token(), run.req.id(), outcome, reason, r.totalMillis());
         run.finished = r;
         return r;
@@ -491,7 +491,7 @@ public final class Coordinator implements AutoCloseable {
                 awaitReplay(replicas, p.walLsn());
                 return "";
             } catch (IllegalStateException e) {
-                metrics.counter("failover_replicas_not_following").increment();
+                metrics.counter("olympus_failover_replicas_not_following").increment();
                 LOG.warn("replicas not following {} after the primary change: {}", primary, e.getMessage());
                 return "; WARNING replicas do not follow " + primary + " (" + e.getMessage()
                         + "): read each one's PostgreSQL log; one that needs WAL " + primary
@@ -875,7 +875,7 @@ public final class Coordinator implements AutoCloseable {
             return;
         }
         LOG.warn("automatic failover: {}", d.reason());
-        metrics.counter("failover_automatic", "decision", "go").increment();
+        metrics.counter("olympus_failover_automatic", "decision", "go").increment();
         CommandRequest req = new CommandRequest(UUID.randomUUID().toString(), Verb.FAILOVER, null, false, d.reason(), null, null, 0,
                 "coordinator:" + settings.region() + " (automatic)", null);
         if (!running.compareAndSet(null, "automatic failover " + req.id())) {
@@ -921,7 +921,7 @@ public final class Coordinator implements AutoCloseable {
             NodeStatus to = op.to() == null ? null : agent.status(op.to());
             Recovery.Decision d = Recovery.decide(op, from, to);
             LOG.warn("recovering {} {} left by {}: {}", op.verb(), op.id(), op.leader(), d.reason());
-            metrics.counter("failover_recoveries", "action", d.action().name().toLowerCase()).increment();
+            metrics.counter("olympus_failover_recoveries", "action", d.action().name().toLowerCase()).increment();
             CommandRequest req = new CommandRequest(op.id() + "-recovery", Verb.parse(op.verb()), op.to(), false, d.reason(), null, null, 0,
                     "coordinator:" + settings.region() + " (recovery)", null);
             run = new Run(req, audit, clock.instant().toString());

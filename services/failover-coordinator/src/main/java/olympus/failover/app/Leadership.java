@@ -113,12 +113,12 @@ public final class Leadership implements AutoCloseable {
                     leader = current.holder() + " (" + current.region() + ")";
                     if (lastRenewStartNanos != Long.MIN_VALUE) {
                         LOG.warn("lost the lease: {}", d.reason());
-                        metrics.counter("failover_lease_decisions", "action", "lost").increment();
+                        metrics.counter("olympus_failover_lease_decisions", "action", "lost").increment();
                     }
                     lastRenewStartNanos = Long.MIN_VALUE;
                 }
             }
-            metrics.counter("failover_lease_decisions", "action", d.action().name().toLowerCase()).increment();
+            metrics.counter("olympus_failover_lease_decisions", "action", d.action().name().toLowerCase()).increment();
         } catch (StaleTopologyException e) {
             // The compare-and-set was refused: someone else wrote first (we see them next round
             // and FOLLOW), or a stream leader elected a moment ago refused a correct CAS (after a
@@ -127,14 +127,14 @@ public final class Leadership implements AutoCloseable {
             // happen, like an unreachable control plane: keep acting only until mayAct() runs
             // out. That is safe: nobody may take over before the lease has been unchanged for a
             // whole TTL in their eyes, and mayAct() ends a safety margin earlier.
-            metrics.counter("failover_lease_decisions", "action", "lost_race").increment();
+            metrics.counter("olympus_failover_lease_decisions", "action", "lost_race").increment();
             if (mayAct()) {
                 LOG.warn("lease renewal refused ({}); acting for at most {} ms more unless a renewal succeeds", e.getMessage(),
                         LeaseDecision.remainingMs(System.nanoTime(), lastRenewStartNanos, ttlMs, safetyMs));
             }
         } catch (Exception e) {
             // Control plane unreachable: keep acting only until mayAct() runs out.
-            metrics.counter("failover_lease_decisions", "action", "error").increment();
+            metrics.counter("olympus_failover_lease_decisions", "action", "error").increment();
             LOG.debug("lease round failed: {}", e.toString());
         }
     }

@@ -70,7 +70,7 @@ public final class CommandListener implements AutoCloseable {
 
     void onMessage(Message m) {
         if (m.getReplyTo() == null) {
-            metrics.counter("failover_command_messages", "result", "no_reply_subject").increment();
+            metrics.counter("olympus_failover_command_messages", "result", "no_reply_subject").increment();
             return;
         }
         String verbToken = Naming.kindOf(m.getSubject());
@@ -130,7 +130,7 @@ public final class CommandListener implements AutoCloseable {
     }
 
     private void reply(Message m, CommandResult r, long delayMs) {
-        metrics.counter("failover_command_messages", "result", r.outcome()).increment();
+        metrics.counter("olympus_failover_command_messages", "result", r.outcome()).increment();
         Runnable send = () -> {
             try {
                 nc.publish(m.getReplyTo(), NatsAudit.JSON.writeValueAsBytes(r));

@@ -87,7 +87,7 @@ public final class NatsAudit implements AuditSink, AutoCloseable {
         try {
             js.publish(subject, JSON.writeValueAsBytes(body), PublishOptions.builder().messageId(msgId).build());
         } catch (IOException | JetStreamApiException e) {
-            metrics.counter("failover_audit_publish_failures").increment();
+            metrics.counter("olympus_failover_audit_publish_failures").increment();
             throw new IllegalStateException("audit publish to " + subject + " failed: " + e.getMessage(), e);
         }
     }
@@ -150,7 +150,7 @@ public final class NatsAudit implements AuditSink, AutoCloseable {
         } catch (IOException e) {
             // A poison message would block nothing (explicit ack per message) but must not loop.
             LOG.warn("audit record on {} is not a command result, dropped: {}", m.getSubject(), e.getMessage());
-            metrics.counter("failover_audit_projected", "result", "rejected").increment();
+            metrics.counter("olympus_failover_audit_projected", "result", "rejected").increment();
             m.term();
             return;
         }
@@ -159,10 +159,10 @@ public final class NatsAudit implements AuditSink, AutoCloseable {
             repo.insertIgnore(r.id(), r.verb(), r.outcome(), r.principal(), r.reason(),
                     r.startedAt() == null ? Instant.now() : Instant.parse(r.startedAt()), r.totalMillis(), new String(m.getData()));
             m.ack();
-            metrics.counter("failover_audit_projected", "result", "stored").increment();
+            metrics.counter("olympus_failover_audit_projected", "result", "stored").increment();
         } catch (Exception e) {
             // Primary not writable (failover, pooler paused): the stream keeps it, try again later.
-            metrics.counter("failover_audit_projected", "result", "retry").increment();
+            metrics.counter("olympus_failover_audit_projected", "result", "retry").increment();
             LOG.warn("audit insert of {} deferred: {}", r.id(), e.toString());
             m.nakWithDelay(Duration.ofSeconds(2));
         }

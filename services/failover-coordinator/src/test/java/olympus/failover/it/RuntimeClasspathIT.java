@@ -16,6 +16,6 @@ class RuntimeClasspathIT {
     @Test
     void startsHealthyOnItsRuntimeClassPathAndExportsItsMeters(LocalTopology t) throws Exception {
         RuntimeClasspath.assertStartsHealthyWithMetric(t, "eu-west", NatsRole.FAILOVER_COORDINATOR,
-                "olympus.failover.Application", "HTTP_PORT_FAILOVER_COORDINATOR", "failover_lease_decisions");
+                "olympus.failover.Application", "HTTP_PORT_FAILOVER_COORDINATOR", "olympus_failover_lease_decisions");
     }
 }

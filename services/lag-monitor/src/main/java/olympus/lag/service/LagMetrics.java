@@ -16,7 +16,8 @@ import java.util.function.Supplier;
 /**
  * Prometheus view of the monitor. Gauges read the current verdict as of scrape time (so a stuck
  * sampler shows as STALE), figures that are unknown are NaN, never 0.
- * {@code pg_replication_lag_seconds} is the name the operator docs' alert uses.
+ * {@code olympus_lag_seconds} is the figure to alert on; it was {@code pg_replication_lag_seconds}, which
+ * postgres_exporter exports too (deploy/lag-monitor/alerts.yml records that name for old queries).
  */
 final class LagMetrics {
     private final MeterRegistry registry;
@@ -55,7 +56,7 @@ final class LagMetrics {
         if (!registered.add(replica)) {
             return;
         }
-        gauge("pg_replication_lag_seconds", "replica lag to act on (heartbeat, primary clock); NaN when unknown or stale",
+        gauge("olympus_lag_seconds", "replica lag to act on (heartbeat, primary clock); NaN when unknown or stale",
                 replica, () -> {
                     Assessment a = assessment.apply(replica);
                     return a == null || a.lagMs() == null || a.state() == LagState.STALE || a.state() == LagState.UNKNOWN

@@ -139,7 +139,7 @@ class LagMonitorIT {
         HttpResponse<String> check = get(EU, "/v1/lag/check?replica=eu-west&max=1s");
         assertEquals(200, check.statusCode(), check.body());
         String prom = get(EU, "/prometheus").body();
-        assertTrue(prom.contains("pg_replication_lag_seconds{replica=\"eu-west\"}"), prom);
+        assertTrue(prom.contains("olympus_lag_seconds{replica=\"eu-west\"}"), prom);
     }
 
     @Test

@@ -126,7 +126,7 @@ class HydraHookIT {
         assertEquals("client", json(c).path("matched").asText());
 
         // The check went through the service's check path: counted with the other checks.
-        assertTrue(east.get("/prometheus").body().contains("revocation_checks_total"));
+        assertTrue(east.get("/prometheus").body().contains("olympus_revocation_checks_total"));
     }
 
     @Test

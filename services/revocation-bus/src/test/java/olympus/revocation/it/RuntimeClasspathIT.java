@@ -16,6 +16,6 @@ class RuntimeClasspathIT {
     @Test
     void startsHealthyOnItsRuntimeClassPathAndExportsItsMeters(LocalTopology t) throws Exception {
         RuntimeClasspath.assertStartsHealthyWithMetric(t, "eu-west", NatsRole.REVOCATION_BUS,
-                "olympus.revocation.Application", "HTTP_PORT_REVOCATION_BUS", "revocation_origin_ack_seconds");
+                "olympus.revocation.Application", "HTTP_PORT_REVOCATION_BUS", "olympus_revocation_origin_ack_seconds");
     }
 }

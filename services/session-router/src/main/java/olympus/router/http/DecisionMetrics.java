@@ -26,30 +26,30 @@ public class DecisionMetrics {
 
     public DecisionMetrics(MeterRegistry meters, Router router) {
         for (ReadReason r : ReadReason.values()) {
-            read.put(r, Counter.builder("router.decisions").description("routing decisions by kind, target and reason")
+            read.put(r, Counter.builder("olympus.router.decisions").description("routing decisions by kind, target and reason")
                     .tag("kind", "read").tag("target", r.target().name()).tag("reason", r.name()).register(meters));
         }
         for (WriteDecision.Reason r : WriteDecision.Reason.values()) {
-            write.put(r, Counter.builder("router.decisions").tag("kind", "write")
+            write.put(r, Counter.builder("olympus.router.decisions").tag("kind", "write")
                     .tag("target", r == WriteDecision.Reason.WRITES_OPEN ? "PROCEED" : "HOLD").tag("reason", r.name()).register(meters));
         }
         for (EmptyResultDecision.Reason r : EmptyResultDecision.Reason.values()) {
-            empty.put(r, Counter.builder("router.decisions").tag("kind", "empty_result")
+            empty.put(r, Counter.builder("olympus.router.decisions").tag("kind", "empty_result")
                     .tag("target", r == EmptyResultDecision.Reason.MARKER_PRESENT ? "PRIMARY" : "NONE").tag("reason", r.name()).register(meters));
         }
         readByOrdinal = read.values().toArray(new Counter[0]);
         // Micronaut's per-request http.server.requests meters are off (application.yml): they
         // built a Timer (tags, registry lookup) on every request, ~10% of the read path's
         // allocations. This one timer, registered once, says how long read decisions take.
-        readDuration = io.micrometer.core.instrument.Timer.builder("router.read.duration")
+        readDuration = io.micrometer.core.instrument.Timer.builder("olympus.router.read.duration")
                 .description("read decision: from the controller's entry to the encoded answer, Redis lookup included")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(java.time.Duration.ofNanos(20_000))
                 .maximumExpectedValue(java.time.Duration.ofSeconds(2))
                 .register(meters);
-        Gauge.builder("router.guard.refused", router.guard(), g -> g.refused())
+        Gauge.builder("olympus.router.guard.refused", router.guard(), g -> g.refused())
                 .description("lag-induced primary reads the guard kept on the replica").register(meters);
-        Gauge.builder("router.guard.rate", router.guard(), g -> g.ratePerSecond()).register(meters);
+        Gauge.builder("olympus.router.guard.rate", router.guard(), g -> g.ratePerSecond()).register(meters);
     }
 
     /** @param nanos how long the decision took (controller entry to answer) */

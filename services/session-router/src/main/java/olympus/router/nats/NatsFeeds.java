@@ -79,11 +79,11 @@ public class NatsFeeds {
         this.router = router;
         this.cfg = cfg;
         this.clock = clock;
-        this.samplesApplied = Counter.builder("router.lag.samples").tag("outcome", "applied").register(meters);
-        this.samplesIgnored = Counter.builder("router.lag.samples").tag("outcome", "ignored").register(meters);
-        this.samplesRejected = Counter.builder("router.lag.samples").tag("outcome", "rejected").register(meters);
-        this.topologyRejected = Counter.builder("router.topology.rejected").register(meters);
-        Gauge.builder("router.topology.epoch", state, s -> s.view().topology().epoch()).register(meters);
+        this.samplesApplied = Counter.builder("olympus.router.lag.samples").tag("outcome", "applied").register(meters);
+        this.samplesIgnored = Counter.builder("olympus.router.lag.samples").tag("outcome", "ignored").register(meters);
+        this.samplesRejected = Counter.builder("olympus.router.lag.samples").tag("outcome", "rejected").register(meters);
+        this.topologyRejected = Counter.builder("olympus.router.topology.rejected").register(meters);
+        Gauge.builder("olympus.router.topology.epoch", state, s -> s.view().topology().epoch()).register(meters);
         Options o = new Options.Builder().server(cfg.url()).userInfo(cfg.user(), cfg.password() == null ? "" : cfg.password())
                 .connectionName("session-router-" + router.region()).maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(3)).build();

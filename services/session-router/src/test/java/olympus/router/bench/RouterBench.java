@@ -112,7 +112,7 @@ public final class RouterBench {
             }
             Http http = new Http(URI.create(router.baseUrl()));
             for (String line : http.getText("/prometheus").split("\n")) {
-                if (line.startsWith("router_decisions_total{kind=\"read\"") && !line.endsWith(" 0.0")) {
+                if (line.startsWith("olympus_router_decisions_total{kind=\"read\"") && !line.endsWith(" 0.0")) {
                     System.out.println("  " + line);
                 }
             }

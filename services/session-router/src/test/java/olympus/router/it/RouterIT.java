@@ -213,7 +213,7 @@ class RouterIT {
 
     @Test
     void aStoppedLagFeedSendsReadsToThePrimaryAndTheRestartedFeedBringsThemBack() throws Exception {
-        double appliedBefore = metric("router_lag_samples_total{outcome=\"applied\"");
+        double appliedBefore = metric("olympus_router_lag_samples_total{outcome=\"applied\"");
         assertTrue(appliedBefore > 0, "samples were applied while the feed ran");
         sampler.close();
         try {
@@ -224,9 +224,9 @@ class RouterIT {
         } finally {
             sampler = new LagSampler(t, 25);
         }
-        double appliedStopped = metric("router_lag_samples_total{outcome=\"applied\"");
+        double appliedStopped = metric("olympus_router_lag_samples_total{outcome=\"applied\"");
         await().atMost(Duration.ofSeconds(10)).until(() -> "OK".equals(http.get("/v1/route").body().path("reason").asText()));
-        assertTrue(metric("router_lag_samples_total{outcome=\"applied\"") > appliedStopped, "the restarted feed is applied");
+        assertTrue(metric("olympus_router_lag_samples_total{outcome=\"applied\"") > appliedStopped, "the restarted feed is applied");
     }
 
     @Test
@@ -234,11 +234,11 @@ class RouterIT {
         http.get("/v1/route");
         http.get("/v1/writes/check");
         String prom = http.getText("/prometheus");
-        assertTrue(prom.contains("router_decisions_total{kind=\"read\",reason=\"OK\",target=\"REPLICA\"}"), prom);
+        assertTrue(prom.contains("olympus_router_decisions_total{kind=\"read\",reason=\"OK\",target=\"REPLICA\"}"), prom);
         assertTrue(prom.contains("reason=\"WRITES_OPEN\""), prom);
-        assertTrue(prom.contains("router_topology_epoch"), prom);
+        assertTrue(prom.contains("olympus_router_topology_epoch"), prom);
         // The read path's own latency histogram, instead of Micronaut's per-request meters.
-        assertTrue(prom.contains("router_read_duration_seconds_bucket{le="), prom);
+        assertTrue(prom.contains("olympus_router_read_duration_seconds_bucket{le="), prom);
         assertTrue(!prom.contains("http_server_requests"), "per-request web meters are off on the hot path");
         var yml = getClass().getClassLoader().getResource("META-INF/swagger/olympus-session-router-1.yml");
         assertNotNull(yml, "the build generates the OpenAPI file");

@@ -16,6 +16,6 @@ class RuntimeClasspathIT {
     @Test
     void startsHealthyOnItsRuntimeClassPathAndExportsItsMeters(LocalTopology t) throws Exception {
         RuntimeClasspath.assertStartsHealthyWithMetric(t, "eu-west", NatsRole.SESSION_ROUTER,
-                "olympus.router.Application", "HTTP_PORT_SESSION_ROUTER", "router_topology_epoch");
+                "olympus.router.Application", "HTTP_PORT_SESSION_ROUTER", "olympus_router_topology_epoch");
     }
 }
