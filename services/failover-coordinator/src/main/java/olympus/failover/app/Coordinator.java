@@ -25,6 +25,7 @@ import olympus.wire.ClusterTopology;
 import olympus.wire.Naming;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -116,6 +117,9 @@ public final class Coordinator implements AutoCloseable {
         return CompletableFuture.supplyAsync(() -> {
             Run run = new Run(req, audit, clock.instant().toString());
             CommandResult r;
+            // Every line the command's run logs (JSON logs: the "mdc" object) carries its id and verb.
+            MDC.put("command", req.id());
+            MDC.put("verb", req.verb().token());
             try {
                 r = execute(run);
             } catch (NotLeaderException e) {
@@ -128,6 +132,7 @@ public final class Coordinator implements AutoCloseable {
                 r = finish(run, CommandResult.FAILED, String.valueOf(e.getMessage()));
             } finally {
                 running.set(null);
+                MDC.clear();
             }
             publishFinished(run);
             return r;
@@ -166,6 +171,9 @@ public final class Coordinator implements AutoCloseable {
         }
         CommandResult r = run.result(outcome, reason, leadership.leader(), t == null ? null : t.primary(), t == null ? null : t.epoch(), null);
         metrics.counter("olympus_failover_commands", "verb", run.req.verb().token(), "outcome", outcome).increment();
+        if (t != null) {
+            MDC.put("epoch", Long.toString(t.epoch()));
+        }
         LOG.info("{} {} {}: {} ({} ms)", run.req.verb().token(), run.req.id(), outcome, reason, r.totalMillis());
         run.finished = r;
         return r;
