@@ -4,8 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ImageRoot {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /** The parts of the image configuration a runtime uses. */
     public record Config(List<String> entrypoint, List<String> cmd, Map<String, String> env, String user,
@@ -127,6 +133,52 @@ public final class ImageRoot {
             }
         }
         return env;
+    }
+
+    /**
+     * Waits until {@code url} answers 200, failing with the log's tail when the process exits or
+     * the time runs out.
+     */
+    public static void awaitOk(Process p, Path log, String url, Duration within) throws Exception {
+        long end = System.nanoTime() + within.toNanos();
+        String last = "(no answer)";
+        while (System.nanoTime() < end) {
+            if (!p.isAlive()) {
+                throw new AssertionError("the image's entrypoint exited (" + p.exitValue() + "):\n" + tail(log));
+            }
+            try {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                last = r.statusCode() + " " + r.body();
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError(url + " not 200 within " + within + ": " + last + "\n" + tail(log));
+    }
+
+    /** The status {@code url} answers now (-1 when it does not answer). */
+    public static int status(String url) throws InterruptedException {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The last 40 lines of a log. */
+    public static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
     }
 
     private static Path blob(Path layout, String digest) {

@@ -8,17 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -34,8 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(TopologyExtension.class)
 class ImageIT {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
     @Test
     void imageRunsInAChrootAndAnswersReadiness(LocalTopology t, @TempDir Path dir) throws Exception {
         ImageRoot image = ImageRoot.unpack(Path.of(System.getProperty("image.tar", "target/image/lag-monitor.tar")), dir);
@@ -53,46 +45,19 @@ class ImageIT {
         Process p = image.start(t, "eu-west", env, log);
         try {
             String base = "http://" + t.host("eu-west") + ":" + port;
-            awaitOk(p, log, base + "/health/readiness", Duration.ofSeconds(120));
-            awaitOk(p, log, base + "/health/liveness", Duration.ofSeconds(10));
+            ImageRoot.awaitOk(p, log, base + "/health/readiness", Duration.ofSeconds(120));
+            ImageRoot.awaitOk(p, log, base + "/health/liveness", Duration.ofSeconds(10));
             // The healthcheck the image names, with the port this run uses.
             String check = image.config().labels().get("dev.olympus.healthcheck").replace(":8080/", ":" + port + "/");
             assertEquals(0, image.exec(t, "eu-west", Arrays.asList(check.split(" "))), "healthcheck " + check);
             String out = Files.readString(log);
             assertTrue(out.lines().anyMatch(l -> l.startsWith("{") && l.matches(".*\"region\"\\s*:\\s*\"eu-west\".*")),
-                    "JSON log lines with the region:\n" + tail(out));
+                    "JSON log lines with the region:\n" + ImageRoot.tail(log));
         } finally {
             p.destroy();
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
             }
         }
-    }
-
-    private static void awaitOk(Process p, Path log, String url, Duration within) throws Exception {
-        long end = System.nanoTime() + within.toNanos();
-        String last = "(no answer)";
-        while (System.nanoTime() < end) {
-            if (!p.isAlive()) {
-                throw new AssertionError("the image's entrypoint exited (" + p.exitValue() + "):\n" + tail(Files.readString(log)));
-            }
-            try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                last = r.statusCode() + " " + r.body();
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // starting
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError(url + " not 200 within " + within + ": " + last + "\n" + tail(Files.readString(log)));
-    }
-
-    private static String tail(String s) {
-        List<String> lines = s.lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 }
