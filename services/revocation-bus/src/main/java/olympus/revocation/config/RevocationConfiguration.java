@@ -59,6 +59,10 @@ import java.util.List;
  *     between, since they read the state key too. Default 250ms
  * @param rebuildLease lifetime of a rebuild claim; another instance takes over after it if the
  *     rebuilding one dies. Default 30s
+ * @param completenessCheckInterval how often the highest view-stream sequence Redis holds is
+ *     compared with the durable consumer's ack floor, to notice a Redis that lost acknowledged
+ *     writes but still says ready (failover to a lagging replica, a restore). Each check is one
+ *     JetStream API request. Default 2s
  * @param caepHmacSecret HS256 key CAEP SETs may be signed with, at least 32 bytes (RFC 7518
  *     §3.2; a shorter one is refused at start-up). With neither this nor caepJwksUrl the SET
  *     endpoint is disabled (501): an unsigned SET is not evidence of anything
@@ -108,6 +112,7 @@ public record RevocationConfiguration(
         @NotBlank String consumerName,
         @NotNull Duration rebuildCheckInterval,
         @NotNull Duration rebuildLease,
+        @NotNull Duration completenessCheckInterval,
         String caepHmacSecret,
         String caepIssuer,
         String caepAudience,
