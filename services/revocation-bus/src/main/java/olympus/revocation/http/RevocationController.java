@@ -51,6 +51,8 @@ public final class RevocationController {
     private final RequestJson parser;
     private final BearerTokens ingestTokens;
     private final BearerTokens checkTokens;
+    /** SET transmitters' tokens: good for the SET endpoint only. */
+    private final BearerTokens caepTokens;
     private final CaepSet caep;
 
     public RevocationController(RevocationBus bus) {
@@ -58,6 +60,7 @@ public final class RevocationController {
         this.parser = new RequestJson(bus.config().maxBatchEvents());
         this.ingestTokens = new BearerTokens(bus.config().ingestTokens(), false);
         this.checkTokens = new BearerTokens(bus.config().checkTokens(), true);
+        this.caepTokens = new BearerTokens(bus.config().caepTokens(), false);
         this.caep = bus.caep();
     }
 
@@ -87,7 +90,7 @@ public final class RevocationController {
             produces = MediaType.APPLICATION_JSON)
     public CompletableFuture<HttpResponse<?>> caep(@Header(HttpHeaders.AUTHORIZATION) @Nullable String auth,
                                                    @Body @Nullable String body) {
-        if (!ingestTokens.allows(auth)) {
+        if (!caepTokens.allows(auth) && !ingestTokens.allows(auth)) {
             return CompletableFuture.completedFuture(HttpResponse.unauthorized().body(
                     new SetReply("authentication_failed", "a valid bearer token is required")));
         }

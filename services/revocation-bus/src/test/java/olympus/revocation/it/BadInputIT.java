@@ -413,8 +413,12 @@ class BadInputIT {
                 + run + "\",\"iat\":" + Instant.now().getEpochSecond() + ",\"aud\":\"olympus\",\"events\":{\""
                 + "https://schemas.openid.net/secevent/caep/event-type/session-revoked\":{\"subject\":{\"format\":\"opaque\","
                 + "\"id\":\"caep-" + run + "\"},\"event_timestamp\":" + Instant.now().getEpochSecond() + "}}}", Region.CAEP_SECRET);
-        HttpResponse<String> accepted = west.post("/v1/revocations/caep", "application/secevent+jwt", set, Region.TOKEN);
+        // The transmitter's own credential: SETs only.
+        HttpResponse<String> accepted = west.post("/v1/revocations/caep", "application/secevent+jwt", set, Region.CAEP_TOKEN);
         assertEquals(202, accepted.statusCode(), accepted.body());
+        HttpResponse<String> plain = west.post("/v1/revocations", "application/json",
+                "{\"kind\":\"subject\",\"subject\":\"victim-" + run + "\"}", Region.CAEP_TOKEN);
+        assertEquals(401, plain.statusCode(), "a transmitter token is not an ingest token: " + plain.body());
         for (Region r : cluster.regions) {
             await().atMost(Duration.ofSeconds(15)).until(() -> r.check("sessionId=caep-" + run).body().contains("\"REVOKED\""));
         }
