@@ -395,30 +395,7 @@ public final class RevocationBench {
     }
 
     static Histogram coreNats(LocalTopology t, String run) throws Exception {
-        String subject = "bench.revocation.fanout";
-        Tracker warm = new Tracker(t.regions().size(), false);
-        Tracker tracker = new Tracker(t.regions().size(), true);
-        Tracker[] current = {warm};
-        List<Connection> conns = new ArrayList<>();
-        for (String r : t.regions()) {
-            Connection c = t.connect(r, NatsRole.ADMIN);
-            conns.add(c);
-            Dispatcher d = c.createDispatcher(m -> current[0].arrived(new String(m.getData(), StandardCharsets.UTF_8)));
-            d.subscribe(subject);
-            c.flush(Duration.ofSeconds(2));
-        }
-        Thread.sleep(1000); // interest propagates over the leaf nodes
-        BiConsumer<Integer, String> send = (i, id) -> conns.get(i % conns.size())
-                .publish(subject, id.getBytes(StandardCharsets.UTF_8));
-        paced(RATE * 2, warm, "nw-" + run + "-", send);
-        warm.await(Duration.ofSeconds(5));
-        current[0] = tracker;
-        paced(RATE * SECONDS, tracker, "n-" + run + "-", send);
-        tracker.await(Duration.ofSeconds(10));
-        for (Connection c : conns) {
-            c.close();
-        }
-        return tracker.h;
+        return fanOut(t, run, "bench.revocation.fanout", "n", region -> (id, arrived) -> arrived.run());
     }
 
     /**
@@ -428,23 +405,40 @@ public final class RevocationBench {
      * acknowledged. No durability, no batching, no idempotence: the floor the service is compared to.
      */
     static Histogram sameWork(LocalTopology t, String run) throws Exception {
-        String subject = "bench.revocation.samework";
+        List<RedisClient> clients = new ArrayList<>();
+        try {
+            return fanOut(t, run, "bench.revocation.samework", "s", region -> {
+                RedisClient rc = RedisClient.create(t.redisUri(region));
+                clients.add(rc);
+                StatefulRedisConnection<String, String> redis = rc.connect();
+                return (id, arrived) -> redis.async().set("bench:samework:" + id, "1", io.lettuce.core.SetArgs.Builder.ex(60))
+                        .thenRun(arrived);
+            });
+        } finally {
+            clients.forEach(RedisClient::shutdown);
+        }
+    }
+
+    /** What a region does with a fanned-out event id before it counts as arrived (runs {@code arrived} when done). */
+    interface OnArrival {
+        void handle(String id, Runnable arrived);
+    }
+
+    /** Core NATS fan-out of event ids to every region, each region handling each id as {@code perRegion} says. */
+    static Histogram fanOut(LocalTopology t, String run, String subject, String prefix,
+                            java.util.function.Function<String, OnArrival> perRegion) throws Exception {
         Tracker warm = new Tracker(t.regions().size(), false);
         Tracker tracker = new Tracker(t.regions().size(), true);
         Tracker[] current = {warm};
         List<Connection> conns = new ArrayList<>();
-        List<RedisClient> clients = new ArrayList<>();
         for (String r : t.regions()) {
             Connection c = t.connect(r, NatsRole.ADMIN);
             conns.add(c);
-            RedisClient rc = RedisClient.create(t.redisUri(r));
-            clients.add(rc);
-            StatefulRedisConnection<String, String> redis = rc.connect();
+            OnArrival on = perRegion.apply(r);
             Dispatcher d = c.createDispatcher(m -> {
                 String id = new String(m.getData(), StandardCharsets.UTF_8);
                 Tracker now = current[0];
-                redis.async().set("bench:samework:" + id, "1", io.lettuce.core.SetArgs.Builder.ex(60))
-                        .thenRun(() -> now.arrived(id));
+                on.handle(id, () -> now.arrived(id));
             });
             d.subscribe(subject);
             c.flush(Duration.ofSeconds(2));
@@ -452,15 +446,14 @@ public final class RevocationBench {
         Thread.sleep(1000); // interest propagates over the leaf nodes
         BiConsumer<Integer, String> send = (i, id) -> conns.get(i % conns.size())
                 .publish(subject, id.getBytes(StandardCharsets.UTF_8));
-        paced(RATE * 2, warm, "sw-" + run + "-", send);
+        paced(RATE * 2, warm, prefix + "w-" + run + "-", send);
         warm.await(Duration.ofSeconds(5));
         current[0] = tracker;
-        paced(RATE * SECONDS, tracker, "s-" + run + "-", send);
+        paced(RATE * SECONDS, tracker, prefix + "-" + run + "-", send);
         tracker.await(Duration.ofSeconds(10));
         for (Connection c : conns) {
             c.close();
         }
-        clients.forEach(RedisClient::shutdown);
         return tracker.h;
     }
 
