@@ -1,7 +1,7 @@
 /**
  * Olympus client for Athena: ask the session-router where a read goes, record a write's WAL
  * position so the writer's next reads see it, and ask the revocation-bus whether a credential is
- * revoked, failing closed. No runtime dependency beyond the global `fetch` (Node 20+).
+ * revoked, failing closed. No runtime dependency beyond the global `fetch` (Node 18+).
  *
  * The HTTP contracts are docs/api/session-router.yml and docs/api/revocation-bus.yml.
  */
