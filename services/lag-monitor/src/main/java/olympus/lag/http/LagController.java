@@ -45,19 +45,20 @@ public class LagController {
     }
 
     @Serdeable
-    public record CheckResponse(String replica, boolean ok, String state, Double lagMs, Double maxMs, String app,
-                                String reason, String detail) {}
+    public record CheckResponse(String replica, boolean ok, String state, @Nullable Double lagMs, @Nullable Double maxMs,
+                                @Nullable String app, String reason, @Nullable String detail) {}
 
     @Serdeable
     @Schema(description = "A 400 answer: what is wrong and the parameter at fault")
     public record ErrorResponse(String error, String field) {}
 
     @Serdeable
-    public record ReplicaView(String replica, String state, String reason, String detail, Double lagMs, Long byteLag,
-                              String replayLsn, String receiveLsn, Boolean replayPaused, Double writeLagMs,
-                              Double flushLagMs, Double replayLagMs, String walStatus, Long safeWalSizeBytes,
-                              Double clockSkewMs, String primary, Long epoch, String source,
-                              java.time.Instant sampledAt) {}
+    public record ReplicaView(String replica, String state, String reason, @Nullable String detail, @Nullable Double lagMs,
+                              @Nullable Long byteLag, @Nullable String replayLsn, @Nullable String receiveLsn,
+                              @Nullable Boolean replayPaused, @Nullable Double writeLagMs, @Nullable Double flushLagMs,
+                              @Nullable Double replayLagMs, @Nullable String walStatus, @Nullable Long safeWalSizeBytes,
+                              @Nullable Double clockSkewMs, @Nullable String primary, @Nullable Long epoch, String source,
+                              @Nullable java.time.Instant sampledAt) {}
 
     @Serdeable
     public record LagView(String region, String primary, long epoch, List<ReplicaView> replicas) {}
