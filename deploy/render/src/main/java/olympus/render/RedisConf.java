@@ -26,6 +26,8 @@ public record RedisConf(int port, String bind, boolean daemonize, String pidFile
                 proc-title-template "{title} {listen-addr} {config-file}"
                 maxmemory 512mb
                 maxmemory-policy noeviction
+                # The revocation-bus hears a denylist key deleted or evicted behind its back and rebuilds.
+                notify-keyspace-events Eeg
                 %s
                 """.formatted(port, bind, daemonize ? "yes" : "no", pidFile == null ? "" : "pidfile " + pidFile + "\n",
                 logFile.isEmpty() ? "\"\"" : logFile, dir,

@@ -81,6 +81,11 @@ public final class Metrics {
         checks.computeIfAbsent(status, st -> counter("olympus.revocation.checks", "checks answered", "status", st)).increment();
     }
 
+    /** A denylist found incomplete while marked ready; {@code why}: lost_writes, deleted_key, unknown_state. */
+    public void incomplete(String why) {
+        count("olympus.revocation.denylist.incomplete", "ready denylists found missing acknowledged revocations", "why", why);
+    }
+
     public void rebuild(String outcome) {
         count("olympus.revocation.rebuilds", "denylist rebuilds from the view stream", "outcome", outcome);
     }

@@ -91,7 +91,8 @@ public final class RevocationBus implements AutoCloseable {
         DeadLetters deadLetters = new DeadLetters(nc, jso, config.region());
         BatchApplier applier = new BatchApplier(new ApplyPlanner(codec), redis, deadLetters, metrics, clock);
         this.worker = new ApplyWorker(nc, jso, applier, metrics, consumer, config.applyBatchMax());
-        this.rebuilder = new Rebuilder(nc, jso, redis, applier, metrics, config.rebuildCheckInterval(), config.rebuildLease());
+        this.rebuilder = new Rebuilder(nc, jso, redis, applier, metrics, config.rebuildCheckInterval(), config.rebuildLease(),
+                () -> worker.info().getAckFloor().getStreamSequence(), config.completenessCheckInterval());
         this.listener = new IngestListener(nc, service, config.region(), config.maxBatchEvents(), metrics.ingestServed("nats"));
         worker.start(config.maxAckPending(), config.ackWait(), config.express());
         rebuilder.start();

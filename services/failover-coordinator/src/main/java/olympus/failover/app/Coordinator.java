@@ -101,7 +101,7 @@ public final class Coordinator implements AutoCloseable {
 
     /**
      * Accepts a command: read-only ones are answered at once; a mutating one is refused here
-     * (not leader, busy) or queued, and its result completes the future.
+     * (not leader, busy, its audit record not written) or queued, and its result completes the future.
      */
     public CompletableFuture<CommandResult> submit(CommandRequest req) {
         if (!req.verb().mutating()) {
@@ -114,8 +114,16 @@ public final class Coordinator implements AutoCloseable {
         if (busy != null || !running.compareAndSet(null, req.verb().token() + " " + req.id())) {
             throw new CommandRefusedException("another command is running on the leader: " + running.get() + "; one at a time");
         }
+        // The record first, before "accepted" is answered: a command refused here gets its
+        // reason in the reply (the result would go to the same audit stream that refused).
+        Run run = new Run(req, audit, clock.instant().toString());
+        try {
+            recordIntent(run);
+        } catch (RuntimeException e) {
+            running.set(null);
+            throw e;
+        }
         return CompletableFuture.supplyAsync(() -> {
-            Run run = new Run(req, audit, clock.instant().toString());
             CommandResult r;
             // Every line the command's run logs (JSON logs: the "mdc" object) carries its id and verb.
             MDC.put("command", req.id());
@@ -160,6 +168,23 @@ public final class Coordinator implements AutoCloseable {
             case ACK -> ack(run);
             default -> throw new CommandRefusedException("verb", "not a mutating command: " + run.req.verb().token());
         };
+    }
+
+    /**
+     * Writes the command's audit record and waits for JetStream's ack before anything is changed;
+     * refuses the command, having done nothing, when it cannot. An SRE action nobody can later
+     * find is worse than one that waits for the audit stream (a forced failover included: the
+     * record is what tells the team who promoted which region).
+     */
+    private void recordIntent(Run run) {
+        try {
+            audit.step(run.intent(leadership.id()));
+        } catch (RuntimeException e) {
+            metrics.counter("olympus_failover_audit_refusals").increment();
+            throw new CommandRefusedException("audit", "the audit record could not be written before acting ("
+                    + e.getMessage() + "); nothing was done. Check this region's NATS JetStream and its AUDIT stream "
+                    + "(nats stream info " + Naming.originStream(Naming.Family.AUDIT, settings.region()) + "), then retry");
+        }
     }
 
     private CommandResult finish(Run run, String outcome, String reason) {
@@ -839,7 +864,11 @@ public final class Coordinator implements AutoCloseable {
         try {
             ClusterTopology t = kv.topology().value();
             ControlKv.Versioned<Operation> op = kv.operation();
-            if (op != null && op.value() != null && !op.value().leader().equals(leadership.id())) {
+            // An operation another leader left, or one this leader's own command left when it
+            // failed mid-way (a failover whose last step failed after the promotion would
+            // otherwise keep writes PAUSED until the leadership changed): no command of ours
+            // runs, so nobody else will finish it.
+            if (op != null && op.value() != null && (!op.value().leader().equals(leadership.id()) || running.get() == null)) {
                 recover(op.value(), t);
                 return;
             }
@@ -852,7 +881,9 @@ public final class Coordinator implements AutoCloseable {
                         "deadline " + t.writes().deadline() + " reached", null, null, 0, "coordinator:" + settings.region(), null);
                 if (running.compareAndSet(null, "resume (deadline)")) {
                     try {
-                        resume(new Run(req, audit, clock.instant().toString()), "pause deadline " + t.writes().deadline() + " reached");
+                        Run run = new Run(req, audit, clock.instant().toString());
+                        recordIntent(run);
+                        resume(run, "pause deadline " + t.writes().deadline() + " reached");
                     } finally {
                         running.set(null);
                     }
@@ -891,6 +922,12 @@ public final class Coordinator implements AutoCloseable {
         }
         Run run = new Run(req, audit, clock.instant().toString());
         try {
+            try {
+                recordIntent(run);
+            } catch (CommandRefusedException e) {
+                LOG.error("automatic failover not started: {}", e.getMessage());
+                return;
+            }
             // Record the damping state first: should this leader die mid-way, no successor starts a second one.
             kv.putAutoFailover(new AutoFailover.State(req.id(), clock.instant().toString(), false, null));
             try {
@@ -925,14 +962,29 @@ public final class Coordinator implements AutoCloseable {
         }
         Run run = null;
         try {
+            // Read again under the one-command guard: the command that held it may have just
+            // finished and released it.
+            ControlKv.Versioned<Operation> now = kv.operation();
+            if (now == null || now.value() == null || !now.value().id().equals(op.id())) {
+                return;
+            }
+            boolean own = op.leader().equals(leadership.id());
             NodeStatus from = op.from() == null ? null : agent.status(op.from());
             NodeStatus to = op.to() == null ? null : agent.status(op.to());
             Recovery.Decision d = Recovery.decide(op, from, to);
-            LOG.warn("recovering {} {} left by {}: {}", op.verb(), op.id(), op.leader(), d.reason());
+            LOG.warn("recovering {} {} left {}at stage {}: {}", op.verb(), op.id(),
+                    own ? "unfinished by this leader's own failed command " : "by " + op.leader() + " ", op.stage(), d.reason());
             metrics.counter("olympus_failover_recoveries", "action", d.action().name().toLowerCase()).increment();
             CommandRequest req = new CommandRequest(op.id() + "-recovery", Verb.parse(op.verb()), op.to(), false, d.reason(), null, null, 0,
                     "coordinator:" + settings.region() + " (recovery)", null);
             run = new Run(req, audit, clock.instant().toString());
+            try {
+                recordIntent(run);
+            } catch (CommandRefusedException e) {
+                LOG.error("recovery of {} not started: {}", op.id(), e.getMessage());
+                run = null;
+                return;
+            }
             recover(run, op, t, d, from);
         } finally {
             running.set(null);

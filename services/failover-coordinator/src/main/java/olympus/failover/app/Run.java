@@ -60,6 +60,36 @@ final class Run {
         }
     }
 
+    /**
+     * The record written, and acknowledged by JetStream, before the command's first mutating step
+     * (step 0, not in {@link #steps}): who asked for what, with the migration's SQL itself (at
+     * most {@link CommandRequest#MAX_SQL}), so even a command whose coordinator dies mid-way
+     * leaves a trace of what it was about to do.
+     */
+    Step intent(String leader) {
+        StringBuilder d = new StringBuilder("accepted by ").append(leader).append(" from ").append(req.principal());
+        if (req.operator() != null) {
+            d.append(" (operator ").append(req.operator()).append(')');
+        }
+        String p = parameters();
+        if (!p.isEmpty()) {
+            d.append(": ").append(p);
+        }
+        if (req.sql() != null) {
+            d.append("\nsql:\n").append(req.sql());
+        }
+        return new Step(req.id(), 0, "audit record written before acting", Step.OK, 0, d.toString());
+    }
+
+    static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     long elapsedMs() {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
@@ -84,7 +114,7 @@ final class Run {
             sb.append("deadline=").append(req.deadline()).append(' ');
         }
         if (req.sql() != null) {
-            sb.append("sql=").append(req.sql().length()).append(" chars ");
+            sb.append("sql=").append(req.sql().length()).append(" chars sha256=").append(sha256(req.sql())).append(' ');
         }
         return sb.toString().strip();
     }

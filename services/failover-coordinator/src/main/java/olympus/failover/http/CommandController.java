@@ -10,6 +10,14 @@ import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.http.MediaType;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
 import olympus.failover.app.Coordinator;
 import olympus.failover.config.FailoverConfiguration;
 import olympus.failover.core.CommandRefusedException;
@@ -33,6 +41,7 @@ import java.util.concurrent.TimeUnit;
  * (body names the leader), 500 failed.
  */
 @Controller
+@Tag(name = "commands")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class CommandController {
     private final Coordinator coordinator;
@@ -54,12 +63,35 @@ public class CommandController {
     }
 
     @Get("/status")
+    @Operation(summary = "Primary, epoch, leader, writes and each replica's lag (the status command, no token needed)",
+            responses = @ApiResponse(responseCode = "200", description = "the status command's result",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CommandResult.class))))
     public CommandResult status() {
         return coordinator.submit(new CommandRequest(UUID.randomUUID().toString(), Verb.STATUS, null, false, null, null, null, 20,
                 "http:anonymous", null)).join();
     }
 
     @Post("/commands/{verb}")
+    @Operation(summary = "Run a command synchronously on the leader and return its result with timed steps",
+            description = "Authorization: Bearer <token> from failover.api-tokens (token=principal:role): role sre may run every "
+                    + "command, viewer only status and history. Body: a JSON object with the command's parameters: to (region), "
+                    + "force, reason, deadline (90s, 10m, 1h or an ISO instant), sql, limit, operator. Refusals are audited.",
+            parameters = @Parameter(name = "verb", in = ParameterIn.PATH, required = true,
+                    description = "status, history, switchover, failover, pause, resume, migrate, rejoin, ack",
+                    schema = @Schema(implementation = String.class)),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "done (outcome DONE)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CommandResult.class))),
+                    @ApiResponse(responseCode = "400", description = "unknown verb or a bad parameter (the reason names it; outcome REFUSED)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CommandResult.class))),
+                    @ApiResponse(responseCode = "401", description = "no valid API token",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CommandResult.class))),
+                    @ApiResponse(responseCode = "403", description = "the token's role may not run this verb",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CommandResult.class))),
+                    @ApiResponse(responseCode = "409", description = "refused (preflight, another operation in flight), or not the leader (leader names it)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CommandResult.class))),
+                    @ApiResponse(responseCode = "500", description = "failed part-way (outcome FAILED or ROLLED_BACK; reason and steps say where)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CommandResult.class)))})
     public HttpResponse<CommandResult> command(@PathVariable String verb, @Body Map<String, Object> body, HttpRequest<?> http) {
         String auth = http.getHeaders().getAuthorization().orElse("");
         String[] who = auth.startsWith("Bearer ") ? tokens.get(auth.substring(7).strip()) : null;

@@ -135,4 +135,45 @@ class MigrationIT {
             assertTrue(h.contains("http:unauthenticated"), "refusal of the anonymous call is in the history");
         });
     }
+
+    /**
+     * The audit record of a mutating command is written (JetStream ack) before its first step: a
+     * forced failover whose record the leader's region cannot store is refused and changes
+     * nothing. The AUDIT origin stops taking the region's audit subjects, as a lost or broken
+     * stream would.
+     */
+    @SuppressWarnings("unchecked")
+    @Test
+    void aForcedFailoverWhoseAuditCannotBeWrittenIsRefusedAndDoesNothing() throws Exception {
+        String leader = coordinators.awaitLeader();
+        String stream = olympus.wire.Naming.originStream(olympus.wire.Naming.Family.AUDIT, leader);
+        Map<String, Object> before = (Map<String, Object>) ((Map<String, Object>) coordinators.run("status", Map.of()).data())
+                .get("topology");
+        try (Connection admin = topo.connect(leader, NatsRole.ADMIN)) {
+            var jsm = admin.jetStreamManagement(io.nats.client.JetStreamOptions.builder().domain(olympus.wire.Naming.domain(leader)).build());
+            var original = jsm.getStreamInfo(stream).getConfiguration();
+            // No stream takes the region's audit subjects any more: a publish gets no JetStream ack.
+            jsm.updateStream(io.nats.client.api.StreamConfiguration.builder(original)
+                    .subjects("olympus.audit-test-disabled." + leader + ".>").build());
+            try {
+                String to = topo.regions().stream().filter(r -> !r.equals(String.valueOf(before.get("primary")))).findFirst().orElseThrow();
+                CommandResult f = coordinators.run("failover", Map.of("to", to, "force", true, "reason", "audit test"));
+                System.out.println("failover with the audit stream refusing writes: " + f.outcome() + ": " + f.reason());
+                assertEquals(CommandResult.REFUSED, f.outcome(), f.reason());
+                assertTrue(f.reason().contains("audit record could not be written before acting"), f.reason());
+                assertTrue(f.steps().isEmpty(), "no step ran: " + f.steps());
+            } finally {
+                jsm.updateStream(original);
+            }
+        }
+        Map<String, Object> after = (Map<String, Object>) ((Map<String, Object>) coordinators.run("status", Map.of()).data())
+                .get("topology");
+        assertEquals(before.get("primary"), after.get("primary"));
+        assertEquals(before.get("epoch"), after.get("epoch"));
+        assertEquals("OPEN", writesState());
+        // Writable again, the same command is taken: the record comes first, as step 0.
+        CommandResult p = coordinators.run("pause", Map.of("reason", "audit is back", "deadline", "60s"));
+        assertEquals(CommandResult.DONE, p.outcome(), p.reason());
+        assertEquals(CommandResult.DONE, coordinators.run("resume", Map.of()).outcome());
+    }
 }

@@ -7,6 +7,12 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
+import io.micronaut.http.MediaType;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import olympus.lag.core.Assessment;
 import olympus.lag.core.CheckResult;
 import olympus.lag.core.DurationText;
@@ -30,6 +36,7 @@ import java.util.List;
  * </ul>
  */
 @Controller("/v1/lag")
+@Tag(name = "lag")
 public class LagController {
     private final LagMonitor monitor;
 
@@ -38,23 +45,36 @@ public class LagController {
     }
 
     @Serdeable
-    public record CheckResponse(String replica, boolean ok, String state, Double lagMs, Double maxMs, String app,
-                                String reason, String detail) {}
+    public record CheckResponse(String replica, boolean ok, String state, @Nullable Double lagMs, @Nullable Double maxMs,
+                                @Nullable String app, String reason, @Nullable String detail) {}
 
     @Serdeable
+    @Schema(description = "A 400 answer: what is wrong and the parameter at fault")
     public record ErrorResponse(String error, String field) {}
 
     @Serdeable
-    public record ReplicaView(String replica, String state, String reason, String detail, Double lagMs, Long byteLag,
-                              String replayLsn, String receiveLsn, Boolean replayPaused, Double writeLagMs,
-                              Double flushLagMs, Double replayLagMs, String walStatus, Long safeWalSizeBytes,
-                              Double clockSkewMs, String primary, Long epoch, String source,
-                              java.time.Instant sampledAt) {}
+    public record ReplicaView(String replica, String state, String reason, @Nullable String detail, @Nullable Double lagMs,
+                              @Nullable Long byteLag, @Nullable String replayLsn, @Nullable String receiveLsn,
+                              @Nullable Boolean replayPaused, @Nullable Double writeLagMs, @Nullable Double flushLagMs,
+                              @Nullable Double replayLagMs, @Nullable String walStatus, @Nullable Long safeWalSizeBytes,
+                              @Nullable Double clockSkewMs, @Nullable String primary, @Nullable Long epoch, String source,
+                              @Nullable java.time.Instant sampledAt) {}
 
     @Serdeable
     public record LagView(String region, String primary, long epoch, List<ReplicaView> replicas) {}
 
     @Get("/check")
+    @Operation(summary = "May this replica be read (or written behind) now? freno-style: 200 yes, 429 no",
+            description = "replica: a region name, default this instance's region. max: a duration (2s, 500ms); or app: a "
+                    + "configured application's threshold; neither: the verdict (OK only). STALE and UNKNOWN are always 429. "
+                    + "Answered from memory.",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "a fresh figure at or under the threshold",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CheckResponse.class))),
+                    @ApiResponse(responseCode = "400", description = "replica, max or app refused (field names it)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorResponse.class))),
+                    @ApiResponse(responseCode = "429", description = "over the threshold, stale, or unknown (state and reason say which)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CheckResponse.class)))})
     public HttpResponse<?> check(@Nullable @QueryValue String replica, @Nullable @QueryValue String max,
                                  @Nullable @QueryValue String app) {
         String r = replica == null || replica.isBlank() ? monitor.region() : replica;
@@ -82,6 +102,7 @@ public class LagController {
     }
 
     @Get
+    @Operation(summary = "Every replica this instance knows, with its figures, state and reason")
     public LagView all() {
         List<ReplicaView> out = new ArrayList<>();
         for (String r : monitor.knownReplicas()) {

@@ -59,6 +59,10 @@ import java.util.List;
  *     between, since they read the state key too. Default 250ms
  * @param rebuildLease lifetime of a rebuild claim; another instance takes over after it if the
  *     rebuilding one dies. Default 30s
+ * @param completenessCheckInterval how often the highest view-stream sequence Redis holds is
+ *     compared with the durable consumer's ack floor, to notice a Redis that lost acknowledged
+ *     writes but still says ready (failover to a lagging replica, a restore). Each check is one
+ *     JetStream API request. Default 2s
  * @param caepHmacSecret HS256 key CAEP SETs may be signed with, at least 32 bytes (RFC 7518
  *     §3.2; a shorter one is refused at start-up). With neither this nor caepJwksUrl the SET
  *     endpoint is disabled (501): an unsigned SET is not evidence of anything
@@ -81,6 +85,10 @@ import java.util.List;
  *     and sourcing. The durable path is unchanged and still carries every event. Costs one core
  *     NATS message per ingest request and a second (no-op) Redis apply per event. Every region
  *     should agree; a region with it off neither sends nor applies express copies. Default true
+ * @param caepTokens bearer tokens of SET transmitters (REVOCATION_CAEP_TOKENS, comma list): valid
+ *     on {@code POST /v1/revocations/caep} only, so a transmitter's credential can ingest nothing
+ *     but SETs its key signed; a plain JSON revocation with it gets 401. The ingest tokens are
+ *     accepted there too
  * @param hookTokens bearer tokens Ory Hydra's {@code oauth2.token_hook} must present on
  *     {@code POST /v1/hooks/hydra/token} (REVOCATION_HOOK_TOKENS, comma list). Empty refuses every
  *     hook call (401), and Hydra then refuses every token: configure it together with the hook.
@@ -108,6 +116,7 @@ public record RevocationConfiguration(
         @NotBlank String consumerName,
         @NotNull Duration rebuildCheckInterval,
         @NotNull Duration rebuildLease,
+        @NotNull Duration completenessCheckInterval,
         String caepHmacSecret,
         String caepIssuer,
         String caepAudience,
@@ -116,10 +125,15 @@ public record RevocationConfiguration(
         @NotNull Duration caepMaxAge,
         @NotNull Duration caepFutureSkew,
         boolean express,
-        List<String> hookTokens) {
+        List<String> hookTokens,
+        List<String> caepTokens) {
 
     public List<String> ingestTokens() {
         return ingestTokens == null ? List.of() : ingestTokens.stream().filter(t -> !t.isBlank()).toList();
+    }
+
+    public List<String> caepTokens() {
+        return caepTokens == null ? List.of() : caepTokens.stream().filter(t -> !t.isBlank()).toList();
     }
 
     public List<String> hookTokens() {

@@ -17,6 +17,35 @@ public final class CheckAssessor {
 
     private CheckAssessor() {}
 
+    /**
+     * As {@link #assess(CheckQuery, List)}, and a negative answer also needs Redis to hold at
+     * least what this service itself has written there: a Redis restored from an older snapshot,
+     * or failed over to a lagging replica, still says ready, but its applied-sequence mark went
+     * back. From the first check after such a loss until the rebuild, the answer is UNKNOWN.
+     *
+     * @param heldSeq  the value of {@link Keys#APPLIED_SEQ} (null: absent)
+     * @param knownSeq the highest sequence this service saw Redis accept (0: none yet)
+     */
+    public static Verdict assess(CheckQuery q, List<String> values, String heldSeq, long knownSeq) {
+        Verdict v = assess(q, values);
+        if (v.status() != Verdict.Status.NOT_REVOKED || knownSeq <= 0) {
+            return v;
+        }
+        long held;
+        try {
+            held = heldSeq == null ? 0 : Long.parseLong(heldSeq);
+        } catch (NumberFormatException e) {
+            held = 0;
+        }
+        if (held < knownSeq) {
+            return new Verdict(Verdict.Status.UNKNOWN, "Redis holds the view stream up to sequence " + held
+                    + " but this service wrote up to " + knownSeq
+                    + ": Redis lost acknowledged revocations (restore or failover); cannot vouch for a negative answer "
+                    + "until it is rebuilt", null, null);
+        }
+        return v;
+    }
+
     /** @param values one per key of {@code q.keys()}, null where the key is absent */
     public static Verdict assess(CheckQuery q, List<String> values) {
         List<CheckQuery.Part> parts = q.parts();

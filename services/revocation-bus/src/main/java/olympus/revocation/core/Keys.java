@@ -22,6 +22,13 @@ public final class Keys {
     public static final String READY = "ready";
     public static final String REBUILDING_PREFIX = "rebuilding:";
 
+    /**
+     * The highest view-stream sequence any apply has written, raised in the same script call as
+     * the batch (never lowered). Compared with the durable consumer's ack floor to notice a
+     * Redis that lost acknowledged writes ({@link Completeness}).
+     */
+    public static final String APPLIED_SEQ = PREFIX + "seq";
+
     /** Total of first-time applications (one per event id since the last flush): the side-effect count. */
     public static final String APPLIED_COUNT = PREFIX + "stats:applied";
 

@@ -11,6 +11,11 @@ import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Post;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import olympus.revocation.RevocationBus;
 import olympus.revocation.RevocationService;
 import olympus.revocation.api.Replies;
@@ -29,6 +34,7 @@ import java.util.concurrent.CompletionStage;
  * token on every answer but 204/200, so a misconfigured hook fails closed too.
  */
 @Controller("/v1/hooks/hydra")
+@Tag(name = "hooks")
 public final class HydraHookController {
     private static final Logger LOG = LoggerFactory.getLogger(HydraHookController.class);
 
@@ -42,6 +48,24 @@ public final class HydraHookController {
     }
 
     @Post(uri = "/token", consumes = {MediaType.APPLICATION_JSON, MediaType.ALL}, produces = MediaType.APPLICATION_JSON)
+    @Operation(summary = "Ory Hydra oauth2.token_hook: deny a token exchange or refresh for a revoked token, session, subject or client",
+            description = "Checks the grant's subject, client, login session (ext.sid) and a jwt-bearer assertion's jti/hash in one "
+                    + "denylist read. Hydra refuses the token on every answer but 204/200, so a misconfigured hook fails closed. "
+                    + "Authorization: Bearer <one of revocation.hook-tokens>.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiDocs.HydraTokenHookRequest.class))),
+            responses = {
+                    @ApiResponse(responseCode = "204", description = "not revoked: Hydra issues the token, session unchanged"),
+                    @ApiResponse(responseCode = "400", description = "not a token hook request (field names the JSON path)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.ErrorReply.class))),
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token, or no revocation.hook-tokens configured",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.ErrorReply.class))),
+                    @ApiResponse(responseCode = "403", description = "revoked: Hydra answers the client access_denied",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiDocs.HydraDenial.class))),
+                    @ApiResponse(responseCode = "413", description = "request body over 1 MiB",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.ErrorReply.class))),
+                    @ApiResponse(responseCode = "503", description = "revocation state unknown: refused (fail closed), Retry-After 1",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiDocs.HydraDenial.class)))})
     public CompletionStage<HttpResponse<?>> token(@Header(HttpHeaders.AUTHORIZATION) @Nullable String auth,
                                                   @Body @Nullable byte[] body) {
         if (!hookTokens.allows(auth)) {

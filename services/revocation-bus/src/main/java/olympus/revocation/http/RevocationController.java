@@ -14,6 +14,13 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Post;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import olympus.revocation.RevocationBus;
 import olympus.revocation.RevocationService;
 import olympus.revocation.api.Replies;
@@ -46,11 +53,14 @@ import java.util.concurrent.CompletionStage;
  * </ul>
  */
 @Controller("/v1/revocations")
+@Tag(name = "revocations")
 public final class RevocationController {
     private final RevocationService service;
     private final RequestJson parser;
     private final BearerTokens ingestTokens;
     private final BearerTokens checkTokens;
+    /** SET transmitters' tokens: good for the SET endpoint only. */
+    private final BearerTokens caepTokens;
     private final CaepSet caep;
 
     public RevocationController(RevocationBus bus) {
@@ -58,10 +68,28 @@ public final class RevocationController {
         this.parser = new RequestJson(bus.config().maxBatchEvents());
         this.ingestTokens = new BearerTokens(bus.config().ingestTokens(), false);
         this.checkTokens = new BearerTokens(bus.config().checkTokens(), true);
+        this.caepTokens = new BearerTokens(bus.config().caepTokens(), false);
         this.caep = bus.caep();
     }
 
     @Post(consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
+    @Operation(summary = "Revoke: one revocation, an array, or {\"revocations\": [...]}",
+            description = "Durable before the reply: 200 once every event is stored in this region's origin stream. "
+                    + "Authorization: Bearer <one of revocation.ingest-tokens>.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiDocs.Revocation.class))),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "every event stored (duplicate true for an eventId already stored)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.IngestReply.class))),
+                    @ApiResponse(responseCode = "400", description = "a field refused (field, index in the batch, rejection); nothing published",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.ErrorReply.class))),
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.ErrorReply.class))),
+                    @ApiResponse(responseCode = "409", description = "an eventId already used for a different revocation",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.ErrorReply.class))),
+                    @ApiResponse(responseCode = "413", description = "request body over 1 MiB"),
+                    @ApiResponse(responseCode = "503", description = "some events not confirmed stored (failed): retry those with the same eventId",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.IngestReply.class)))})
     public CompletableFuture<HttpResponse<?>> ingest(@Header(HttpHeaders.AUTHORIZATION) @Nullable String auth,
                                                      @Body @Nullable String body) {
         if (!ingestTokens.allows(auth)) {
@@ -85,9 +113,24 @@ public final class RevocationController {
 
     @Post(uri = "/caep", consumes = {"application/secevent+jwt", "application/jwt", MediaType.TEXT_PLAIN},
             produces = MediaType.APPLICATION_JSON)
+    @Operation(summary = "A CAEP session-revoked Security Event Token (RFC 8417, pushed as RFC 8935)",
+            description = "A compact JWS, HS256 with revocation.caep-hmac-secret or RS256/ES256 from revocation.caep-jwks-url. "
+                    + "Authorization: Bearer <one of revocation.ingest-tokens>.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
+                    mediaType = "application/secevent+jwt", schema = @Schema(implementation = String.class))),
+            responses = {
+                    @ApiResponse(responseCode = "202", description = "stored"),
+                    @ApiResponse(responseCode = "400", description = "refused, with an RFC 8935 code: invalid_request, invalid_key, invalid_issuer, invalid_audience",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SetReply.class))),
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token (err authentication_failed)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SetReply.class))),
+                    @ApiResponse(responseCode = "501", description = "SET intake disabled: no key configured",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SetReply.class))),
+                    @ApiResponse(responseCode = "503", description = "keys unavailable (SetReply, err temporarily_unavailable) or events not confirmed stored (IngestReply): the transmitter retries",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SetReply.class)))})
     public CompletableFuture<HttpResponse<?>> caep(@Header(HttpHeaders.AUTHORIZATION) @Nullable String auth,
                                                    @Body @Nullable String body) {
-        if (!ingestTokens.allows(auth)) {
+        if (!caepTokens.allows(auth) && !ingestTokens.allows(auth)) {
             return CompletableFuture.completedFuture(HttpResponse.unauthorized().body(
                     new SetReply("authentication_failed", "a valid bearer token is required")));
         }
@@ -112,9 +155,28 @@ public final class RevocationController {
     }
 
     @io.micronaut.serde.annotation.Serdeable
+    @Schema(description = "RFC 8935 error answer")
     public record SetReply(String err, String description) {}
 
     @Get(uri = "/check", produces = MediaType.APPLICATION_JSON)
+    @Operation(summary = "Is this credential revoked? Give everything known about it; fails closed",
+            description = "One denylist read answers for all kinds. Bearer token only when revocation.check-tokens is set.",
+            parameters = {
+                    @Parameter(name = "jti", in = ParameterIn.QUERY, schema = @Schema(implementation = String.class)),
+                    @Parameter(name = "tokenHash", in = ParameterIn.QUERY, description = "lower-case hex SHA-256 of an opaque token", schema = @Schema(implementation = String.class)),
+                    @Parameter(name = "sessionId", in = ParameterIn.QUERY, schema = @Schema(implementation = String.class)),
+                    @Parameter(name = "subject", in = ParameterIn.QUERY, schema = @Schema(implementation = String.class)),
+                    @Parameter(name = "clientId", in = ParameterIn.QUERY, schema = @Schema(implementation = String.class)),
+                    @Parameter(name = "iat", in = ParameterIn.QUERY, description = "the credential's issued-at, epoch seconds or ISO-8601; required with subject or clientId", schema = @Schema(implementation = String.class))},
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "REVOKED (revoked true) or NOT_REVOKED (revoked false)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.CheckReply.class))),
+                    @ApiResponse(responseCode = "400", description = "a parameter refused (field names it)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.ErrorReply.class))),
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token (when check-tokens are configured)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.ErrorReply.class))),
+                    @ApiResponse(responseCode = "503", description = "UNKNOWN, revoked true: the denylist cannot vouch for a negative answer (Redis unreachable or being rebuilt). Treat as revoked",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Replies.CheckReply.class)))})
     public CompletionStage<HttpResponse<byte[]>> check(HttpRequest<?> request) {
         // The hot path: parameters from the request's (lazily decoded) query map instead of
         // per-argument binding, and the reply written as JSON bytes (CheckJson): binding and

@@ -98,7 +98,10 @@ public final class ApplyWorker implements AutoCloseable {
     public void start(int maxAckPending, Duration ackWait, boolean withExpress) throws Exception {
         JetStreamManagement jsm = nc.jetStreamManagement(jso);
         String stream = Naming.viewStream(Naming.Family.REVOCATION);
-        jsm.addOrUpdateConsumer(stream, consumerConfig(consumerName, maxAckPending, ackWait));
+        ConsumerInfo created = jsm.addOrUpdateConsumer(stream, consumerConfig(consumerName, maxAckPending, ackWait));
+        // Everything up to the ack floor was written to Redis before it was acked: a Redis whose
+        // mark is lower lost it, and the first batch's script notices (RedisDenylist.APPLY).
+        applier.expectAtLeast(created.getAckFloor().getStreamSequence());
         ConsumerContext cc = nc.getStreamContext(stream, jso).getConsumerContext(consumerName);
         // Pull far ahead: with 1,000-message pulls a backlog drain waited for deliveries.
         // Bounded by max-ack-pending anyway.

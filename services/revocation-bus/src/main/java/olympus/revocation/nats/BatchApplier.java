@@ -82,10 +82,11 @@ public final class BatchApplier {
     }
 
     /**
-     * Live path (durable consumer): settles every message. A message with nothing to write
-     * (poison or expired events only) is settled once its dead letters are stored: acked, or
-     * termed if all its events are poison. The rest go to Redis as one script call without
-     * waiting. Once Redis replied, on the thread that saw the reply, each message is settled by
+     * Live path (durable consumer): settles every message. The batch goes to Redis as one
+     * script call without waiting (also when no event needs a write: the call raises the
+     * applied-sequence mark). A message with nothing to write (poison or expired events only) is
+     * settled once that call returned and its dead letters are stored: acked, or termed if all
+     * its events are poison. Once Redis replied, on the thread that saw the reply, each message is settled by
      * what happened to its own events: nak'ed if Redis could not write now (retry), else acked
      * after the events Redis refused for good are dead-lettered. Poison events are
      * dead-lettered when their message is settled, not before, so a nak'ed and redelivered
@@ -101,7 +102,8 @@ public final class BatchApplier {
         List<Integer> place = new ArrayList<>(batch.size());
         List<Message> toAck = new ArrayList<>(batch.size());
         List<List<Poison>> poisonOf = new ArrayList<>(batch.size());
-        List<CompletableFuture<?>> settledNow = new ArrayList<>();
+        List<NoWrite> noWrite = new ArrayList<>(0);
+        long maxSeq = 0;
         for (Planned p : batch) {
             Message m = p.message();
             // An express copy (core NATS, see ExpressFanout) has nothing to settle (ack, nak and
@@ -109,6 +111,7 @@ public final class BatchApplier {
             // is dead-lettered, once, with its view-stream sequence.
             boolean express = !m.isJetStream();
             String path = express ? PATH_EXPRESS : PATH_STREAM;
+            maxSeq = Math.max(maxSeq, seq(m));
             int writes = 0;
             int bad = 0;
             List<Poison> own = new ArrayList<>(0);
@@ -137,23 +140,36 @@ public final class BatchApplier {
                 toAck.add(m);
                 poisonOf.add(own);
             } else {
-                boolean allBad = bad == p.size();
-                settledNow.add(deadLetter(own).handle((v, err) -> {
-                    settle(m, err, allBad);
-                    return null;
-                }));
+                noWrite.add(new NoWrite(m, own, bad == p.size()));
             }
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("batch of {} messages from seq {}: {} events to apply", batch.size(), seq(batch.get(0).message()),
                     mutations.size());
         }
+        if (mutations.isEmpty() && maxSeq <= 0) {
+            // Express copies only: nothing to write, nothing to settle.
+            return CompletableFuture.completedFuture(null);
+        }
+        // One script call, even with no events to write: it raises the applied-sequence mark
+        // past every stream message of the batch before any is acked (Completeness: the mark must
+        // reach the ack floor, or Redis would look like it lost writes).
+        CompletableFuture<List<Written>> written = redis.applyAsync(mutations, maxSeq);
+        List<CompletableFuture<?>> settled = new ArrayList<>(noWrite.size() + 1);
+        for (NoWrite w : noWrite) {
+            // A message with nothing to write (poison or expired events only) is acked, or termed
+            // if all its events are poison, once the mark covers it and its dead letters are stored.
+            settled.add(written.thenCompose(r -> deadLetter(w.poison())).handle((v, err) -> {
+                settle(w.message(), err, w.allBad());
+                return null;
+            }));
+        }
         if (mutations.isEmpty()) {
-            return CompletableFuture.allOf(settledNow.toArray(CompletableFuture[]::new));
+            return CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new));
         }
         // Settled on the thread that completes the apply (a Redis I/O thread): acks, dead letters
         // and meters only enqueue, and a hand-off to another thread would cost a wake-up per batch.
-        CompletableFuture<Void> applied = redis.applyAsync(mutations).thenCompose(results -> {
+        CompletableFuture<Void> applied = written.thenCompose(results -> {
             boolean[] retry = new boolean[toAck.size()];
             for (int i = 0; i < mutations.size(); i++) {
                 Written w = results.get(i);
@@ -169,7 +185,7 @@ public final class BatchApplier {
                 }
             }
             meter(mutations, paths, owner, retry, results);
-            List<CompletableFuture<?>> settled = new ArrayList<>(toAck.size());
+            List<CompletableFuture<?>> acked = new ArrayList<>(toAck.size());
             for (int o = 0; o < toAck.size(); o++) {
                 Message m = toAck.get(o);
                 if (retry[o]) {
@@ -177,19 +193,27 @@ public final class BatchApplier {
                             RETRY_DELAY);
                     m.nakWithDelay(RETRY_DELAY);
                 } else {
-                    settled.add(deadLetter(poisonOf.get(o)).handle((v, err) -> {
+                    acked.add(deadLetter(poisonOf.get(o)).handle((v, err) -> {
                         settle(m, err, false);
                         return null;
                     }));
                 }
             }
-            return CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new));
+            return CompletableFuture.allOf(acked.toArray(CompletableFuture[]::new));
         }).exceptionally(err -> {
             nakAll(mutations, paths, toAck, err);
             return null;
         });
-        settledNow.add(applied);
-        return CompletableFuture.allOf(settledNow.toArray(CompletableFuture[]::new));
+        settled.add(applied);
+        return CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new));
+    }
+
+    /** A message with no event to write, settled once the batch's script call returned. */
+    private record NoWrite(Message message, List<Poison> poison, boolean allBad) {}
+
+    /** See {@link RedisDenylist#expectAtLeast}. */
+    public void expectAtLeast(long seq) {
+        redis.expectAtLeast(seq);
     }
 
     /** The event at {@code index} of message {@code m} as received, for its dead letter. */
@@ -271,6 +295,10 @@ public final class BatchApplier {
      * round, which is retried.
      */
     public int applyReplay(List<Message> batch) throws Exception {
+        long maxSeq = 0;
+        for (Message m : batch) {
+            maxSeq = Math.max(maxSeq, seq(m));
+        }
         List<Mutation> mutations = new ArrayList<>(batch.size());
         List<Message> from = new ArrayList<>(batch.size());
         List<Integer> place = new ArrayList<>(batch.size());
@@ -296,7 +324,9 @@ public final class BatchApplier {
             }
         }
         int n = 0;
-        List<Written> results = redis.apply(mutations);
+        // Repair: an event whose marker survived is written again, so a rebuild also restores
+        // the entries of a Redis that lost some keys but not all (deleted, evicted, restored).
+        List<Written> results = redis.apply(mutations, maxSeq, true);
         for (int i = 0; i < results.size(); i++) {
             Written w = results.get(i);
             if (w.status() == Written.Status.APPLIED) {

@@ -9,6 +9,7 @@ import io.nats.client.OrderedConsumerContext;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import olympus.revocation.Metrics;
+import olympus.revocation.core.Completeness;
 import olympus.revocation.core.Keys;
 import olympus.revocation.redis.RedisDenylist;
 import olympus.wire.Naming;
@@ -19,11 +20,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Notices an emptied Redis (restart without persistence, failover to an empty replica, FLUSHALL)
- * and rebuilds the denylist by replaying the whole view stream. Redis is a cache; the stream is
- * the record.
+ * Notices an incomplete denylist and rebuilds it by replaying the whole view stream: an emptied
+ * Redis (restart without persistence, failover to an empty replica, FLUSHALL), and one that lost
+ * part of what was acknowledged (failover to a lagging replica, a restore of an older snapshot, a
+ * key deleted or evicted): {@link Completeness} decides. Redis is a cache; the stream is the
+ * record. The replay writes the entries of events whose markers survived again (repair), so a
+ * partial loss is restored too.
  *
  * <p>While it runs, the durable consumer keeps applying new events, and checks keep being
  * answered: a revocation already re-applied answers REVOKED at once; a check that finds nothing
@@ -48,8 +54,19 @@ public final class Rebuilder implements AutoCloseable {
 
     private final JetStreamOptions jso;
 
+    private final Callable<Long> ackFloor;
+    private final Duration seqCheckInterval;
+    private final AtomicReference<String> deletedKey = new AtomicReference<>();
+    private long lastSeqCheck = System.nanoTime() - Long.MAX_VALUE / 2;
+
+    /**
+     * @param ackFloor         the durable consumer's ack floor (stream sequence)
+     * @param seqCheckInterval how often the applied-sequence mark is compared with it
+     */
     public Rebuilder(Connection nc, JetStreamOptions jso, RedisDenylist redis, BatchApplier applier, Metrics metrics, Duration interval,
-                     Duration lease) {
+                     Duration lease, Callable<Long> ackFloor, Duration seqCheckInterval) {
+        this.ackFloor = ackFloor;
+        this.seqCheckInterval = seqCheckInterval;
         this.nc = nc;
         this.jso = jso;
         this.redis = redis;
@@ -70,12 +87,13 @@ public final class Rebuilder implements AutoCloseable {
     }
 
     private void run() {
+        if (!redis.watchDeletions(this::deleted)) {
+            LOG.warn("Redis refused CONFIG SET notify-keyspace-events: a denylist key deleted by hand will not be noticed "
+                    + "until the sequence check or a rebuild; set notify-keyspace-events Eeg in redis.conf");
+        }
         while (running) {
             try {
-                String state = redis.state();
-                if (state == null) {
-                    rebuildOnce();
-                }
+                round();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -92,6 +110,54 @@ public final class Rebuilder implements AutoCloseable {
         }
     }
 
+    /** Called on a Redis I/O thread for each denylist key deleted or evicted behind our back. */
+    private void deleted(String key) {
+        if (deletedKey.compareAndSet(null, key)) {
+            LOG.warn("denylist key {} was deleted or evicted behind the service's back", key);
+        }
+    }
+
+    /**
+     * One check of the denylist's completeness ({@link Completeness}), acted on: an empty Redis is
+     * rebuilt; one known to miss acknowledged writes is first marked incomplete (so checks that
+     * find nothing answer UNKNOWN, fail closed) and then rebuilt. The sequence check asks the
+     * NATS server, so it runs every {@code seqCheckInterval}, not every round.
+     */
+    void round() throws Exception {
+        String deleted = deletedKey.getAndSet(null);
+        long floor = Completeness.FLOOR_UNKNOWN;
+        long mark = 0;
+        long now = System.nanoTime();
+        if (now - lastSeqCheck >= seqCheckInterval.toNanos()) {
+            lastSeqCheck = now;
+            // Floor first, mark after (see Completeness).
+            floor = ackFloor.call();
+            mark = redis.appliedSeq();
+            redis.ensureNotifications();
+        }
+        String state = redis.state();
+        Completeness c = Completeness.assess(state, mark, floor, deleted);
+        switch (c.status()) {
+            case EMPTY -> rebuildOnce();
+            case GAP -> {
+                metrics.incomplete(deleted != null && Keys.READY.equals(state) ? "deleted_key"
+                        : Keys.READY.equals(state) ? "lost_writes" : "unknown_state");
+                LOG.error("denylist incomplete: {}; marking it incomplete (checks that find nothing answer UNKNOWN) "
+                        + "and rebuilding from the view stream", c.reason());
+                if (redis.markIncomplete(state)) {
+                    rebuildOnce();
+                }
+            }
+            case REBUILDING -> {
+                if (deleted != null) {
+                    // Another instance rebuilds and may have passed that key already: look again after.
+                    deletedKey.compareAndSet(null, deleted);
+                }
+            }
+            case COMPLETE -> LOG.debug("denylist complete: {}", c.reason());
+        }
+    }
+
     /** Replays the view stream into Redis if no one else is. Returns events applied now, or -1 if not ours. */
     public long rebuildOnce() throws Exception {
         String token = UUID.randomUUID().toString();
@@ -105,7 +171,8 @@ public final class Rebuilder implements AutoCloseable {
         try {
             String stream = Naming.viewStream(Naming.Family.REVOCATION);
             long last = nc.jetStreamManagement(jso).getStreamInfo(stream).getStreamState().getLastSequence();
-            LOG.warn("denylist state key missing: Redis was emptied; rebuilding from {} up to sequence {}", stream, last);
+            LOG.warn("denylist incomplete (state key missing: Redis was emptied, or marked incomplete); rebuilding from {} "
+                    + "up to sequence {}", stream, last);
             if (last > 0) {
                 // One ordered consumer (no acks, so nothing of it can touch another region's
                 // durable) read through one iterator for the whole replay, closed in every case:

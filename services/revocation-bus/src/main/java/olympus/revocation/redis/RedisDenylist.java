@@ -42,12 +42,21 @@ import java.util.concurrent.TimeoutException;
  * their own connection, so they never queue behind a batch on the client side.
  */
 public final class RedisDenylist implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisDenylist.class);
     /**
-     * KEYS: the applied counter, then per event: its applied marker, its entry keys, the cache
-     * keys to delete. ARGV: the number of events, the announcement channel, then per event: mode
+     * KEYS: the applied counter, the applied-sequence mark, the state key, then per event: its
+     * applied marker, its entry keys, the cache keys to delete. ARGV: the number of events, the
+     * announcement channel, the highest view-stream sequence of the batch (0: none), repair (1:
+     * write the entries of an event already marked applied for the same revocation again, for a
+     * rebuild of a Redis that lost some keys but kept the markers), the mark this Redis must hold
+     * at least (what this process saw it accept, or the consumer's ack floor at start): a lower
+     * mark means Redis lost acknowledged writes (restore, failover to a lagging replica), and the
+     * script deletes a 'ready' state key before its own writes raise the mark and hide the loss;
+     * then per event: mode
      * (SET|WATERMARK), value, expire-at millis, number of entry keys, number of cache keys, and
      * its announcement line ("kind id"), its identity ({@link Mutation#identity}, stored as the
-     * marker). Returns per event 1 when applied now, 0 when its id was applied before for the
+     * marker). Returns, after one entry per event, the mark found when it was too low (-1: it was
+     * not). Per event: 1 when applied now, 0 when its id was applied before for the
      * same revocation (nothing written), or an error text when this event failed: Redis' own,
      * or EVENT_ID_REUSED when its id was applied before for another revocation (markers of
      * older versions hold '1' and count as the same). The events
@@ -61,7 +70,16 @@ public final class RedisDenylist implements AutoCloseable {
      * not taken for applied when it is retried.
      */
     static final String APPLY = """
-            local k, a, applied, out, ann = 2, 3, 0, {}, {}
+            local k, a, applied, out, ann = 4, 6, 0, {}, {}
+            local repair = ARGV[4] == '1'
+            local seq, expect = tonumber(ARGV[3]), tonumber(ARGV[5])
+            local cur = tonumber(redis.call('GET', KEYS[2]) or '0')
+            local lost = -1
+            if cur < expect and redis.call('GET', KEYS[3]) == 'ready' then
+              redis.call('DEL', KEYS[3])
+              lost = cur
+            end
+            if seq > cur then redis.call('SET', KEYS[2], ARGV[3]) end
             local function write(k, n, inv, mode, val, exp, id)
               for i = k + 1, k + n do
                 local v = val
@@ -96,6 +114,7 @@ public final class RedisDenylist implements AutoCloseable {
                   out[e] = tostring(err)
                 end
               else
+                if repair then pcall(write, k, n, inv, mode, val, exp, id) end
                 out[e] = 0
               end
               k = k + 1 + n + inv
@@ -104,13 +123,15 @@ public final class RedisDenylist implements AutoCloseable {
               redis.call('INCRBY', KEYS[1], applied)
               redis.call('PUBLISH', ARGV[2], table.concat(ann, '\\n') .. '\\n')
             end
+            out[tonumber(ARGV[1]) + 1] = lost
             return out
             """;
 
-    /** KEYS[1] state key; ARGV: expected value, new value, ttl millis (0: none). Compare-and-set. */
+    /** KEYS[1] state key; ARGV: expected value, new value ('': delete), ttl millis (0: none). Compare-and-set. */
     static final String STATE_CAS = """
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-            if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+            if ARGV[2] == '' then redis.call('DEL', KEYS[1])
+            elseif tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
             else redis.call('SET', KEYS[1], ARGV[2]) end
             return 1
             """;
@@ -121,6 +142,10 @@ public final class RedisDenylist implements AutoCloseable {
     private final StatefulRedisConnection<String, String> read;
     private final Duration timeout;
     private final LoopAffineReaders checkReaders;
+    private final String uri;
+    private volatile io.lettuce.core.pubsub.StatefulRedisPubSubConnection<String, String> pubsub;
+    /** The highest view-stream sequence Redis accepted from this process (see CheckAssessor). */
+    private final java.util.concurrent.atomic.AtomicLong knownSeq = new java.util.concurrent.atomic.AtomicLong();
     private volatile String applySha;
     private volatile String casSha;
 
@@ -135,6 +160,7 @@ public final class RedisDenylist implements AutoCloseable {
      *     one Redis I/O thread, which capped checks near 3,000/s on this machine.
      */
     public RedisDenylist(String uri, Duration timeout, LoopAffineReaders checkReaders) {
+        this.uri = uri;
         this.timeout = timeout;
         this.checkReaders = checkReaders;
         this.resources = olympus.redis.RedisResources.builder().build();
@@ -155,19 +181,19 @@ public final class RedisDenylist implements AutoCloseable {
      *
      * @return per mutation, what the script did with it
      */
-    public List<Written> apply(List<Mutation> batch) throws Exception {
-        if (batch.isEmpty()) {
+    public List<Written> apply(List<Mutation> batch, long maxSeq, boolean repair) throws Exception {
+        if (batch.isEmpty() && maxSeq <= 0) {
             return List.of();
         }
         try {
-            return await(submit(batch));
+            return await(submit(batch, maxSeq, repair));
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RedisNoScriptException) {
                 // Redis restarted (or SCRIPT FLUSH): scripts are gone, load them again. The
                 // batch may be half-applied; it is idempotent, so running it again is safe.
                 applySha = null;
                 casSha = null;
-                return await(submit(batch));
+                return await(submit(batch, maxSeq, repair));
             }
             throw e;
         }
@@ -180,12 +206,12 @@ public final class RedisDenylist implements AutoCloseable {
      *
      * @return per mutation, what the script did with it
      */
-    public CompletableFuture<List<Written>> applyAsync(List<Mutation> batch) {
-        if (batch.isEmpty()) {
+    public CompletableFuture<List<Written>> applyAsync(List<Mutation> batch, long maxSeq) {
+        if (batch.isEmpty() && maxSeq <= 0) {
             return CompletableFuture.completedFuture(List.of());
         }
         CompletableFuture<List<Written>> out = new CompletableFuture<>();
-        submit(batch).whenComplete((r, err) -> {
+        submit(batch, maxSeq, false).whenComplete((r, err) -> {
             if (err == null) {
                 out.complete(r);
             } else if (cause(err) instanceof RedisNoScriptException) {
@@ -193,7 +219,7 @@ public final class RedisDenylist implements AutoCloseable {
                 // the script; it is idempotent, so a half-applied batch is safe to run again.
                 applySha = null;
                 casSha = null;
-                submit(batch).whenComplete((r2, err2) -> {
+                submit(batch, maxSeq, false).whenComplete((r2, err2) -> {
                     if (err2 == null) {
                         out.complete(r2);
                     } else {
@@ -222,15 +248,21 @@ public final class RedisDenylist implements AutoCloseable {
      * completion of the last), so a script not yet loaded goes as EVAL (Redis caches it, and the
      * SHA is taken from that) instead of waiting for SCRIPT LOAD.
      */
-    private CompletableFuture<List<Written>> submit(List<Mutation> batch) {
+    private CompletableFuture<List<Written>> submit(List<Mutation> batch, long maxSeq, boolean repair) {
         RedisAsyncCommands<String, String> a = write.async();
         int n = batch.size();
-        List<String> keys = new ArrayList<>(1 + n * 4);
-        String[] args = new String[2 + n * 7];
+        List<String> keys = new ArrayList<>(3 + n * 4);
+        String[] args = new String[5 + n * 7];
         keys.add(Keys.APPLIED_COUNT);
+        keys.add(Keys.APPLIED_SEQ);
+        keys.add(Keys.STATE);
         args[0] = Integer.toString(n);
         args[1] = Keys.APPLIED_CHANNEL;
-        int j = 2;
+        args[2] = Long.toString(Math.max(0, maxSeq));
+        args[3] = repair ? "1" : "0";
+        long expect = knownSeq.get();
+        args[4] = Long.toString(expect);
+        int j = 5;
         for (Mutation m : batch) {
             keys.add(Keys.applied(m.eventId()));
             keys.addAll(m.keys());
@@ -253,6 +285,14 @@ public final class RedisDenylist implements AutoCloseable {
             f.thenRun(() -> applySha = a.digest(APPLY));
         }
         return f.toCompletableFuture().thenApply(r -> {
+            if (r.get(n) instanceof Long lost && lost >= 0) {
+                LOG.error("Redis holds the view stream only up to sequence {} but accepted up to {} before: it lost "
+                        + "acknowledged revocations (restored, or failed over to a lagging replica); marked the denylist "
+                        + "incomplete (checks that find nothing answer UNKNOWN) for a rebuild", lost, expect);
+            }
+            if (maxSeq > 0) {
+                knownSeq.accumulateAndGet(maxSeq, Math::max);
+            }
             Written[] out = new Written[n];
             for (int i = 0; i < n; i++) {
                 Object o = r.get(i);
@@ -265,7 +305,9 @@ public final class RedisDenylist implements AutoCloseable {
 
     /** Non-blocking check: one MGET of the query's keys and the state key, on the caller's loop when it has a connection. */
     public CompletionStage<Verdict> check(CheckQuery q) {
-        List<String> keys = q.keys();
+        List<String> keys = new ArrayList<>(q.keys());
+        keys.add(Keys.APPLIED_SEQ);
+        long known = knownSeq.get();
         LoopAffineReaders.LoopConnection lc = checkReaders == null ? null : checkReaders.forCurrentThread();
         RedisAsyncCommands<String, String> cmd = lc != null ? lc.commands() : read.async();
         CompletionStage<Verdict> v = cmd.mget(keys.toArray(String[]::new)).thenApply(kvs -> {
@@ -273,7 +315,8 @@ public final class RedisDenylist implements AutoCloseable {
             for (KeyValue<String, String> kv : kvs) {
                 values.add(kv.hasValue() ? kv.getValue() : null);
             }
-            return CheckAssessor.assess(q, values);
+            String held = values.remove(values.size() - 1);
+            return CheckAssessor.assess(q, values, held, known);
         });
         if (lc != null) {
             lc.flushSoon();
@@ -313,7 +356,13 @@ public final class RedisDenylist implements AutoCloseable {
 
     /** Marks the denylist complete, only if our rebuild still owns the state (no flush since). */
     public boolean finishRebuild(String token) throws Exception {
-        return cas(Keys.REBUILDING_PREFIX + token, Keys.READY, 0);
+        boolean done = cas(Keys.REBUILDING_PREFIX + token, Keys.READY, 0);
+        if (done) {
+            // What Redis holds now is the new reference: a stream recreated with lower sequences
+            // must not leave every negative check UNKNOWN.
+            knownSeq.set(appliedSeq());
+        }
+        return done;
     }
 
     private boolean cas(String expected, String value, long ttlMillis) throws Exception {
@@ -336,6 +385,89 @@ public final class RedisDenylist implements AutoCloseable {
         }
     }
 
+    /**
+     * Marks the denylist incomplete (deletes the state key if it still holds {@code expectedState}),
+     * so checks that find nothing answer UNKNOWN and the rebuilder replays the stream. False if the
+     * state changed meanwhile (someone else did, or a rebuild already runs).
+     */
+    public boolean markIncomplete(String expectedState) throws Exception {
+        return expectedState != null && cas(expectedState, "", 0);
+    }
+
+    /**
+     * The mark Redis must hold at least from now on (the consumer's ack floor at start: every
+     * sequence up to it was written before it was acked).
+     */
+    public void expectAtLeast(long seq) {
+        knownSeq.accumulateAndGet(seq, Math::max);
+    }
+
+    /** The highest view-stream sequence written ({@link Keys#APPLIED_SEQ}); 0 when absent. */
+    public long appliedSeq() throws Exception {
+        String v = read.async().get(Keys.APPLIED_SEQ).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    /**
+     * Reports every denylist key deleted or evicted in this Redis (keyspace notifications
+     * {@code del} and {@code evicted} of keys under {@link Keys#PREFIX}), turning the
+     * notifications on if they are off. Expiry is not reported: entries are meant to expire.
+     * Notifications are not kept while the service is disconnected; the sequence check covers
+     * a Redis that lost writes then ({@link olympus.revocation.core.Completeness}).
+     *
+     * @return false if Redis refused to turn notifications on (CONFIG disabled): say so to the operator
+     */
+    public boolean watchDeletions(java.util.function.Consumer<String> onDeleted) {
+        boolean on = ensureNotifications();
+        int db = RedisURI.create(uri).getDatabase();
+        pubsub = client.connectPubSub();
+        pubsub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, String key) {
+                if (key.startsWith(Keys.PREFIX) && !key.equals(Keys.STATE) && !key.equals(Keys.APPLIED_COUNT)) {
+                    onDeleted.accept(key);
+                }
+            }
+        });
+        pubsub.async().subscribe("__keyevent@" + db + "__:del", "__keyevent@" + db + "__:evicted");
+        return on;
+    }
+
+    /**
+     * Turns on the keyspace notifications {@link #watchDeletions} needs if they are off: a Redis
+     * restarted from a configuration without them (set at run time, they do not survive a
+     * restart) would otherwise report nothing. False if Redis refused (CONFIG disabled).
+     */
+    public boolean ensureNotifications() {
+        try {
+            RedisAsyncCommands<String, String> a = read.async();
+            String flags = a.configGet("notify-keyspace-events").get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .getOrDefault("notify-keyspace-events", "");
+            String want = withFlags(flags);
+            if (!want.equals(flags)) {
+                a.configSet("notify-keyspace-events", want).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** Notification flags with keyevent (E), generic commands (g: DEL, UNLINK) and evictions (e) added. */
+    static String withFlags(String flags) {
+        StringBuilder b = new StringBuilder(flags == null ? "" : flags);
+        // 'A' is an alias for every class but key-miss and new-key events; it includes g and e.
+        for (char c : (b.indexOf("A") >= 0 ? "E" : "Eeg").toCharArray()) {
+            if (b.indexOf(String.valueOf(c)) < 0) {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
     public long appliedCount() throws Exception {
         String v = read.async().get(Keys.APPLIED_COUNT).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         return v == null ? 0 : Long.parseLong(v);
@@ -356,6 +488,9 @@ public final class RedisDenylist implements AutoCloseable {
     public void close() {
         if (checkReaders != null) {
             checkReaders.close();
+        }
+        if (pubsub != null) {
+            pubsub.close();
         }
         write.close();
         read.close();

@@ -86,10 +86,16 @@ public final class RevocationBench {
         }
         Histogram redis = PHASES.contains("baselines") ? redisPubSub(t, run) : new Histogram(3);
         Histogram nats = PHASES.contains("baselines") ? coreNats(t, run) : new Histogram(3);
+        Histogram same = PHASES.contains("baselines") ? sameWork(t, run) : new Histogram(3);
         System.out.println();
         row("revocation-bus (durable)", bus);
         row("Redis pub/sub (baseline)", redis);
         row("core NATS (baseline)", nats);
+        row("same work (baseline)", same);
+        double sameRatio = same.getTotalCount() == 0 ? 0
+                : ms(bus.getValueAtPercentile(99)) / Math.max(0.001, ms(same.getValueAtPercentile(99)));
+        System.out.printf("p99 ratio vs the same work without the service (core NATS fan-out + one Redis write per region): %.2f%n",
+                sameRatio);
         // No baseline run (phases without "baselines"): no ratio, 0 rather than a division by ~0.
         double ratio = nats.getTotalCount() == 0 ? 0 : ms(bus.getValueAtPercentile(99)) / Math.max(0.001, ms(nats.getValueAtPercentile(99)));
         System.out.printf("p99 ratio vs core NATS: %.2f   vs Redis pub/sub: %.2f%n", ratio,
@@ -109,9 +115,11 @@ public final class RevocationBench {
         servers.values().forEach(s -> s.getApplicationContext().close());
         System.out.printf(java.util.Locale.ROOT,
                 "RESULT revocation p50_ms=%.2f p99_ms=%.2f max_ms=%.2f apply_per_s=%.0f redis_pubsub_p99_ms=%.2f "
-                        + "core_nats_p99_ms=%.2f ratio_p99_vs_core_nats=%.2f check_per_s=%.0f check_p99_ms=%.2f%n",
+                        + "core_nats_p99_ms=%.2f ratio_p99_vs_core_nats=%.2f same_work_p99_ms=%.2f ratio_p99_vs_same_work=%.2f "
+                        + "apply_min_region_per_s=%.0f check_per_s=%.0f check_p99_ms=%.2f%n",
                 ms(bus.getValueAtPercentile(50)), ms(bus.getValueAtPercentile(99)), ms(bus.getMaxValue()), minApply,
-                ms(redis.getValueAtPercentile(99)), ms(nats.getValueAtPercentile(99)), ratio, check[0], check[1]);
+                ms(redis.getValueAtPercentile(99)), ms(nats.getValueAtPercentile(99)), ratio, ms(same.getValueAtPercentile(99)),
+                sameRatio, minApply, check[0], check[1]);
         System.exit(0);
     }
 
@@ -387,7 +395,38 @@ public final class RevocationBench {
     }
 
     static Histogram coreNats(LocalTopology t, String run) throws Exception {
-        String subject = "bench.revocation.fanout";
+        return fanOut(t, run, "bench.revocation.fanout", "n", region -> (id, arrived) -> arrived.run());
+    }
+
+    /**
+     * The issue's same-work baseline: what propagation costs without the service. Each event goes
+     * out once as a core NATS message that every region receives, and each region writes it to
+     * its own Redis (one SET); an event counts as arrived in a region when that write is
+     * acknowledged. No durability, no batching, no idempotence: the floor the service is compared to.
+     */
+    static Histogram sameWork(LocalTopology t, String run) throws Exception {
+        List<RedisClient> clients = new ArrayList<>();
+        try {
+            return fanOut(t, run, "bench.revocation.samework", "s", region -> {
+                RedisClient rc = RedisClient.create(t.redisUri(region));
+                clients.add(rc);
+                StatefulRedisConnection<String, String> redis = rc.connect();
+                return (id, arrived) -> redis.async().set("bench:samework:" + id, "1", io.lettuce.core.SetArgs.Builder.ex(60))
+                        .thenRun(arrived);
+            });
+        } finally {
+            clients.forEach(RedisClient::shutdown);
+        }
+    }
+
+    /** What a region does with a fanned-out event id before it counts as arrived (runs {@code arrived} when done). */
+    interface OnArrival {
+        void handle(String id, Runnable arrived);
+    }
+
+    /** Core NATS fan-out of event ids to every region, each region handling each id as {@code perRegion} says. */
+    static Histogram fanOut(LocalTopology t, String run, String subject, String prefix,
+                            java.util.function.Function<String, OnArrival> perRegion) throws Exception {
         Tracker warm = new Tracker(t.regions().size(), false);
         Tracker tracker = new Tracker(t.regions().size(), true);
         Tracker[] current = {warm};
@@ -395,17 +434,22 @@ public final class RevocationBench {
         for (String r : t.regions()) {
             Connection c = t.connect(r, NatsRole.ADMIN);
             conns.add(c);
-            Dispatcher d = c.createDispatcher(m -> current[0].arrived(new String(m.getData(), StandardCharsets.UTF_8)));
+            OnArrival on = perRegion.apply(r);
+            Dispatcher d = c.createDispatcher(m -> {
+                String id = new String(m.getData(), StandardCharsets.UTF_8);
+                Tracker now = current[0];
+                on.handle(id, () -> now.arrived(id));
+            });
             d.subscribe(subject);
             c.flush(Duration.ofSeconds(2));
         }
         Thread.sleep(1000); // interest propagates over the leaf nodes
         BiConsumer<Integer, String> send = (i, id) -> conns.get(i % conns.size())
                 .publish(subject, id.getBytes(StandardCharsets.UTF_8));
-        paced(RATE * 2, warm, "nw-" + run + "-", send);
+        paced(RATE * 2, warm, prefix + "w-" + run + "-", send);
         warm.await(Duration.ofSeconds(5));
         current[0] = tracker;
-        paced(RATE * SECONDS, tracker, "n-" + run + "-", send);
+        paced(RATE * SECONDS, tracker, prefix + "-" + run + "-", send);
         tracker.await(Duration.ofSeconds(10));
         for (Connection c : conns) {
             c.close();

@@ -51,6 +51,30 @@ class CheckAssessorTest {
         assertTrue(v.reason().contains(reason), v.reason());
     }
 
+    static Stream<Arguments> withSequence() {
+        return Stream.of(
+                // values (jti, state), mark Redis holds, mark this service saw accepted, status, reason fragment
+                Arguments.of(v(null, "ready"), "100", 100L, Verdict.Status.NOT_REVOKED, "no revocation matches"),
+                Arguments.of(v(null, "ready"), "120", 100L, Verdict.Status.NOT_REVOKED, "no revocation matches"),
+                Arguments.of(v(null, "ready"), null, 0L, Verdict.Status.NOT_REVOKED, "no revocation matches"),
+                Arguments.of(v(null, "ready"), "60", 100L, Verdict.Status.UNKNOWN,
+                        "holds the view stream up to sequence 60 but this service wrote up to 100"),
+                Arguments.of(v(null, "ready"), null, 100L, Verdict.Status.UNKNOWN, "up to sequence 0"),
+                Arguments.of(v(null, "ready"), "junk", 100L, Verdict.Status.UNKNOWN, "lost acknowledged revocations"),
+                // A positive answer is certain whatever Redis lost.
+                Arguments.of(v("e1", "ready"), "60", 100L, Verdict.Status.REVOKED, "event e1"),
+                Arguments.of(v(null, null), "60", 100L, Verdict.Status.UNKNOWN, "flushed"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("withSequence")
+    void aNegativeAnswerNeedsRedisToHoldWhatThisServiceWrote(List<String> values, String held, long known,
+                                                             Verdict.Status status, String reason) {
+        Verdict v = CheckAssessor.assess(JTI, values, held, known);
+        assertEquals(status, v.status(), v.reason());
+        assertTrue(v.reason().contains(reason), v.reason());
+    }
+
     @org.junit.jupiter.api.Test
     void queriesThatCannotBeAnsweredAreRefusedNamingTheField() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new CheckQuery(null, null, null, null, null, null))

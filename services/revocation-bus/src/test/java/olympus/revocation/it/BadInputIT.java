@@ -413,8 +413,12 @@ class BadInputIT {
                 + run + "\",\"iat\":" + Instant.now().getEpochSecond() + ",\"aud\":\"olympus\",\"events\":{\""
                 + "https://schemas.openid.net/secevent/caep/event-type/session-revoked\":{\"subject\":{\"format\":\"opaque\","
                 + "\"id\":\"caep-" + run + "\"},\"event_timestamp\":" + Instant.now().getEpochSecond() + "}}}", Region.CAEP_SECRET);
-        HttpResponse<String> accepted = west.post("/v1/revocations/caep", "application/secevent+jwt", set, Region.TOKEN);
+        // The transmitter's own credential: SETs only.
+        HttpResponse<String> accepted = west.post("/v1/revocations/caep", "application/secevent+jwt", set, Region.CAEP_TOKEN);
         assertEquals(202, accepted.statusCode(), accepted.body());
+        HttpResponse<String> plain = west.post("/v1/revocations", "application/json",
+                "{\"kind\":\"subject\",\"subject\":\"victim-" + run + "\"}", Region.CAEP_TOKEN);
+        assertEquals(401, plain.statusCode(), "a transmitter token is not an ingest token: " + plain.body());
         for (Region r : cluster.regions) {
             await().atMost(Duration.ofSeconds(15)).until(() -> r.check("sessionId=caep-" + run).body().contains("\"REVOKED\""));
         }
@@ -433,4 +437,45 @@ class BadInputIT {
         return input + "." + b.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
     }
 
+
+    /**
+     * A full audit stream cannot starve revocations of JetStream space: it is capped in bytes and
+     * drops its oldest records at the cap (StreamLayout). Here us-east's AUDIT origin is capped at
+     * 1 MiB and sent 3 MiB of records; it stays at the cap, and revocation ingest in the same
+     * region and store goes on, enforced everywhere.
+     */
+    @Test
+    void aFullAuditStreamDoesNotStopRevocationIngest() throws Exception {
+        String run = Cluster.runId();
+        String stream = Naming.originStream(Naming.Family.AUDIT, "us-east");
+        try (Connection admin = topology.connect("us-east", NatsRole.ADMIN)) {
+            var jso = io.nats.client.JetStreamOptions.builder().domain(Naming.domain("us-east")).build();
+            var jsm = admin.jetStreamManagement(jso);
+            var original = jsm.getStreamInfo(stream).getConfiguration();
+            jsm.updateStream(io.nats.client.api.StreamConfiguration.builder(original).maxBytes(1L << 20).build());
+            try {
+                JetStream js = admin.jetStream(jso);
+                byte[] record = new byte[16 * 1024];
+                java.util.Arrays.fill(record, (byte) 'a');
+                for (int i = 0; i < 192; i++) {
+                    js.publish(Naming.subject(Naming.Family.AUDIT, "us-east", "step"), record);
+                }
+                var state = jsm.getStreamInfo(stream).getStreamState();
+                System.out.printf("full audit stream: %d bytes in %d records after 3 MiB sent (cap 1 MiB)%n", state.getByteCount(),
+                        state.getMsgCount());
+                assertTrue(state.getByteCount() <= 1L << 20, "capped: " + state.getByteCount());
+                List<String> jtis = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    jtis.add("audit-full-" + run + "-" + i);
+                }
+                HttpResponse<String> r = cluster.region("us-east").revoke(Cluster.tokenBatch(jtis, "audit full"));
+                assertEquals(200, r.statusCode(), r.body());
+                for (String region : topology.regions()) {
+                    await().atMost(Duration.ofSeconds(20)).until(() -> cluster.region(region).enforcedJtis(jtis) == jtis.size());
+                }
+            } finally {
+                jsm.updateStream(original);
+            }
+        }
+    }
 }

@@ -25,6 +25,8 @@ final class Region implements AutoCloseable {
     static final String TOKEN = "it-ingest-token";
     /** What Hydra's oauth2.token_hook presents (auth.config: in header, name Authorization, value "Bearer ..."). */
     static final String HOOK_TOKEN = "it-hydra-hook-token";
+    /** A SET transmitter's token: good on the SET endpoint only. */
+    static final String CAEP_TOKEN = "it-caep-transmitter-token";
     /** HS256 keys must have at least 32 bytes. */
     static final String CAEP_SECRET = "it-caep-secret-0123456789-0123456789";
     static final String CAEP_ISSUER = "https://idp.example";
@@ -59,6 +61,7 @@ final class Region implements AutoCloseable {
         p.put("revocation.redis-uri", t.redisUri(region));
         p.put("revocation.ingest-tokens", List.of(TOKEN));
         p.put("revocation.hook-tokens", List.of(HOOK_TOKEN));
+        p.put("revocation.caep-tokens", List.of(CAEP_TOKEN));
         p.put("revocation.caep-hmac-secret", CAEP_SECRET);
         p.put("revocation.caep-issuer", CAEP_ISSUER);
         p.put("revocation.caep-audience", CAEP_AUDIENCE);

@@ -62,5 +62,17 @@ public final class Api {
             @Nullable String detail) {}
 
     @Serdeable
+    @Schema(description = "Every 4xx answer: what is wrong, and the request field at fault when one is")
     public record Problem(String error, @Nullable String field) {}
+
+    /**
+     * The body of the Kratos web_hook endpoints, as deploy/ory/olympus-write-marker.jsonnet renders
+     * it: for the OpenAPI file only (KratosHook parses it, refusing unknown fields).
+     */
+    @Schema(description = "What the Kratos web_hook's Jsonnet body renders (deploy/ory/olympus-write-marker.jsonnet); unknown fields are refused")
+    public record KratosHookBody(
+            @Schema(description = "ctx.identity.id: the user whose reads must see the change") String identity_id,
+            @Nullable @Schema(description = "ctx.session.id (settings flows): that session is marked too") String session_id,
+            @Nullable @Schema(description = "ctx.flow.id, logged") String flow_id,
+            @Nullable @Schema(description = "more regions to mark, as in POST /v1/writes") List<String> regions) {}
 }

@@ -106,11 +106,14 @@ public class RouterController {
                     + "Reads that carry a user or session with a pending write or fresh-session marker go to the primary "
                     + "until this region's replica has replayed past the marker's WAL position.",
             parameters = {
-                    @Parameter(name = "user", in = ParameterIn.QUERY, description = "user id", schema = @Schema(type = "string")),
-                    @Parameter(name = "session", in = ParameterIn.QUERY, description = "session id", schema = @Schema(type = "string")),
-                    @Parameter(name = "op", in = ParameterIn.QUERY, description = "operation name (see router.pinned-operations)", schema = @Schema(type = "string"))},
-            responses = @ApiResponse(responseCode = "200", description = "the decision",
-                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.ReadRoute.class))))
+                    @Parameter(name = "user", in = ParameterIn.QUERY, description = "user id", schema = @Schema(implementation = String.class)),
+                    @Parameter(name = "session", in = ParameterIn.QUERY, description = "session id", schema = @Schema(implementation = String.class)),
+                    @Parameter(name = "op", in = ParameterIn.QUERY, description = "operation name (see router.pinned-operations)", schema = @Schema(implementation = String.class))},
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the decision",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.ReadRoute.class))),
+                    @ApiResponse(responseCode = "400", description = "an id too long or with control characters (field names it)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class)))})
     public CompletionStage<byte[]> route(HttpRequest<?> request) {
         // The hot path: parameters read from the request's (lazily decoded, cached) query map
         // rather than through per-argument binding and conversion, and the answer written as
@@ -161,7 +164,14 @@ public class RouterController {
     @Operation(summary = "After a write: record a read-your-writes token",
             description = "Stores the primary's WAL position at or after the write's commit (the caller's, or read from the "
                     + "primary) for the user and/or session, in this region's marker store and in the other regions asked "
-                    + "for, before answering. 503 when this region's store cannot take it (no guarantee then).")
+                    + "for, before answering. 503 when this region's store cannot take it (no guarantee then).",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "stored in this region (and in markedRegions)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class))),
+                    @ApiResponse(responseCode = "400", description = "neither userId nor sessionId, a bad lsn, an unknown region or a bad id (field names it)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "503", description = "not stored in this region's marker store: no read-your-writes guarantee for this write",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
     public HttpResponse<Api.Recorded> recordWrite(@Body Api.RecordWrite body) {
         return recordWrite(id("userId", body.userId()), id("sessionId", body.sessionId()), body.lsn(), body.regions());
     }
@@ -177,7 +187,18 @@ public class RouterController {
 
     @Post(uri = "/hooks/kratos/after-recovery", consumes = {MediaType.APPLICATION_JSON, MediaType.ALL})
     @ExecuteOn(TaskExecutors.BLOCKING)
-    @Operation(summary = "Ory Kratos web_hook after a recovery flow: as after-settings")
+    @Operation(summary = "Ory Kratos web_hook after a recovery flow: as after-settings",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the marker recorded",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class))),
+                    @ApiResponse(responseCode = "400", description = "not the expected Jsonnet body (field names the offending field)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token, or no router.hook-tokens configured",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "503", description = "not stored in this region's marker store",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = Api.KratosHookBody.class)))
     public HttpResponse<?> kratosAfterRecovery(@io.micronaut.http.annotation.Header(io.micronaut.http.HttpHeaders.AUTHORIZATION)
                                                @io.micronaut.core.annotation.Nullable String auth,
                                                @Body @io.micronaut.core.annotation.Nullable byte[] body) {
@@ -194,7 +215,18 @@ public class RouterController {
                     + "/v1/route for that user goes to the primary until this region's replica has replayed the change. "
                     + "Authorization: Bearer <one of router.hook-tokens>. 200 with the marker, 400 naming the field, 401, "
                     + "503 when this region's marker could not be stored (Kratos then shows the flow as failed, although the "
-                    + "change is saved).")
+                    + "change is saved).",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the marker recorded",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class))),
+                    @ApiResponse(responseCode = "400", description = "not the expected Jsonnet body (field names the offending field)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token, or no router.hook-tokens configured",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "503", description = "not stored in this region's marker store",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = Api.KratosHookBody.class)))
     public HttpResponse<?> kratosAfterSettings(@io.micronaut.http.annotation.Header(io.micronaut.http.HttpHeaders.AUTHORIZATION)
                                                @io.micronaut.core.annotation.Nullable String auth,
                                                @Body @io.micronaut.core.annotation.Nullable byte[] body) {
@@ -220,7 +252,14 @@ public class RouterController {
     @ExecuteOn(TaskExecutors.BLOCKING)
     @Operation(summary = "A session was just created",
             description = "Stores a fresh-session marker: reads for the session go to the primary until this region's replica "
-                    + "has replayed the session (by WAL position; without one, for router.fresh-session-window).")
+                    + "has replayed the session (by WAL position; without one, for router.fresh-session-window).",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "stored in this region (and in markedRegions)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class))),
+                    @ApiResponse(responseCode = "400", description = "no sessionId, a bad lsn, an unknown region or a bad id (field names it)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "503", description = "not stored in this region's marker store",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
     public HttpResponse<Api.Recorded> recordSession(@Body Api.RecordSession body) {
         String session = id("sessionId", body.sessionId());
         if (session == null) {
@@ -306,7 +345,12 @@ public class RouterController {
     @Post("/empty-result")
     @Operation(summary = "A replica read came back empty: retry on the primary?",
             description = "Yes only when a write or fresh-session marker exists for the user or session; otherwise random or "
-                    + "forged ids would each buy a cross-region primary query.")
+                    + "forged ids would each buy a cross-region primary query.",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the answer",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.EmptyResultAnswer.class))),
+                    @ApiResponse(responseCode = "400", description = "an id too long or with control characters",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class)))})
     public CompletionStage<Api.EmptyResultAnswer> emptyResult(@Body Api.EmptyResult body) {
         ReadRequest req = new ReadRequest(id("userId", body.userId()), id("sessionId", body.sessionId()), null);
         RoutingView view = state.view();

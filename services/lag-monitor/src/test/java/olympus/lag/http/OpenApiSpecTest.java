@@ -1,0 +1,17 @@
+package olympus.lag.http;
+
+import olympus.apispec.CheckedInSpec;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The OpenAPI file generated at compile time is the one checked in as docs/api/lag-monitor.yml. */
+class OpenApiSpecTest {
+    @Test
+    void generatedSpecIsTheCheckedInOne() {
+        assertNull(CheckedInSpec.compare("lag-monitor", "META-INF/swagger/olympus-lag-monitor-1.yml",
+                Path.of(System.getProperty("basedir", "."))));
+    }
+}

@@ -1,0 +1,17 @@
+package olympus.router.http;
+
+import olympus.apispec.CheckedInSpec;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The OpenAPI file generated at compile time is the one checked in as docs/api/session-router.yml. */
+class OpenApiSpecTest {
+    @Test
+    void generatedSpecIsTheCheckedInOne() {
+        assertNull(CheckedInSpec.compare("session-router", "META-INF/swagger/olympus-session-router-1.yml",
+                Path.of(System.getProperty("basedir", "."))));
+    }
+}
