@@ -868,9 +868,16 @@ public final class LocalTopology {
         return "jdbc:postgresql://" + host(region) + ":" + pgBouncerPort(region) + "/" + PgRoles.DATABASE + "?prepareThreshold=0";
     }
 
+    /** Options for a role that has one user for all regions (sre, observer, admin). */
     public Options.Builder natsOptions(String url, NatsRole role) {
-        return new Options.Builder().server(url).userInfo(role.user(), creds.natsPassword(role))
-                .connectionName(role.user()).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
+        return natsOptions(url, role, null);
+    }
+
+    /** Options for {@code role}'s user in {@code region} (its region's user for a per-region role). */
+    public Options.Builder natsOptions(String url, NatsRole role, String region) {
+        String user = role.perRegion() ? role.user(region) : role.user();
+        return new Options.Builder().server(url).userInfo(user, creds.natsPassword(user))
+                .connectionName(user).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
                 .connectionTimeout(Duration.ofSeconds(3)).errorListener(QUIET_FLOW_CONTROL);
     }
 
@@ -884,12 +891,12 @@ public final class LocalTopology {
 
     /** A connection to a region's own NATS server, as {@code role}. */
     public Connection connect(String region, NatsRole role) throws IOException, InterruptedException {
-        return Nats.connect(natsOptions(natsUrl(region), role).build());
+        return Nats.connect(natsOptions(natsUrl(region), role, region).build());
     }
 
     /** A connection to a region's control-cluster node, as {@code role}. */
     public Connection connectControl(String region, NatsRole role) throws IOException, InterruptedException {
-        return Nats.connect(natsOptions("nats://" + host(region) + ":" + ports().control(controlNodeIndex(region)), role).build());
+        return Nats.connect(natsOptions("nats://" + host(region) + ":" + ports().control(controlNodeIndex(region)), role, region).build());
     }
 
     private int controlNodeIndex(String node) {

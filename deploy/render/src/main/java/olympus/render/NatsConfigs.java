@@ -150,26 +150,16 @@ public final class NatsConfigs {
                 + (tls.caFile() == null ? "" : "  ca_file: \"" + tls.caFile() + "\"\n") + "}\n";
     }
 
-    /** The OLYMPUS account: every client role's user, and one node-agent user per region. */
+    /** The OLYMPUS account: every client role's user, and one user per region of each per-region role. */
     static String accounts(List<String> regions, Secrets secrets) {
         StringBuilder users = new StringBuilder();
         for (NatsRole role : NatsRole.clientRoles()) {
-            users.append("      { user: \"").append(role.user()).append("\", password: \"")
-                    .append(secrets.natsPassword(role.user())).append("\"");
-            NatsRole.Permissions perms = role.permissions(regions);
-            if (perms.publish() != null) {
-                users.append(", permissions: { publish: { allow: [").append(quoteAll(perms.publish()))
-                        .append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe())).append("] }");
-                users.append(" }");
-            }
-            users.append(" }\n");
+            user(users, role.user(), secrets, role.permissions(regions));
         }
-        for (String r : regions) {
-            NatsRole.Permissions perms = NatsRole.NODE_AGENT.permissions(regions, r);
-            users.append("      { user: \"").append(NatsRole.NODE_AGENT.user(r)).append("\", password: \"")
-                    .append(secrets.natsPassword(NatsRole.NODE_AGENT.user(r))).append("\", permissions: { publish: { allow: [")
-                    .append(quoteAll(perms.publish())).append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe()))
-                    .append("] } } }\n");
+        for (NatsRole role : NatsRole.regionalRoles()) {
+            for (String r : regions) {
+                user(users, role.user(r), secrets, role.permissions(regions, r));
+            }
         }
         return """
                 accounts {
@@ -180,6 +170,15 @@ public final class NatsConfigs {
                   }
                 }
                 """.formatted(ACCOUNT, users);
+    }
+
+    private static void user(StringBuilder users, String user, Secrets secrets, NatsRole.Permissions perms) {
+        users.append("      { user: \"").append(user).append("\", password: \"").append(secrets.natsPassword(user)).append("\"");
+        if (perms.publish() != null) {
+            users.append(", permissions: { publish: { allow: [").append(quoteAll(perms.publish()))
+                    .append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe())).append("] } }");
+        }
+        users.append(" }\n");
     }
 
     private static String quoteAll(List<String> items) {

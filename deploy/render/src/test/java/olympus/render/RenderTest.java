@@ -65,7 +65,7 @@ class RenderTest {
                 assertThat(out.resolve(h).resolve("env").resolve(s + ".env")).isRegularFile();
             }
         }
-        assertThat(warnings).contains("render: WARNING: 25 secrets not found", "$OLYMPUS_SECRET_NATS_ROUTE");
+        assertThat(warnings).contains("render: WARNING: 35 secrets not found", "$OLYMPUS_SECRET_NATS_ROUTE");
         // A set: compare as one, its toString order is not fixed.
         assertThat(Files.getPosixFilePermissions(out.resolve("olympus-us-east-1/pgbouncer/userlist.txt")))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -87,7 +87,13 @@ class RenderTest {
         for (String region : List.of("us-east", "eu-west", "ap-south")) {
             assertThat(conf).contains("{ user: \"node-agent-" + region + "\"", "\"olympus.agent." + region + "\"",
                     "$KV.olympus_control.agent." + region);
+            for (NatsRole r : NatsRole.regionalRoles()) {
+                assertThat(conf).contains("{ user: \"" + r.user(region) + "\"");
+            }
+            assertThat(conf).contains("\"olympus.revocation." + region + ".>\"", "\"$KV.olympus_lag." + region + "\"",
+                    "\"$KV.olympus_control.observer." + region + "\"");
         }
+        assertThat(conf).doesNotContain("{ user: \"revocation-bus\"", "\"olympus.revocation.*.>\", \"olympus.deadletter");
         assertThat(conf).doesNotContain("127.0.0.1");
     }
 
@@ -126,9 +132,9 @@ class RenderTest {
                 "OLYMPUS_POSTGRES_ENDPOINTS=us-east=10.10.1.20:5432,eu-west=10.10.2.20:5432,ap-south=10.10.3.20:5432\n",
                 "PG_SUPERUSER_PASSWORD=", "OLYMPUS_PGBOUNCER_INI=/etc/pgbouncer/pgbouncer.ini\n", "HTTP_PORT_NODE_AGENT=8085\n");
         String bus = read("olympus-eu-west-1/env/revocation-bus.env");
-        assertThat(bus).contains("NATS_USER=revocation-bus\n", "REDIS_URI=redis://10.10.2.10:6379\n", "REVOCATION_INGEST_TOKENS=")
+        assertThat(bus).contains("NATS_USER=revocation-bus-eu-west\n", "REDIS_URI=redis://10.10.2.10:6379\n", "REVOCATION_INGEST_TOKENS=")
                 .doesNotContain("PG_", "FAILOVER_API_TOKENS", "OLYMPUS_TOPOLOGY_DIR");
-        assertThat(read("olympus-eu-west-1/env/failover-coordinator.env")).contains("NATS_USER=failover-coordinator\n", "PGBOUNCER_PORT=6432\n")
+        assertThat(read("olympus-eu-west-1/env/failover-coordinator.env")).contains("NATS_USER=failover-coordinator-eu-west\n", "PGBOUNCER_PORT=6432\n")
                 .doesNotContain("PG_SUPERUSER", "PG_MONITOR_PASSWORD", "PGBOUNCER_ADMIN_PASSWORD");
     }
 
@@ -140,7 +146,7 @@ class RenderTest {
         Files.writeString(topology, Files.readString(EXAMPLE).replace("dir: /etc/olympus/secrets", "dir: " + secrets));
         render(topology, Map.of("OLYMPUS_SECRET_POSTGRES_OLYMPUS", "appFromEnv7", "OLYMPUS_SECRET_NATS_NODE_AGENT_EU_WEST", "agentEu9"));
         assertThat(read("olympus-us-east-1/nats/nats.conf")).contains("nats-leaf://leaf:leafFromFile42@nats-control:7422",
-                "{ user: \"node-agent-eu-west\", password: \"agentEu9\"", "password: \"CHANGE_ME-nats-revocation-bus\"");
+                "{ user: \"node-agent-eu-west\", password: \"agentEu9\"", "password: \"CHANGE_ME-nats-revocation-bus-us-east\"");
         assertThat(read("olympus-us-east-1/pgbouncer/userlist.txt")).contains("\"olympus\" \"appFromEnv7\"",
                 "\"postgres\" \"CHANGE_ME-postgres-postgres\"");
         assertThat(warnings).contains("WARNING", "$OLYMPUS_SECRET_NATS_REVOCATION_BUS",
