@@ -56,7 +56,10 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
     /** The same, with a password for every region's per-region users that has none yet; saved on the next up. */
     Credentials withRegionUsers(java.util.List<String> regions) {
         Map<String, String> n = new LinkedHashMap<>(nats);
-        for (NatsRole role : NatsRole.regionalRoles()) {
+        for (NatsRole role : NatsRole.values()) {
+            if (!role.perRegion()) {
+                continue;
+            }
             for (String r : regions) {
                 n.putIfAbsent(role.user(r), secret());
             }

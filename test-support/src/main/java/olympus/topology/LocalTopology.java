@@ -877,6 +877,7 @@ public final class LocalTopology {
     public Options.Builder natsOptions(String url, NatsRole role, String region) {
         String user = role.perRegion() ? role.user(region) : role.user();
         return new Options.Builder().server(url).userInfo(user, creds.natsPassword(user))
+                .inboxPrefix(olympus.nats.Inboxes.prefix(user))
                 .connectionName(user).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
                 .connectionTimeout(Duration.ofSeconds(3)).errorListener(QUIET_FLOW_CONTROL);
     }

@@ -212,6 +212,61 @@ class PermissionsIT {
         assertThatThrownBy(() -> Nats.connect(o)).hasMessageContaining("Authorization Violation");
     }
 
+    // ------------------------------------------------------------ consumers, inboxes, the leaf user
+
+    @Test
+    void no_reader_can_delete_drain_or_ack_another_services_durable(LocalTopology t) throws Exception {
+        String view = Naming.viewStream(Family.REVOCATION);
+        String durable = NatsRole.REVOCATION_BUS.user(REGION);
+        try (Client bus = client(t, NatsRole.REVOCATION_BUS); Client observer = client(t, NatsRole.OBSERVER);
+             Client router = client(t, NatsRole.SESSION_ROUTER)) {
+            bus.nc().jetStreamManagement().addOrUpdateConsumer(view, io.nats.client.api.ConsumerConfiguration.builder()
+                    .durable(durable).ackPolicy(io.nats.client.api.AckPolicy.Explicit).build());
+            for (Client c : List.of(observer, router)) {
+                var jsm = c.nc().jetStreamManagement(JetStreamOptions.builder().requestTimeout(Duration.ofSeconds(1)).build());
+                assertThatThrownBy(() -> jsm.deleteConsumer(view, durable)).isInstanceOf(Exception.class);
+                c.awaitViolation("$JS.API.CONSUMER.DELETE." + view + "." + durable);
+                String next = "$JS.API.CONSUMER.MSG.NEXT." + view + "." + durable;
+                c.nc().publish(next, bytes("1"));
+                c.awaitViolation(next);
+                String ack = "$JS.ACK." + view + "." + durable + ".1.1.1.1.0";
+                c.nc().publish(ack, bytes("+ACK"));
+                c.awaitViolation(ack);
+            }
+            try (Connection admin = t.connect(REGION, NatsRole.ADMIN)) {
+                assertThat(admin.jetStreamManagement().getConsumerInfo(view, durable).getName()).isEqualTo(durable);
+            }
+            assertThat(bus.nc().jetStreamManagement().deleteConsumer(view, durable)).as("its owner may delete it").isTrue();
+        }
+    }
+
+    @Test
+    void each_user_reads_only_its_own_inbox_and_only_responders_publish_into_one(LocalTopology t) throws Exception {
+        try (Client observer = client(t, NatsRole.OBSERVER); Client lag = client(t, NatsRole.LAG_MONITOR);
+             Client bus = client(t, NatsRole.REVOCATION_BUS)) {
+            for (String sniff : List.of("_INBOX.>", NatsRole.inboxPrefix(NatsRole.SRE.user()) + ".>", ">")) {
+                observer.nc().subscribe(sniff);
+                observer.nc().flush(Duration.ofSeconds(2));
+                observer.awaitViolation(sniff);
+            }
+            // Its own inbox works: a KV read is a request answered there.
+            assertThat(kv(observer.nc(), Naming.CONTROL_BUCKET).get(olympus.wire.ClusterTopology.KEY)).isNotNull();
+            String sreInbox = NatsRole.inboxPrefix(NatsRole.SRE.user()) + ".forged";
+            lag.nc().publish(sreInbox, bytes("{\"outcome\":\"DONE\"}"));
+            lag.awaitViolation(sreInbox);
+            bus.nc().publish(sreInbox, bytes("{}"));
+            bus.awaitViolation(sreInbox);
+        }
+    }
+
+    @Test
+    void the_leaf_credential_is_no_client_credential(LocalTopology t) {
+        String leaf = NatsRole.LEAF.user(REGION);
+        Options o = new Options.Builder().server(t.natsUrl(REGION)).userInfo(leaf, t.credentials().natsPassword(leaf))
+                .maxReconnects(0).connectionTimeout(Duration.ofSeconds(2)).build();
+        assertThatThrownBy(() -> Nats.connect(o)).hasMessageContaining("Authorization Violation");
+    }
+
     @Test
     void sre_may_send_control_commands_and_nothing_else(LocalTopology t) throws Exception {
         try (Client sre = client(t, NatsRole.SRE); Client coord = client(t, NatsRole.FAILOVER_COORDINATOR)) {

@@ -63,8 +63,10 @@ public final class NatsConfigs {
 
     public static String regionServer(RegionServer s, List<String> regions, Secrets secrets) {
         List<String> leafUrls = new ArrayList<>();
+        // Its own region's leaf user only: no region's config holds another region's leaf password.
+        String leaf = NatsRole.LEAF.user(s.region());
         for (Remote r : s.leafRemotes()) {
-            leafUrls.add("nats-leaf://" + NatsRole.LEAF.user() + ":" + secrets.natsPassword(NatsRole.LEAF.user()) + "@" + r);
+            leafUrls.add("nats-leaf://" + leaf + ":" + secrets.natsPassword(leaf) + "@" + r);
         }
         return """
                 server_name: "%s"
@@ -132,10 +134,17 @@ public final class NatsConfigs {
                 leafnodes {
                   listen: "%s:%d"
                   no_advertise: true
+                  # One user per region's server, bound to the account; accepted here only, never
+                  # as a client; bcrypt hashes, not the passwords.
+                  authorization {
+                    users: [
+                %s      ]
+                  }
                 }
                 """.formatted(s.node(), s.listen(), s.port(), s.listen(), s.httpPort(), files(s.pidFile(), s.logFile()),
                 s.storeDir(), Naming.CONTROL_DOMAIN, accounts(regions, secrets), s.listen(), s.routePort(), s.advertise(),
-                NatsRole.ROUTE.user(), secrets.natsPassword(NatsRole.ROUTE.user()), quoteAll(routes), s.listen(), s.leafPort());
+                NatsRole.ROUTE.user(), secrets.natsPassword(NatsRole.ROUTE.user()), quoteAll(routes), s.listen(), s.leafPort(),
+                leafUsers(regions, secrets));
     }
 
     private static String files(String pidFile, String logFile) {
@@ -172,11 +181,23 @@ public final class NatsConfigs {
                 """.formatted(ACCOUNT, users);
     }
 
+    private static String leafUsers(List<String> regions, Secrets secrets) {
+        StringBuilder users = new StringBuilder();
+        for (String r : regions) {
+            String leaf = NatsRole.LEAF.user(r);
+            users.append("        { user: \"").append(leaf).append("\", password: \"").append(Bcrypt.hash(secrets.natsPassword(leaf)))
+                    .append("\", account: \"").append(ACCOUNT).append("\" }\n");
+        }
+        return users.toString();
+    }
+
+    /** One user of the account: its bcrypt-hashed password (the server compares hashes; the config holds no password). */
     private static void user(StringBuilder users, String user, Secrets secrets, NatsRole.Permissions perms) {
-        users.append("      { user: \"").append(user).append("\", password: \"").append(secrets.natsPassword(user)).append("\"");
+        users.append("      { user: \"").append(user).append("\", password: \"").append(Bcrypt.hash(secrets.natsPassword(user))).append("\"");
         if (perms.publish() != null) {
             users.append(", permissions: { publish: { allow: [").append(quoteAll(perms.publish()))
-                    .append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe())).append("] } }");
+                    .append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe())).append("] }")
+                    .append(perms.allowResponses() ? ", allow_responses: true" : "").append(" }");
         }
         users.append(" }\n");
     }

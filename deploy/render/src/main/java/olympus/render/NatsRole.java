@@ -31,7 +31,12 @@ public enum NatsRole {
     REVOCATION_CLIENT("revocation-client"),
     /** Provisions streams and buckets; used by the deployment tooling only. */
     ADMIN("admin"),
-    /** Leaf node connections from each region's server into the control cluster. */
+    /**
+     * Leaf node connections from each region's server into the control cluster: one user per
+     * region ({@code leaf-REGION}), accepted only on the control nodes' leaf port (never as a
+     * client), so a region's config holds only its own leaf password and the control nodes hold
+     * bcrypt hashes.
+     */
     LEAF("leaf"),
     /** Control cluster route authentication. */
     ROUTE("route");
@@ -58,7 +63,7 @@ public enum NatsRole {
      */
     public boolean perRegion() {
         return switch (this) {
-            case REVOCATION_BUS, LAG_MONITOR, SESSION_ROUTER, FAILOVER_COORDINATOR, NODE_AGENT, REVOCATION_CLIENT -> true;
+            case REVOCATION_BUS, LAG_MONITOR, SESSION_ROUTER, FAILOVER_COORDINATOR, NODE_AGENT, REVOCATION_CLIENT, LEAF -> true;
             default -> false;
         };
     }
@@ -70,10 +75,10 @@ public enum NatsRole {
 
     /** Roles with one user for all regions that are client users of the OLYMPUS account (not ROUTE plumbing). */
     public static List<NatsRole> clientRoles() {
-        return List.of(SRE, OBSERVER, ADMIN, LEAF);
+        return List.of(SRE, OBSERVER, ADMIN);
     }
 
-    /** Roles with one user per region ({@link #perRegion()}). */
+    /** Client roles with one user per region ({@link #perRegion()}; not LEAF, which is no client). */
     public static List<NatsRole> regionalRoles() {
         return List.of(REVOCATION_BUS, LAG_MONITOR, SESSION_ROUTER, FAILOVER_COORDINATOR, NODE_AGENT, REVOCATION_CLIENT);
     }
@@ -92,8 +97,21 @@ public enum NatsRole {
         return users;
     }
 
-    /** Publish and subscribe allow-lists; null means everything. */
-    public record Permissions(List<String> publish, List<String> subscribe) {}
+    /**
+     * Publish and subscribe allow-lists (null means everything); {@code allowResponses}: the user
+     * may publish one reply to the reply subject of each request it received, and nowhere else
+     * under an inbox.
+     */
+    public record Permissions(List<String> publish, List<String> subscribe, boolean allowResponses) {}
+
+    /**
+     * The inbox prefix of {@code user}'s connections ({@code _INBOX_<user>}; jnats
+     * {@code Options.inboxPrefix}): each user may subscribe to its own inbox only, so no one reads
+     * another's replies (JetStream API answers, KV values, command results).
+     */
+    public static String inboxPrefix(String user) {
+        return olympus.nats.Inboxes.prefix(user);
+    }
 
     /** Permissions of a role that is not per region. */
     public Permissions permissions(List<String> regions) {
@@ -114,14 +132,8 @@ public enum NatsRole {
         Grants g = new Grants(perRegion() ? List.of(region, Naming.CONTROL_DOMAIN) : null);
         Set<String> pub = g.pub;
         Set<String> sub = g.sub;
-        sub.add("_INBOX.>");
-        // Roles that answer requests get publish on _INBOX.> (below) to reach the requester, not
-        // through allow_responses: with allow_responses, nats-server 2.9 records every message
-        // delivered to the client with a reply subject (each JetStream delivery has one) and, past
-        // 4,096 records, scans them all on every delivery. At 2,000 deliveries/s that made the
-        // servers 4x busier (measured: 10 s of CPU per server for 20,000 events instead of 2.5 s,
-        // p50 fan-out 5 s instead of 70 ms). Every role can already subscribe to _INBOX.>, so
-        // publishing there grants nothing a role could not already observe.
+        sub.add(inboxPrefix(user(region)) + ".>");
+        boolean allowResponses = false;
         List<String> revocationStreams = streams(Family.REVOCATION, regions);
         List<String> lagStreams = streams(Family.LAG, regions);
         List<String> auditStreams = streams(Family.AUDIT, regions);
@@ -140,33 +152,41 @@ public enum NatsRole {
                 sub.add("olympus.revocation-bus.express.*");
                 sub.add("olympus.revocation-bus.ingest." + region);
                 for (String s : regionStreams(Family.REVOCATION, region)) {
-                    g.jsUse(s);
+                    g.jsRead(s);
                 }
-                g.jsUse(control);
+                g.durable(Naming.viewStream(Family.REVOCATION), user(region));
+                // The rebuild reads the view with an ordered (pull) consumer.
+                g.api("CONSUMER.MSG.NEXT." + Naming.viewStream(Family.REVOCATION) + ".*");
+                g.jsRead(control);
                 g.jsAccountInfo();
-                pub.add("_INBOX.>");
+                // Replies to its ingest requesters, by publish rather than allow_responses: with
+                // allow_responses, nats-server 2.9 records every message delivered to the client
+                // with a reply subject (each JetStream delivery has one) and, past 4,096 records,
+                // scans them all on every delivery. At 2,000 deliveries/s that made the servers 4x
+                // busier (measured: 10 s of CPU per server for 20,000 events instead of 2.5 s, p50
+                // fan-out 5 s instead of 70 ms). Only its region's ingest clients' inboxes.
+                pub.add(inboxPrefix(REVOCATION_CLIENT.user(region)) + ".>");
             }
             case LAG_MONITOR -> {
                 pub.add(Naming.originSubjects(Family.LAG, region));
                 sub.add(Naming.allSubjects(Family.LAG));
                 for (String s : regionStreams(Family.LAG, region)) {
-                    g.jsUse(s);
+                    g.jsRead(s);
                 }
-                g.jsUse(lagKv);
+                g.jsRead(lagKv);
                 // The lag bucket's key of its region's replica, nothing else.
                 g.kvWrite(Naming.LAG_BUCKET, region);
-                g.jsUse(control);
+                g.jsRead(control);
                 g.jsAccountInfo();
-                pub.add("_INBOX.>");
             }
             case SESSION_ROUTER -> {
                 sub.add(Naming.allSubjects(Family.LAG));
                 sub.add(Naming.TOPOLOGY_ANNOUNCE);
                 for (String s : regionStreams(Family.LAG, region)) {
-                    g.jsUse(s);
+                    g.jsRead(s);
                 }
-                g.jsUse(lagKv);
-                g.jsUse(control);
+                g.jsRead(lagKv);
+                g.jsRead(control);
                 g.jsAccountInfo();
             }
             case FAILOVER_COORDINATOR -> {
@@ -182,20 +202,24 @@ public enum NatsRole {
                 sub.add(Naming.allSubjects(Family.LAG));
                 sub.add(Naming.TOPOLOGY_ANNOUNCE);
                 for (String s : concat(regionStreams(Family.AUDIT, region), regionStreams(Family.LAG, region))) {
-                    g.jsUse(s);
+                    g.jsRead(s);
                 }
-                g.jsUse(control);
-                g.jsUse(lagKv);
+                // The audit projection's durable (NatsAudit).
+                g.durable(Naming.viewStream(Family.AUDIT), "failover-audit-db-" + region);
+                g.jsRead(control);
+                g.jsRead(lagKv);
                 for (String key : List.of(olympus.wire.ClusterTopology.KEY, olympus.wire.ClusterTopology.LEADER_KEY,
                         olympus.wire.ClusterTopology.OPERATION_KEY, AUTO_FAILOVER_KEY, OBSERVER_KEY_PREFIX + region)) {
                     g.kvWrite(Naming.CONTROL_BUCKET, key);
                 }
                 g.jsAccountInfo();
-                pub.add("_INBOX.>");
+                // Answers SRE commands: one reply per request received (low rate, so the server's
+                // reply tracking costs nothing here, unlike the revocation-bus's).
+                allowResponses = true;
             }
             case NODE_AGENT -> {
                 sub.add(Naming.agentSubject(region));
-                pub.add("_INBOX.>");
+                allowResponses = true;
                 g.jsRead(control);
                 // Its heartbeat, the proof it reaches the control quorum: its own key, nothing else.
                 g.kvWrite(Naming.CONTROL_BUCKET, Naming.AGENT_HEARTBEAT_PREFIX + region);
@@ -206,7 +230,7 @@ public enum NatsRole {
                 sub.add(Naming.TOPOLOGY_ANNOUNCE);
                 sub.add(Naming.allSubjects(Family.LAG));
                 for (String s : concat(auditStreams, lagStreams, List.of(control, lagKv))) {
-                    g.jsUse(s);
+                    g.jsRead(s);
                 }
                 g.jsAccountInfo();
             }
@@ -221,10 +245,10 @@ public enum NatsRole {
             }
             case REVOCATION_CLIENT -> pub.add("olympus.revocation-bus.ingest." + region);
             case ADMIN, LEAF, ROUTE -> {
-                return new Permissions(null, null);
+                return new Permissions(null, null, false);
             }
         }
-        return new Permissions(new ArrayList<>(pub), new ArrayList<>(sub));
+        return new Permissions(new ArrayList<>(pub), new ArrayList<>(sub), allowResponses);
     }
 
     /** Control-KV key of the automatic-failover state (failover-coordinator's ControlKv.AUTO_KEY). */
@@ -284,7 +308,12 @@ public enum NatsRole {
             api("INFO");
         }
 
-        /** Read a stream: info, direct and stored-message gets, ephemeral consumers. */
+        /**
+         * Read a stream: info, direct and stored-message gets, ephemeral (ordered, push)
+         * consumers and their flow control. No consumer delete, no pull and no ack: those would
+         * let a reader delete, drain or acknowledge another service's durable consumer
+         * ({@link #durable} grants them for one's own).
+         */
         void jsRead(String stream) {
             api("STREAM.INFO." + stream);
             api("STREAM.MSG.GET." + stream);
@@ -293,18 +322,15 @@ public enum NatsRole {
             api("CONSUMER.CREATE." + stream);
             api("CONSUMER.CREATE." + stream + ".>");
             api("CONSUMER.INFO." + stream + ".*");
-            api("CONSUMER.DELETE." + stream + ".*");
-            api("CONSUMER.MSG.NEXT." + stream + ".*");
-            pub.add("$JS.ACK." + stream + ".>");
             pub.add("$JS.FC." + stream + ".>");
         }
 
-        /** Use a stream as a service does: read it and keep durable consumers on it. */
-        void jsUse(String stream) {
-            jsRead(stream);
-            api("CONSUMER.DURABLE.CREATE." + stream + ".*");
-            api("CONSUMER.NAMES." + stream);
-            api("CONSUMER.LIST." + stream);
+        /** One's own durable consumer {@code name} on {@code stream}: create, pull, ack, delete it. */
+        void durable(String stream, String name) {
+            api("CONSUMER.DURABLE.CREATE." + stream + "." + name);
+            api("CONSUMER.DELETE." + stream + "." + name);
+            api("CONSUMER.MSG.NEXT." + stream + "." + name);
+            pub.add("$JS.ACK." + stream + "." + name + ".>");
         }
 
         /** Put, update and delete one key of a bucket (a KV write is a publish on {@code $KV.<bucket>.<key>}). */

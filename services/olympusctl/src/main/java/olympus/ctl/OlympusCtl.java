@@ -51,7 +51,8 @@ public final class OlympusCtl {
 
         int run(String verb, Map<String, Object> body) throws Exception {
             body.put("operator", System.getProperty("user.name"));
-            try (Connection nc = Nats.connect(new Options.Builder().server(url).userInfo(user, password).connectionName("olympusctl")
+            try (Connection nc = Nats.connect(new Options.Builder().server(url).userInfo(user, password)
+                    .inboxPrefix(olympus.nats.Inboxes.prefix(user)).connectionName("olympusctl")
                     .connectionTimeout(Duration.ofSeconds(5)).build())) {
                 long t0 = System.nanoTime();
                 CommandResult r = new SreClient(nc).run(verb, body, this::showStep, Duration.ofSeconds(timeout));

@@ -318,7 +318,7 @@ public final class RevocationBench {
         }
         List<Connection> conns = new ArrayList<>();
         for (String r : regions) {
-            conns.add(t.connect(r, NatsRole.ADMIN));
+            conns.add(t.connect(r, NatsRole.REVOCATION_CLIENT));
         }
         AtomicInteger failed = new AtomicInteger();
         ConcurrentHistogram stored = new ConcurrentHistogram(3);

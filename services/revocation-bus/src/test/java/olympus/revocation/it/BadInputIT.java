@@ -422,7 +422,7 @@ class BadInputIT {
     void natsIngestAndCaepSetIngest() throws Exception {
         String run = Cluster.runId();
         Region west = cluster.region("eu-west");
-        try (Connection admin = topology.connect("eu-west", NatsRole.ADMIN)) {
+        try (Connection admin = topology.connect("eu-west", NatsRole.REVOCATION_CLIENT)) {
             Message ok = admin.request(IngestListener.subject("eu-west"),
                     ("{\"kind\":\"session\",\"sessionId\":\"nats-" + run + "\"}").getBytes(StandardCharsets.UTF_8),
                     Duration.ofSeconds(5));

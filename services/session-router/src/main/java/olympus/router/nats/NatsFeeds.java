@@ -94,6 +94,7 @@ public class NatsFeeds {
         }
         Gauge.builder("router.topology.epoch", state, s -> s.view().topology().epoch()).register(meters);
         Options o = new Options.Builder().server(cfg.url()).userInfo(cfg.user(), cfg.password() == null ? "" : cfg.password())
+                .inboxPrefix(olympus.nats.Inboxes.prefix(cfg.user()))
                 .connectionName("session-router-" + router.region()).maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(3)).build();
         this.nc = Nats.connectReconnectOnConnect(o);
