@@ -67,6 +67,15 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
         return n.equals(nats) ? this : new Credentials(n, postgres, tokens);
     }
 
+    /** The same, with a password for every operator's user (sre-<operator>) that has none yet; saved on the next up. */
+    Credentials withOperators(java.util.List<String> operators) {
+        Map<String, String> n = new LinkedHashMap<>(nats);
+        for (String op : operators) {
+            n.putIfAbsent(olympus.wire.Naming.operatorUser(op), secret());
+        }
+        return n.equals(nats) ? this : new Credentials(n, postgres, tokens);
+    }
+
     @Override
     public String pgPassword(String role) {
         return require(postgres, role);

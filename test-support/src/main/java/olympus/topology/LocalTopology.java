@@ -65,7 +65,42 @@ public final class LocalTopology {
 
     /** A topology to bring up (or one already up in the same directory, which {@link #up()} reuses). */
     public static LocalTopology of(TopologySpec spec, Consumer<String> progress) {
-        return new LocalTopology(spec, Credentials.loadOrGenerate(spec.workDir()).withRegionUsers(spec.regions()), progress);
+        return new LocalTopology(spec, Credentials.loadOrGenerate(spec.workDir()).withRegionUsers(spec.regions())
+                .withOperators(operators()), progress);
+    }
+
+    /** Env variable naming the local topology's operators (comma list); default {@link #DEFAULT_OPERATORS}. */
+    public static final String OPERATORS_ENV = "OLYMPUS_TOPOLOGY_OPERATORS";
+    public static final List<String> DEFAULT_OPERATORS = List.of("alice", "bob");
+
+    /**
+     * The operators (SREs) with a NATS user each ({@code sre-<operator>}), the first the one
+     * {@link NatsRole#SRE} connects as in tests; each has a NATS context file
+     * {@code operators/<operator>.json} (user and password, mode 0600) for olympusctl.
+     */
+    public static List<String> operators() {
+        String v = System.getenv(OPERATORS_ENV);
+        List<String> ops = v == null || v.isBlank() ? DEFAULT_OPERATORS
+                : java.util.Arrays.stream(v.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+        ops.forEach(Naming::requireOperator);
+        return ops;
+    }
+
+    /** Writes operators/<operator>.json, a NATS context (the nats CLI's format: url, user, password), mode 0600. */
+    private void writeOperatorContexts() {
+        Path d = dir("operators");
+        mkdirs(d);
+        for (String op : operators()) {
+            String user = Naming.operatorUser(op);
+            Path f = d.resolve(op + ".json");
+            try {
+                Files.writeString(f, "{\"description\": \"olympus local topology, operator " + op + "\", \"url\": \""
+                        + natsUrl(primaryRegion()) + "\", \"user\": \"" + user + "\", \"password\": \"" + creds.natsPassword(user) + "\"}\n");
+                Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /** For port arithmetic only: no credentials, nothing on disk. */
@@ -386,6 +421,7 @@ public final class LocalTopology {
 
     private void fresh(long t0) {
         creds.save(spec.workDir());
+        writeOperatorContexts();
         for (String d : List.of("logs", "sock")) {
             mkdirs(dir(d));
         }
@@ -668,12 +704,12 @@ public final class LocalTopology {
         for (int i = 0; i < spec.controlNodes(); i++) {
             Path d = dir("control", spec.controlNodeRegion(i));
             mkdirs(d.resolve("jetstream"));
-            PgNode.write(d.resolve("nats.conf"), NatsConfigs.controlNode(natsControlNode(i), spec.regions(), creds));
+            PgNode.write(d.resolve("nats.conf"), NatsConfigs.controlNode(natsControlNode(i), spec.regions(), operators(), creds));
         }
         for (int i = 0; i < spec.regions().size(); i++) {
             Path d = dir("nats", spec.regions().get(i));
             mkdirs(d.resolve("jetstream"));
-            PgNode.write(d.resolve("nats.conf"), NatsConfigs.regionServer(natsRegionServer(i), spec.regions(), creds));
+            PgNode.write(d.resolve("nats.conf"), NatsConfigs.regionServer(natsRegionServer(i), spec.regions(), operators(), creds));
         }
     }
 
@@ -875,7 +911,8 @@ public final class LocalTopology {
 
     /** Options for {@code role}'s user in {@code region} (its region's user for a per-region role). */
     public Options.Builder natsOptions(String url, NatsRole role, String region) {
-        String user = role.perRegion() ? role.user(region) : role.user();
+        // SRE: the first operator's user (tests and the demo act as one operator).
+        String user = role == NatsRole.SRE ? Naming.operatorUser(operators().get(0)) : role.perRegion() ? role.user(region) : role.user();
         return new Options.Builder().server(url).userInfo(user, creds.natsPassword(user))
                 .inboxPrefix(olympus.nats.Inboxes.prefix(user))
                 .connectionName(user).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))

@@ -244,14 +244,14 @@ class PermissionsIT {
     void each_user_reads_only_its_own_inbox_and_only_responders_publish_into_one(LocalTopology t) throws Exception {
         try (Client observer = client(t, NatsRole.OBSERVER); Client lag = client(t, NatsRole.LAG_MONITOR);
              Client bus = client(t, NatsRole.REVOCATION_BUS)) {
-            for (String sniff : List.of("_INBOX.>", NatsRole.inboxPrefix(NatsRole.SRE.user()) + ".>", ">")) {
+            for (String sniff : List.of("_INBOX.>", NatsRole.inboxPrefix(Naming.operatorUser(LocalTopology.operators().get(0))) + ".>", ">")) {
                 observer.nc().subscribe(sniff);
                 observer.nc().flush(Duration.ofSeconds(2));
                 observer.awaitViolation(sniff);
             }
             // Its own inbox works: a KV read is a request answered there.
             assertThat(kv(observer.nc(), Naming.CONTROL_BUCKET).get(olympus.wire.ClusterTopology.KEY)).isNotNull();
-            String sreInbox = NatsRole.inboxPrefix(NatsRole.SRE.user()) + ".forged";
+            String sreInbox = NatsRole.inboxPrefix(Naming.operatorUser(LocalTopology.operators().get(0))) + ".forged";
             lag.nc().publish(sreInbox, bytes("{\"outcome\":\"DONE\"}"));
             lag.awaitViolation(sreInbox);
             bus.nc().publish(sreInbox, bytes("{}"));
@@ -272,8 +272,14 @@ class PermissionsIT {
         try (Client sre = client(t, NatsRole.SRE); Client coord = client(t, NatsRole.FAILOVER_COORDINATOR)) {
             var sub = coord.nc().subscribe(Naming.CONTROL_COMMANDS);
             coord.nc().flush(Duration.ofSeconds(2));
-            sre.nc().publish(Naming.controlCommand("status"), bytes("{}"));
+            String me = LocalTopology.operators().get(0);
+            sre.nc().publish(Naming.controlCommand(me, "status"), bytes("{}"));
             assertThat(sub.nextMessage(Duration.ofSeconds(5))).as("command delivered").isNotNull();
+            // Only on its own operator's subject: the principal the coordinator records is proven.
+            for (String other : List.of(Naming.controlCommand("bob", "switchover"), "olympus.control.cmd.switchover")) {
+                sre.nc().publish(other, bytes("{}"));
+                sre.awaitViolation(other);
+            }
             String subject = Naming.subject(Family.REVOCATION, REGION, "token");
             sre.nc().publish(subject, bytes("{}"));
             sre.awaitViolation(subject);
@@ -287,14 +293,14 @@ class PermissionsIT {
             String lag = Naming.subject(Family.LAG, REGION, "sample");
             c.nc().publish(lag, bytes("{}"));
             c.awaitViolation(lag);
-            c.nc().publish(Naming.controlCommand("switchover"), bytes("{}"));
-            c.awaitViolation(Naming.controlCommand("switchover"));
+            c.nc().publish(Naming.controlCommand("alice", "switchover"), bytes("{}"));
+            c.awaitViolation(Naming.controlCommand("alice", "switchover"));
         }
     }
 
     @Test
     void a_wrong_password_is_refused(LocalTopology t) {
-        Options o = new Options.Builder().server(t.natsUrl(REGION)).userInfo(NatsRole.SRE.user(), "not-the-password")
+        Options o = new Options.Builder().server(t.natsUrl(REGION)).userInfo(Naming.operatorUser("alice"), "not-the-password")
                 .maxReconnects(0).connectionTimeout(Duration.ofSeconds(2)).build();
         assertThatThrownBy(() -> Nats.connect(o)).hasMessageContaining("Authorization Violation");
     }

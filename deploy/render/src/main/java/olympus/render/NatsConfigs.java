@@ -61,7 +61,7 @@ public final class NatsConfigs {
         }
     }
 
-    public static String regionServer(RegionServer s, List<String> regions, Secrets secrets) {
+    public static String regionServer(RegionServer s, List<String> regions, List<String> operators, Secrets secrets) {
         List<String> leafUrls = new ArrayList<>();
         // Its own region's leaf user only: no region's config holds another region's leaf password.
         String leaf = NatsRole.LEAF.user(s.region());
@@ -98,10 +98,10 @@ public final class NatsConfigs {
                   ]
                 }
                 """.formatted(s.region(), s.listen(), s.port(), s.listen(), s.httpPort(), files(s.pidFile(), s.logFile()),
-                tls(s.tls()), s.storeDir(), Naming.domain(s.region()), accounts(regions, secrets), quoteAll(leafUrls), ACCOUNT);
+                tls(s.tls()), s.storeDir(), Naming.domain(s.region()), accounts(regions, operators, secrets), quoteAll(leafUrls), ACCOUNT);
     }
 
-    public static String controlNode(ControlNode s, List<String> regions, Secrets secrets) {
+    public static String controlNode(ControlNode s, List<String> regions, List<String> operators, Secrets secrets) {
         List<String> routes = new ArrayList<>();
         String routeAuth = NatsRole.ROUTE.user() + ":" + secrets.natsPassword(NatsRole.ROUTE.user());
         for (Remote r : s.routes()) {
@@ -142,7 +142,7 @@ public final class NatsConfigs {
                   }
                 }
                 """.formatted(s.node(), s.listen(), s.port(), s.listen(), s.httpPort(), files(s.pidFile(), s.logFile()),
-                s.storeDir(), Naming.CONTROL_DOMAIN, accounts(regions, secrets), s.listen(), s.routePort(), s.advertise(),
+                s.storeDir(), Naming.CONTROL_DOMAIN, accounts(regions, operators, secrets), s.listen(), s.routePort(), s.advertise(),
                 NatsRole.ROUTE.user(), secrets.natsPassword(NatsRole.ROUTE.user()), quoteAll(routes), s.listen(), s.leafPort(),
                 leafUsers(regions, secrets));
     }
@@ -159,9 +159,12 @@ public final class NatsConfigs {
                 + (tls.caFile() == null ? "" : "  ca_file: \"" + tls.caFile() + "\"\n") + "}\n";
     }
 
-    /** The OLYMPUS account: every client role's user, and one user per region of each per-region role. */
-    static String accounts(List<String> regions, Secrets secrets) {
+    /** The OLYMPUS account: every client role's user, one user per region of each per-region role, one per operator. */
+    static String accounts(List<String> regions, List<String> operators, Secrets secrets) {
         StringBuilder users = new StringBuilder();
+        for (String op : operators) {
+            user(users, Naming.operatorUser(op), secrets, NatsRole.operatorPermissions(regions, op));
+        }
         for (NatsRole role : NatsRole.clientRoles()) {
             user(users, role.user(), secrets, role.permissions(regions));
         }

@@ -25,6 +25,12 @@ public enum NatsRole {
     SESSION_ROUTER("session-router"),
     FAILOVER_COORDINATOR("failover-coordinator"),
     NODE_AGENT("node-agent"),
+    /**
+     * One user per operator (SRE or automation) named in the topology, {@code sre-<operator>}
+     * ({@link #operatorPermissions}): each may send commands only on its own subject
+     * {@code olympus.control.cmd.<operator>.<verb>}, so the coordinator knows who sent a command
+     * from the subject alone.
+     */
     SRE("sre"),
     OBSERVER("observer"),
     /** Internal publishers of revocations (Hydra/Athena hooks): the revocation-bus's NATS ingest only. */
@@ -75,7 +81,7 @@ public enum NatsRole {
 
     /** Roles with one user for all regions that are client users of the OLYMPUS account (not ROUTE plumbing). */
     public static List<NatsRole> clientRoles() {
-        return List.of(SRE, OBSERVER, ADMIN);
+        return List.of(OBSERVER, ADMIN);
     }
 
     /** Client roles with one user per region ({@link #perRegion()}; not LEAF, which is no client). */
@@ -89,6 +95,7 @@ public enum NatsRole {
         for (NatsRole r : clientRoles()) {
             users.add(r.user());
         }
+        // Operators' users (sre-<operator>) are added by the caller, from the topology's list.
         for (NatsRole r : regionalRoles()) {
             for (String region : regions) {
                 users.add(r.user(region));
@@ -118,7 +125,15 @@ public enum NatsRole {
         if (perRegion()) {
             throw new IllegalArgumentException(user + " has one user per region: permissions(regions, region)");
         }
+        if (this == SRE) {
+            throw new IllegalArgumentException("sre has one user per operator: operatorPermissions(regions, operator)");
+        }
         return permissions(regions, null);
+    }
+
+    /** Permissions of operator {@code operator}'s user ({@code sre-<operator>}). */
+    public static Permissions operatorPermissions(List<String> regions, String operator) {
+        return SRE.permissions(regions, operator);
     }
 
     /**
@@ -132,7 +147,7 @@ public enum NatsRole {
         Grants g = new Grants(perRegion() ? List.of(region, Naming.CONTROL_DOMAIN) : null);
         Set<String> pub = g.pub;
         Set<String> sub = g.sub;
-        sub.add(inboxPrefix(user(region)) + ".>");
+        sub.add(inboxPrefix(this == SRE ? Naming.operatorUser(region) : user(region)) + ".>");
         boolean allowResponses = false;
         List<String> revocationStreams = streams(Family.REVOCATION, regions);
         List<String> lagStreams = streams(Family.LAG, regions);
@@ -226,7 +241,8 @@ public enum NatsRole {
                 g.jsAccountInfo();
             }
             case SRE -> {
-                pub.add(Naming.CONTROL_COMMANDS);
+                // "region" is the operator here (operatorPermissions): its own command subject only.
+                pub.add(Naming.operatorCommands(region));
                 sub.add(Naming.TOPOLOGY_ANNOUNCE);
                 sub.add(Naming.allSubjects(Family.LAG));
                 for (String s : concat(auditStreams, lagStreams, List.of(control, lagKv))) {

@@ -65,7 +65,7 @@ class RenderTest {
                 assertThat(out.resolve(h).resolve("env").resolve(s + ".env")).isRegularFile();
             }
         }
-        assertThat(warnings).contains("render: WARNING: 37 secrets not found", "$OLYMPUS_SECRET_NATS_ROUTE");
+        assertThat(warnings).contains("render: WARNING: 38 secrets not found", "$OLYMPUS_SECRET_NATS_ROUTE");
         // A set: compare as one, its toString order is not fixed.
         assertThat(Files.getPosixFilePermissions(out.resolve("olympus-us-east-1/pgbouncer/userlist.txt")))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -93,6 +93,9 @@ class RenderTest {
             assertThat(conf).contains("\"olympus.revocation." + region + ".>\"", "\"$KV.olympus_lag." + region + "\"",
                     "\"$KV.olympus_control.observer." + region + "\"");
         }
+        // One user per operator named in the topology, each on its own command subject; no shared sre.
+        assertThat(conf).contains("{ user: \"sre-alice\"", "\"olympus.control.cmd.alice.>\"", "{ user: \"sre-bob\"")
+                .doesNotContain("{ user: \"sre\"", "\"olympus.control.cmd.>\", \"$JS");
         assertThat(conf).doesNotContain("{ user: \"revocation-bus\"", "\"olympus.revocation.*.>\", \"olympus.deadletter");
         assertThat(conf).doesNotContain("127.0.0.1");
     }

@@ -80,7 +80,7 @@ public class Wiring {
 
     @Singleton
     CommandListener listener(Connection nc, Coordinator coordinator, FailoverConfiguration f, Clock clock, MeterRegistry metrics) {
-        return new CommandListener(nc, coordinator, f.regions(), "nats:sre", clock, metrics);
+        return new CommandListener(nc, coordinator, f.regions(), clock, metrics);
     }
 
     /** Starts everything once the context is up, and stops it in reverse order. */

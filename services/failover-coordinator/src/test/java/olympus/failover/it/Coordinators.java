@@ -33,7 +33,7 @@ public final class Coordinators implements AutoCloseable {
             start(r, extra);
         }
         sre = topo.connect(topo.regions().get(1), NatsRole.SRE);
-        client = new SreClient(sre);
+        client = new SreClient(sre, LocalTopology.operators().get(0));
     }
 
     void start(String r, Map<String, Object> extra) {
