@@ -122,11 +122,57 @@ public final class Naming {
     /** Header carrying the reason a message was dead-lettered. */
     public static final String DEAD_LETTER_REASON_HEADER = "Olympus-Dead-Letter-Reason";
 
-    /** Request/reply subject for failover-coordinator commands (SRE tool, automation). */
+    /**
+     * Request/reply subjects for failover-coordinator commands (SRE tool, automation):
+     * {@code olympus.control.cmd.<operator>.<verb>}. Each operator's NATS user may publish only
+     * under its own operator token, so the coordinator takes the principal from the subject a
+     * command arrived on ({@link #operatorOf}), never from the message.
+     */
     public static final String CONTROL_COMMANDS = "olympus.control.cmd.>";
+    private static final String CONTROL_PREFIX = "olympus.control.cmd.";
 
-    public static String controlCommand(String verb) {
-        return "olympus.control.cmd." + verb;
+    /** Operator names double as subject tokens and user names: keep them simple. */
+    public static final Pattern OPERATOR = Pattern.compile("[a-z][a-z0-9-]{0,30}[a-z0-9]");
+    /** NATS user of an operator: {@code sre-<operator>}. */
+    public static final String OPERATOR_USER_PREFIX = "sre-";
+
+    public static String requireOperator(String operator) {
+        if (operator == null || !OPERATOR.matcher(operator).matches()) {
+            throw new IllegalArgumentException("invalid operator name '" + operator
+                    + "': use lower-case letters, digits and '-', 2 to 32 characters, e.g. alice");
+        }
+        return operator;
+    }
+
+    public static String controlCommand(String operator, String verb) {
+        return CONTROL_PREFIX + requireOperator(operator) + "." + verb;
+    }
+
+    /** Every command subject of one operator (what its user may publish). */
+    public static String operatorCommands(String operator) {
+        return CONTROL_PREFIX + requireOperator(operator) + ".>";
+    }
+
+    /** The operator of a command subject, or null when the subject is not {@code olympus.control.cmd.<operator>.<verb>}. */
+    public static String operatorOf(String subject) {
+        if (!subject.startsWith(CONTROL_PREFIX)) {
+            return null;
+        }
+        String[] t = subject.substring(CONTROL_PREFIX.length()).split("\\.");
+        return t.length == 2 && OPERATOR.matcher(t[0]).matches() ? t[0] : null;
+    }
+
+    public static String operatorUser(String operator) {
+        return OPERATOR_USER_PREFIX + requireOperator(operator);
+    }
+
+    /** The operator a NATS user is ({@code sre-alice} is alice), or null for any other user. */
+    public static String operatorOfUser(String user) {
+        if (user == null || !user.startsWith(OPERATOR_USER_PREFIX)) {
+            return null;
+        }
+        String op = user.substring(OPERATOR_USER_PREFIX.length());
+        return OPERATOR.matcher(op).matches() ? op : null;
     }
 
     /**

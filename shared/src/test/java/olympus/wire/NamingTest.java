@@ -20,7 +20,13 @@ class NamingTest {
         assertEquals("olympus.lag.eu-west.>", Naming.originSubjects(Family.LAG, "eu-west"));
         assertEquals("olympus.audit.*.>", Naming.allSubjects(Family.AUDIT));
         assertEquals("olympus.deadletter.revocation.us-east", Naming.deadLetterSubject(Family.REVOCATION, "us-east"));
-        assertEquals("olympus.control.cmd.switchover", Naming.controlCommand("switchover"));
+        assertEquals("olympus.control.cmd.alice.switchover", Naming.controlCommand("alice", "switchover"));
+        assertEquals("alice", Naming.operatorOf("olympus.control.cmd.alice.switchover"));
+        assertEquals(null, Naming.operatorOf("olympus.control.cmd.switchover"));
+        assertEquals(null, Naming.operatorOf("olympus.control.cmd.alice.switchover.extra"));
+        assertEquals("sre-alice", Naming.operatorUser("alice"));
+        assertEquals("alice", Naming.operatorOfUser("sre-alice"));
+        assertEquals(null, Naming.operatorOfUser("observer"));
     }
 
     @Test

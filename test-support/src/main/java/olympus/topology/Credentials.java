@@ -40,11 +40,15 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
         return require(tokens, name);
     }
 
+    /** The password of a role that has one user for all regions (sre, observer, admin). */
     public String natsPassword(NatsRole role) {
+        if (role.perRegion()) {
+            throw new IllegalArgumentException(role.user() + " has one user per region: natsPassword(role, region)");
+        }
         return require(nats, role.user());
     }
 
-    /** The password of the role's user in {@code region} (per region for the node agents). */
+    /** The password of the role's user in {@code region} ({@code ROLE-REGION} for a per-region role). */
     public String natsPassword(NatsRole role, String region) {
         return require(nats, role.user(region));
     }
@@ -52,8 +56,22 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
     /** The same, with a password for every region's per-region users that has none yet; saved on the next up. */
     Credentials withRegionUsers(java.util.List<String> regions) {
         Map<String, String> n = new LinkedHashMap<>(nats);
-        for (String r : regions) {
-            n.putIfAbsent(NatsRole.NODE_AGENT.user(r), secret());
+        for (NatsRole role : NatsRole.values()) {
+            if (!role.perRegion()) {
+                continue;
+            }
+            for (String r : regions) {
+                n.putIfAbsent(role.user(r), secret());
+            }
+        }
+        return n.equals(nats) ? this : new Credentials(n, postgres, tokens);
+    }
+
+    /** The same, with a password for every operator's user (sre-<operator>) that has none yet; saved on the next up. */
+    Credentials withOperators(java.util.List<String> operators) {
+        Map<String, String> n = new LinkedHashMap<>(nats);
+        for (String op : operators) {
+            n.putIfAbsent(olympus.wire.Naming.operatorUser(op), secret());
         }
         return n.equals(nats) ? this : new Credentials(n, postgres, tokens);
     }
@@ -74,7 +92,9 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
     static Credentials generate() {
         Map<String, String> n = new LinkedHashMap<>();
         for (NatsRole r : NatsRole.values()) {
-            n.put(r.user(), secret());
+            if (!r.perRegion()) {
+                n.put(r.user(), secret());
+            }
         }
         Map<String, String> p = new LinkedHashMap<>();
         for (String r : PgRoles.ALL) {

@@ -65,7 +65,42 @@ public final class LocalTopology {
 
     /** A topology to bring up (or one already up in the same directory, which {@link #up()} reuses). */
     public static LocalTopology of(TopologySpec spec, Consumer<String> progress) {
-        return new LocalTopology(spec, Credentials.loadOrGenerate(spec.workDir()).withRegionUsers(spec.regions()), progress);
+        return new LocalTopology(spec, Credentials.loadOrGenerate(spec.workDir()).withRegionUsers(spec.regions())
+                .withOperators(operators()), progress);
+    }
+
+    /** Env variable naming the local topology's operators (comma list); default {@link #DEFAULT_OPERATORS}. */
+    public static final String OPERATORS_ENV = "OLYMPUS_TOPOLOGY_OPERATORS";
+    public static final List<String> DEFAULT_OPERATORS = List.of("alice", "bob");
+
+    /**
+     * The operators (SREs) with a NATS user each ({@code sre-<operator>}), the first the one
+     * {@link NatsRole#SRE} connects as in tests; each has a NATS context file
+     * {@code operators/<operator>.json} (user and password, mode 0600) for olympusctl.
+     */
+    public static List<String> operators() {
+        String v = System.getenv(OPERATORS_ENV);
+        List<String> ops = v == null || v.isBlank() ? DEFAULT_OPERATORS
+                : java.util.Arrays.stream(v.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+        ops.forEach(Naming::requireOperator);
+        return ops;
+    }
+
+    /** Writes operators/<operator>.json, a NATS context (the nats CLI's format: url, user, password), mode 0600. */
+    private void writeOperatorContexts() {
+        Path d = dir("operators");
+        mkdirs(d);
+        for (String op : operators()) {
+            String user = Naming.operatorUser(op);
+            Path f = d.resolve(op + ".json");
+            try {
+                Files.writeString(f, "{\"description\": \"olympus local topology, operator " + op + "\", \"url\": \""
+                        + natsUrl(primaryRegion()) + "\", \"user\": \"" + user + "\", \"password\": \"" + creds.natsPassword(user) + "\"}\n");
+                Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /** For port arithmetic only: no credentials, nothing on disk. */
@@ -386,6 +421,7 @@ public final class LocalTopology {
 
     private void fresh(long t0) {
         creds.save(spec.workDir());
+        writeOperatorContexts();
         for (String d : List.of("logs", "sock")) {
             mkdirs(dir(d));
         }
@@ -668,12 +704,12 @@ public final class LocalTopology {
         for (int i = 0; i < spec.controlNodes(); i++) {
             Path d = dir("control", spec.controlNodeRegion(i));
             mkdirs(d.resolve("jetstream"));
-            PgNode.write(d.resolve("nats.conf"), NatsConfigs.controlNode(natsControlNode(i), spec.regions(), creds));
+            PgNode.write(d.resolve("nats.conf"), NatsConfigs.controlNode(natsControlNode(i), spec.regions(), operators(), creds));
         }
         for (int i = 0; i < spec.regions().size(); i++) {
             Path d = dir("nats", spec.regions().get(i));
             mkdirs(d.resolve("jetstream"));
-            PgNode.write(d.resolve("nats.conf"), NatsConfigs.regionServer(natsRegionServer(i), spec.regions(), creds));
+            PgNode.write(d.resolve("nats.conf"), NatsConfigs.regionServer(natsRegionServer(i), spec.regions(), operators(), creds));
         }
     }
 
@@ -868,9 +904,18 @@ public final class LocalTopology {
         return "jdbc:postgresql://" + host(region) + ":" + pgBouncerPort(region) + "/" + PgRoles.DATABASE + "?prepareThreshold=0";
     }
 
+    /** Options for a role that has one user for all regions (sre, observer, admin). */
     public Options.Builder natsOptions(String url, NatsRole role) {
-        return new Options.Builder().server(url).userInfo(role.user(), creds.natsPassword(role))
-                .connectionName(role.user()).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
+        return natsOptions(url, role, null);
+    }
+
+    /** Options for {@code role}'s user in {@code region} (its region's user for a per-region role). */
+    public Options.Builder natsOptions(String url, NatsRole role, String region) {
+        // SRE: the first operator's user (tests and the demo act as one operator).
+        String user = role == NatsRole.SRE ? Naming.operatorUser(operators().get(0)) : role.perRegion() ? role.user(region) : role.user();
+        return new Options.Builder().server(url).userInfo(user, creds.natsPassword(user))
+                .inboxPrefix(olympus.nats.Inboxes.prefix(user))
+                .connectionName(user).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
                 .connectionTimeout(Duration.ofSeconds(3)).errorListener(QUIET_FLOW_CONTROL);
     }
 
@@ -884,12 +929,12 @@ public final class LocalTopology {
 
     /** A connection to a region's own NATS server, as {@code role}. */
     public Connection connect(String region, NatsRole role) throws IOException, InterruptedException {
-        return Nats.connect(natsOptions(natsUrl(region), role).build());
+        return Nats.connect(natsOptions(natsUrl(region), role, region).build());
     }
 
     /** A connection to a region's control-cluster node, as {@code role}. */
     public Connection connectControl(String region, NatsRole role) throws IOException, InterruptedException {
-        return Nats.connect(natsOptions("nats://" + host(region) + ":" + ports().control(controlNodeIndex(region)), role).build());
+        return Nats.connect(natsOptions("nats://" + host(region) + ":" + ports().control(controlNodeIndex(region)), role, region).build());
     }
 
     private int controlNodeIndex(String node) {

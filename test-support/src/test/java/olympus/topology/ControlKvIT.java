@@ -38,7 +38,7 @@ class ControlKvIT {
     void compare_and_set_works_with_one_control_node_killed_and_rejects_stale_revisions(LocalTopology t) throws Exception {
         String key = "it-cas-" + System.nanoTime();
         String region = t.regions().get(0);
-        try (Connection nc = t.connect(region, NatsRole.FAILOVER_COORDINATOR)) {
+        try (Connection nc = t.connect(region, NatsRole.ADMIN)) {
             KeyValue kv = nc.keyValue(Naming.CONTROL_BUCKET, LocalTopology.controlKv());
             long r1 = kv.create(key, bytes("v1"));
             long r2 = kv.update(key, bytes("v2"), r1);
@@ -80,8 +80,8 @@ class ControlKvIT {
         String isolated = t.regions().get(2);
         String majority = t.regions().get(0);
         String key = "it-cut-" + System.nanoTime();
-        try (Connection minority = t.connect(isolated, NatsRole.FAILOVER_COORDINATOR);
-             Connection major = t.connect(majority, NatsRole.FAILOVER_COORDINATOR)) {
+        try (Connection minority = t.connect(isolated, NatsRole.ADMIN);
+             Connection major = t.connect(majority, NatsRole.ADMIN)) {
             KeyValue minorityKv = minority.keyValue(Naming.CONTROL_BUCKET, LocalTopology.controlKv());
             KeyValue majorityKv = major.keyValue(Naming.CONTROL_BUCKET, LocalTopology.controlKv());
             long r1 = majorityKv.create(key, bytes("before"));

@@ -61,10 +61,12 @@ public final class NatsConfigs {
         }
     }
 
-    public static String regionServer(RegionServer s, List<String> regions, Secrets secrets) {
+    public static String regionServer(RegionServer s, List<String> regions, List<String> operators, Secrets secrets) {
         List<String> leafUrls = new ArrayList<>();
+        // Its own region's leaf user only: no region's config holds another region's leaf password.
+        String leaf = NatsRole.LEAF.user(s.region());
         for (Remote r : s.leafRemotes()) {
-            leafUrls.add("nats-leaf://" + NatsRole.LEAF.user() + ":" + secrets.natsPassword(NatsRole.LEAF.user()) + "@" + r);
+            leafUrls.add("nats-leaf://" + leaf + ":" + secrets.natsPassword(leaf) + "@" + r);
         }
         return """
                 server_name: "%s"
@@ -96,10 +98,10 @@ public final class NatsConfigs {
                   ]
                 }
                 """.formatted(s.region(), s.listen(), s.port(), s.listen(), s.httpPort(), files(s.pidFile(), s.logFile()),
-                tls(s.tls()), s.storeDir(), Naming.domain(s.region()), accounts(regions, secrets), quoteAll(leafUrls), ACCOUNT);
+                tls(s.tls()), s.storeDir(), Naming.domain(s.region()), accounts(regions, operators, secrets), quoteAll(leafUrls), ACCOUNT);
     }
 
-    public static String controlNode(ControlNode s, List<String> regions, Secrets secrets) {
+    public static String controlNode(ControlNode s, List<String> regions, List<String> operators, Secrets secrets) {
         List<String> routes = new ArrayList<>();
         String routeAuth = NatsRole.ROUTE.user() + ":" + secrets.natsPassword(NatsRole.ROUTE.user());
         for (Remote r : s.routes()) {
@@ -132,10 +134,17 @@ public final class NatsConfigs {
                 leafnodes {
                   listen: "%s:%d"
                   no_advertise: true
+                  # One user per region's server, bound to the account; accepted here only, never
+                  # as a client; bcrypt hashes, not the passwords.
+                  authorization {
+                    users: [
+                %s      ]
+                  }
                 }
                 """.formatted(s.node(), s.listen(), s.port(), s.listen(), s.httpPort(), files(s.pidFile(), s.logFile()),
-                s.storeDir(), Naming.CONTROL_DOMAIN, accounts(regions, secrets), s.listen(), s.routePort(), s.advertise(),
-                NatsRole.ROUTE.user(), secrets.natsPassword(NatsRole.ROUTE.user()), quoteAll(routes), s.listen(), s.leafPort());
+                s.storeDir(), Naming.CONTROL_DOMAIN, accounts(regions, operators, secrets), s.listen(), s.routePort(), s.advertise(),
+                NatsRole.ROUTE.user(), secrets.natsPassword(NatsRole.ROUTE.user()), quoteAll(routes), s.listen(), s.leafPort(),
+                leafUsers(regions, secrets));
     }
 
     private static String files(String pidFile, String logFile) {
@@ -150,26 +159,19 @@ public final class NatsConfigs {
                 + (tls.caFile() == null ? "" : "  ca_file: \"" + tls.caFile() + "\"\n") + "}\n";
     }
 
-    /** The OLYMPUS account: every client role's user, and one node-agent user per region. */
-    static String accounts(List<String> regions, Secrets secrets) {
+    /** The OLYMPUS account: every client role's user, one user per region of each per-region role, one per operator. */
+    static String accounts(List<String> regions, List<String> operators, Secrets secrets) {
         StringBuilder users = new StringBuilder();
-        for (NatsRole role : NatsRole.clientRoles()) {
-            users.append("      { user: \"").append(role.user()).append("\", password: \"")
-                    .append(secrets.natsPassword(role.user())).append("\"");
-            NatsRole.Permissions perms = role.permissions(regions);
-            if (perms.publish() != null) {
-                users.append(", permissions: { publish: { allow: [").append(quoteAll(perms.publish()))
-                        .append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe())).append("] }");
-                users.append(" }");
-            }
-            users.append(" }\n");
+        for (String op : operators) {
+            user(users, Naming.operatorUser(op), secrets, NatsRole.operatorPermissions(regions, op));
         }
-        for (String r : regions) {
-            NatsRole.Permissions perms = NatsRole.NODE_AGENT.permissions(regions, r);
-            users.append("      { user: \"").append(NatsRole.NODE_AGENT.user(r)).append("\", password: \"")
-                    .append(secrets.natsPassword(NatsRole.NODE_AGENT.user(r))).append("\", permissions: { publish: { allow: [")
-                    .append(quoteAll(perms.publish())).append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe()))
-                    .append("] } } }\n");
+        for (NatsRole role : NatsRole.clientRoles()) {
+            user(users, role.user(), secrets, role.permissions(regions));
+        }
+        for (NatsRole role : NatsRole.regionalRoles()) {
+            for (String r : regions) {
+                user(users, role.user(r), secrets, role.permissions(regions, r));
+            }
         }
         return """
                 accounts {
@@ -180,6 +182,27 @@ public final class NatsConfigs {
                   }
                 }
                 """.formatted(ACCOUNT, users);
+    }
+
+    private static String leafUsers(List<String> regions, Secrets secrets) {
+        StringBuilder users = new StringBuilder();
+        for (String r : regions) {
+            String leaf = NatsRole.LEAF.user(r);
+            users.append("        { user: \"").append(leaf).append("\", password: \"").append(Bcrypt.hash(secrets.natsPassword(leaf)))
+                    .append("\", account: \"").append(ACCOUNT).append("\" }\n");
+        }
+        return users.toString();
+    }
+
+    /** One user of the account: its bcrypt-hashed password (the server compares hashes; the config holds no password). */
+    private static void user(StringBuilder users, String user, Secrets secrets, NatsRole.Permissions perms) {
+        users.append("      { user: \"").append(user).append("\", password: \"").append(Bcrypt.hash(secrets.natsPassword(user))).append("\"");
+        if (perms.publish() != null) {
+            users.append(", permissions: { publish: { allow: [").append(quoteAll(perms.publish()))
+                    .append("] }, subscribe: { allow: [").append(quoteAll(perms.subscribe())).append("] }")
+                    .append(perms.allowResponses() ? ", allow_responses: true" : "").append(" }");
+        }
+        users.append(" }\n");
     }
 
     private static String quoteAll(List<String> items) {

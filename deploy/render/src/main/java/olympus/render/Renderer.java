@@ -40,8 +40,8 @@ public final class Renderer {
             Topology.Node n = nodes.get(i);
             if (i < t.regions().size()) {
                 Topology.Region r = t.regions().get(i);
-                files.put(n.host() + "/nats/nats.conf", NatsConfigs.regionServer(regionServer(i), t.regionNames(), secrets));
-                files.put(n.host() + "/nats-control/nats.conf", NatsConfigs.controlNode(controlNode(i), t.regionNames(), secrets));
+                files.put(n.host() + "/nats/nats.conf", NatsConfigs.regionServer(regionServer(i), t.regionNames(), t.operators(), secrets));
+                files.put(n.host() + "/nats-control/nats.conf", NatsConfigs.controlNode(controlNode(i), t.regionNames(), t.operators(), secrets));
                 files.put(n.host() + "/redis/redis.conf", redis(r).render());
                 files.put(n.host() + "/pgbouncer/pgbouncer.ini", pgBouncer(r).ini());
                 files.put(n.host() + "/pgbouncer/userlist.txt", PgBouncerConf.userlist(secrets));
@@ -52,7 +52,7 @@ public final class Renderer {
                     files.put(n.host() + "/env/" + service + ".env", ServiceEnv.format(ServiceEnv.forService(env(r), service, secrets)));
                 }
             } else {
-                files.put(n.host() + "/nats-control/nats.conf", NatsConfigs.controlNode(controlNode(i), t.regionNames(), secrets));
+                files.put(n.host() + "/nats-control/nats.conf", NatsConfigs.controlNode(controlNode(i), t.regionNames(), t.operators(), secrets));
             }
         }
         return files;

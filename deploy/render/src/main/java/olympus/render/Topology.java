@@ -24,7 +24,7 @@ import java.util.Set;
  * each naming its field ({@code regions[1].ports.redis}) and saying what to fix.
  */
 public record Topology(Runtime runtime, String primary, List<Region> regions, List<Node> witnesses, SecretsConf secrets,
-                       NatsConfigs.Tls tls, Paths paths) {
+                       NatsConfigs.Tls tls, Paths paths, List<String> operators) {
 
     /** How the host runs the servers: the compose files (container ports fixed, topology ports published) or processes on the host. */
     public enum Runtime { COMPOSE, HOST }
@@ -172,7 +172,7 @@ public record Topology(Runtime runtime, String primary, List<Region> regions, Li
         }
 
         Topology topology(Map<String, Object> m, Path baseDir) {
-            known(m, "", Set.of("version", "runtime", "primary", "regions", "control", "secrets", "tls", "paths"));
+            known(m, "", Set.of("version", "runtime", "primary", "regions", "control", "secrets", "tls", "paths", "operators"));
             String version = string(m, "", "version", "set version: 1", null);
             if (version != null && !version.equals("1")) {
                 problem("version", "\"" + version + "\" is not a version this renderer reads; set version: 1");
@@ -259,7 +259,23 @@ public record Topology(Runtime runtime, String primary, List<Region> regions, Li
                     string(pm, "paths", "pg_data", "", "/var/lib/postgresql/15/main"),
                     string(pm, "paths", "pg_log", "", "/var/log/postgresql/postgresql-15-main.log"),
                     string(pm, "paths", "agent_state", "", "/var/lib/olympus/node-agent"));
-            return new Topology(runtime, primary, regions, witnesses, secrets, tls, paths);
+            // One NATS user per operator (sre-<name>), each sending commands on its own subject only.
+            List<String> operators = new ArrayList<>();
+            if (m.get("operators") != null) {
+                if (!(m.get("operators") instanceof List<?> ol)) {
+                    problem("operators", "a list of operator names, e.g. [alice, bob]");
+                } else {
+                    for (Object o : ol) {
+                        String op = String.valueOf(o);
+                        if (!olympus.wire.Naming.OPERATOR.matcher(op).matches() || operators.contains(op)) {
+                            problem("operators", "\"" + op + "\" is not a new operator name (lower-case letters, digits and '-', 2 to 32 characters)");
+                        } else {
+                            operators.add(op);
+                        }
+                    }
+                }
+            }
+            return new Topology(runtime, primary, regions, witnesses, secrets, tls, paths, List.copyOf(operators));
         }
 
         Region region(Map<String, Object> m, String f) {

@@ -65,7 +65,7 @@ class RenderTest {
                 assertThat(out.resolve(h).resolve("env").resolve(s + ".env")).isRegularFile();
             }
         }
-        assertThat(warnings).contains("render: WARNING: 25 secrets not found", "$OLYMPUS_SECRET_NATS_ROUTE");
+        assertThat(warnings).contains("render: WARNING: 38 secrets not found", "$OLYMPUS_SECRET_NATS_ROUTE");
         // A set: compare as one, its toString order is not fixed.
         assertThat(Files.getPosixFilePermissions(out.resolve("olympus-us-east-1/pgbouncer/userlist.txt")))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -78,8 +78,8 @@ class RenderTest {
         assertThat(conf).contains("server_name: \"eu-west\"", "domain: \"eu-west\"", "listen: \"0.0.0.0:4222\"",
                 "http: \"0.0.0.0:8222\"", "store_dir: \"/data\"", "deny_imports: [\"$JS.ACK.>\"]");
         // Own region's control node first (by compose service name), then the others at their addresses.
-        assertThat(conf).containsPattern("urls: \\[\"nats-leaf://leaf:[^@]+@nats-control:7422\", "
-                + "\"nats-leaf://leaf:[^@]+@10.10.1.10:7423\", \"nats-leaf://leaf:[^@]+@10.10.3.10:7423\"\\]");
+        assertThat(conf).containsPattern("urls: \\[\"nats-leaf://leaf-eu-west:[^@]+@nats-control:7422\", "
+                + "\"nats-leaf://leaf-eu-west:[^@]+@10.10.1.10:7423\", \"nats-leaf://leaf-eu-west:[^@]+@10.10.3.10:7423\"\\]");
         for (NatsRole r : NatsRole.clientRoles()) {
             assertThat(conf).contains("{ user: \"" + r.user() + "\"");
         }
@@ -87,7 +87,16 @@ class RenderTest {
         for (String region : List.of("us-east", "eu-west", "ap-south")) {
             assertThat(conf).contains("{ user: \"node-agent-" + region + "\"", "\"olympus.agent." + region + "\"",
                     "$KV.olympus_control.agent." + region);
+            for (NatsRole r : NatsRole.regionalRoles()) {
+                assertThat(conf).contains("{ user: \"" + r.user(region) + "\"");
+            }
+            assertThat(conf).contains("\"olympus.revocation." + region + ".>\"", "\"$KV.olympus_lag." + region + "\"",
+                    "\"$KV.olympus_control.observer." + region + "\"");
         }
+        // One user per operator named in the topology, each on its own command subject; no shared sre.
+        assertThat(conf).contains("{ user: \"sre-alice\"", "\"olympus.control.cmd.alice.>\"", "{ user: \"sre-bob\"")
+                .doesNotContain("{ user: \"sre\"", "\"olympus.control.cmd.>\", \"$JS");
+        assertThat(conf).doesNotContain("{ user: \"revocation-bus\"", "\"olympus.revocation.*.>\", \"olympus.deadletter");
         assertThat(conf).doesNotContain("127.0.0.1");
     }
 
@@ -126,25 +135,45 @@ class RenderTest {
                 "OLYMPUS_POSTGRES_ENDPOINTS=us-east=10.10.1.20:5432,eu-west=10.10.2.20:5432,ap-south=10.10.3.20:5432\n",
                 "PG_SUPERUSER_PASSWORD=", "OLYMPUS_PGBOUNCER_INI=/etc/pgbouncer/pgbouncer.ini\n", "HTTP_PORT_NODE_AGENT=8085\n");
         String bus = read("olympus-eu-west-1/env/revocation-bus.env");
-        assertThat(bus).contains("NATS_USER=revocation-bus\n", "REDIS_URI=redis://10.10.2.10:6379\n", "REVOCATION_INGEST_TOKENS=")
+        assertThat(bus).contains("NATS_USER=revocation-bus-eu-west\n", "REDIS_URI=redis://10.10.2.10:6379\n", "REVOCATION_INGEST_TOKENS=")
                 .doesNotContain("PG_", "FAILOVER_API_TOKENS", "OLYMPUS_TOPOLOGY_DIR");
-        assertThat(read("olympus-eu-west-1/env/failover-coordinator.env")).contains("NATS_USER=failover-coordinator\n", "PGBOUNCER_PORT=6432\n")
+        assertThat(read("olympus-eu-west-1/env/failover-coordinator.env")).contains("NATS_USER=failover-coordinator-eu-west\n", "PGBOUNCER_PORT=6432\n")
                 .doesNotContain("PG_SUPERUSER", "PG_MONITOR_PASSWORD", "PGBOUNCER_ADMIN_PASSWORD");
     }
 
     @Test
     void secretsComeFromFilesThenEnvironmentElsePlaceholders(@TempDir Path secrets) throws IOException {
         Files.createDirectories(secrets.resolve("nats"));
-        Files.writeString(secrets.resolve("nats/leaf"), "leafFromFile42\n");
+        Files.writeString(secrets.resolve("nats/leaf-us-east"), "leafFromFile42\n");
         Path topology = out.resolve("t.yml");
         Files.writeString(topology, Files.readString(EXAMPLE).replace("dir: /etc/olympus/secrets", "dir: " + secrets));
         render(topology, Map.of("OLYMPUS_SECRET_POSTGRES_OLYMPUS", "appFromEnv7", "OLYMPUS_SECRET_NATS_NODE_AGENT_EU_WEST", "agentEu9"));
-        assertThat(read("olympus-us-east-1/nats/nats.conf")).contains("nats-leaf://leaf:leafFromFile42@nats-control:7422",
-                "{ user: \"node-agent-eu-west\", password: \"agentEu9\"", "password: \"CHANGE_ME-nats-revocation-bus\"");
+        String conf = read("olympus-us-east-1/nats/nats.conf");
+        // The region's own leaf password in its remote URL (it must send it); every account
+        // password only as a bcrypt hash.
+        assertThat(conf).contains("nats-leaf://leaf-us-east:leafFromFile42@nats-control:7422")
+                .doesNotContain("agentEu9", "CHANGE_ME-nats-revocation-bus-us-east", "password: \"CHANGE_ME");
+        assertThat(Bcrypt.matches(passwordOf(conf, "node-agent-eu-west"), "agentEu9")).isTrue();
+        assertThat(Bcrypt.matches(passwordOf(conf, "revocation-bus-us-east"), "CHANGE_ME-nats-revocation-bus-us-east")).isTrue();
+        assertThat(Bcrypt.matches(passwordOf(conf, "revocation-bus-us-east"), "CHANGE_ME-nats-revocation-bus-eu-west")).isFalse();
+        // Control nodes know every region's leaf user, by hash only, accepted on the leaf port alone.
+        String control = read("olympus-eu-west-1/nats-control/nats.conf");
+        assertThat(control).doesNotContain("leafFromFile42");
+        assertThat(Bcrypt.matches(passwordOf(control, "leaf-us-east"), "leafFromFile42")).isTrue();
+        assertThat(read("olympus-eu-west-1/nats/nats.conf")).doesNotContain("leafFromFile42");
         assertThat(read("olympus-us-east-1/pgbouncer/userlist.txt")).contains("\"olympus\" \"appFromEnv7\"",
                 "\"postgres\" \"CHANGE_ME-postgres-postgres\"");
-        assertThat(warnings).contains("WARNING", "$OLYMPUS_SECRET_NATS_REVOCATION_BUS",
-                "file " + secrets.resolve("nats/revocation-bus")).doesNotContain("NATS_LEAF", "POSTGRES_OLYMPUS\n");
+        assertThat(warnings).contains("WARNING", "$OLYMPUS_SECRET_NATS_REVOCATION_BUS_US_EAST",
+                "file " + secrets.resolve("nats/revocation-bus-us-east")).doesNotContain("NATS_LEAF_US_EAST", "POSTGRES_OLYMPUS\n");
+    }
+
+    /** The password (hash) a NATS config gives {@code user}. */
+    private static String passwordOf(String conf, String user) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{ user: \"" + java.util.regex.Pattern.quote(user)
+                + "\", password: \"([^\"]+)\"").matcher(conf);
+        assertThat(m.find()).as("user " + user).isTrue();
+        assertThat(m.group(1)).startsWith("$2a$");
+        return m.group(1);
     }
 
     /** nats-server -t: the configuration loads (it only tests the file and exits). */

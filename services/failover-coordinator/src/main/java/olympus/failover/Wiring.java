@@ -39,6 +39,7 @@ public class Wiring {
     @Singleton
     Connection nats(NatsConfiguration c, FailoverConfiguration f) throws IOException, InterruptedException {
         return Nats.connect(new Options.Builder().server(c.url()).userInfo(c.user(), c.password())
+                .inboxPrefix(olympus.nats.Inboxes.prefix(c.user()))
                 .connectionName("failover-coordinator-" + f.region()).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
                 .connectionTimeout(Duration.ofSeconds(3)).build());
     }
@@ -79,7 +80,7 @@ public class Wiring {
 
     @Singleton
     CommandListener listener(Connection nc, Coordinator coordinator, FailoverConfiguration f, Clock clock, MeterRegistry metrics) {
-        return new CommandListener(nc, coordinator, f.regions(), "nats:sre", clock, metrics);
+        return new CommandListener(nc, coordinator, f.regions(), clock, metrics);
     }
 
     /** Starts everything once the context is up, and stops it in reverse order. */

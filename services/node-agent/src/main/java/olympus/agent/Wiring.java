@@ -30,6 +30,7 @@ public class Wiring {
     @Singleton
     Connection nats(NatsConfiguration c, AgentConfiguration a) throws IOException, InterruptedException {
         return Nats.connect(new Options.Builder().server(c.url()).userInfo(c.user(), c.password())
+                .inboxPrefix(olympus.nats.Inboxes.prefix(c.user()))
                 .connectionName("node-agent-" + a.region()).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
                 .connectionTimeout(Duration.ofSeconds(3)).build());
     }

@@ -19,7 +19,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The SRE tool: talks to the failover-coordinator leader over NATS as the sre user, shows each
+ * The SRE tool: talks to the failover-coordinator leader over NATS as the operator's own user
+ * ({@code sre-<operator>}, from a NATS context: {@link NatsContext}), on the operator's own command
+ * subject, so every result and audit record names the operator (proven by NATS); shows each
  * step live as the coordinator completes it, and exits non-zero with the reason on refusal.
  * Exit codes: 0 done, 2 refused, 3 failed or rolled back, 1 no answer / usage.
  */
@@ -38,12 +40,14 @@ public final class OlympusCtl {
 
     /** Connection and output options every subcommand takes. */
     static final class Common {
-        @Option(names = "--nats-url", defaultValue = "${env:NATS_URL:-nats://127.0.0.1:4222}", description = "NATS server of your region (NATS_URL)")
+        @Option(names = "--context", defaultValue = "${env:NATS_CONTEXT}", description = "NATS context (NATS_CONTEXT): a name"
+                + " under ~/.config/nats/context or a file path, JSON with url, user and password (or nkey: a seed file); your"
+                + " operator user sre-<you> may send commands only as you")
+        String context;
+        @Option(names = "--nats-url", defaultValue = "${env:NATS_URL}", description = "NATS server of your region (NATS_URL); default: the context's url")
         String url;
-        @Option(names = "--user", defaultValue = "${env:NATS_USER:-sre}", description = "NATS user (NATS_USER); only sre may issue commands")
-        String user;
-        @Option(names = "--password", defaultValue = "${env:NATS_PASSWORD:-}", description = "NATS password (NATS_PASSWORD)")
-        String password;
+        @Option(names = "--operator", description = "operator name, when the context's user is not sre-<operator>")
+        String operator;
         @Option(names = "--json", description = "machine-readable output: the result as JSON, steps as JSON lines on stderr")
         boolean json;
         @Option(names = "--timeout", defaultValue = "300", description = "seconds to wait for the result")
@@ -51,10 +55,15 @@ public final class OlympusCtl {
 
         int run(String verb, Map<String, Object> body) throws Exception {
             body.put("operator", System.getProperty("user.name"));
-            try (Connection nc = Nats.connect(new Options.Builder().server(url).userInfo(user, password).connectionName("olympusctl")
+            if (context == null || context.isBlank()) {
+                throw new IllegalArgumentException("no NATS identity: pass --context NAME|FILE or set NATS_CONTEXT");
+            }
+            NatsContext ctx = NatsContext.load(context);
+            String op = ctx.operator(operator);
+            try (Connection nc = Nats.connect(ctx.apply(new Options.Builder(), url).connectionName("olympusctl")
                     .connectionTimeout(Duration.ofSeconds(5)).build())) {
                 long t0 = System.nanoTime();
-                CommandResult r = new SreClient(nc).run(verb, body, this::showStep, Duration.ofSeconds(timeout));
+                CommandResult r = new SreClient(nc, op).run(verb, body, this::showStep, Duration.ofSeconds(timeout));
                 if (json) {
                     System.out.println(SreClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
                 } else {

@@ -67,7 +67,8 @@ public final class RevocationBus implements AutoCloseable {
                 // Reconnect forever: the durable consumer resumes where it stopped, nothing is lost.
                 .maxReconnects(-1).reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(3));
         if (config.natsUser() != null && !config.natsUser().isBlank()) {
-            ob.userInfo(config.natsUser(), config.natsPassword() == null ? "" : config.natsPassword());
+            ob.userInfo(config.natsUser(), config.natsPassword() == null ? "" : config.natsPassword())
+                    .inboxPrefix(olympus.nats.Inboxes.prefix(config.natsUser()));
         }
         this.nc = Nats.connect(ob.build());
         this.redis = new RedisDenylist(config.redisUri(), config.redisTimeout(), checkReaders(config, loops));

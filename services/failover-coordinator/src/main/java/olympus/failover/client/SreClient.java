@@ -28,9 +28,12 @@ public final class SreClient {
     public static final ObjectMapper JSON = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     private final Connection nc;
+    private final String operator;
 
-    public SreClient(Connection nc) {
+    /** A client of operator {@code operator}, whose NATS user ({@code sre-<operator>}) {@code nc} is connected as. */
+    public SreClient(Connection nc, String operator) {
         this.nc = nc;
+        this.operator = Naming.requireOperator(operator);
     }
 
     public CommandResult run(String verb, Map<String, Object> body, Consumer<Step> onStep, Duration timeout)
@@ -41,13 +44,13 @@ public final class SreClient {
         try {
             Message reply;
             try {
-                reply = nc.request(Naming.controlCommand(verb), JSON.writeValueAsBytes(body), Duration.ofSeconds(10));
+                reply = nc.request(Naming.controlCommand(operator, verb), JSON.writeValueAsBytes(body), Duration.ofSeconds(10));
             } catch (RuntimeException e) {
                 throw new IOException("no answer to " + verb + ": " + e.getMessage(), e);
             }
             if (reply == null) {
                 throw new IOException("no coordinator answered " + verb + " within 10 s (is one running, and is this user allowed to publish "
-                        + Naming.controlCommand(verb) + "?)");
+                        + Naming.controlCommand(operator, verb) + "?)");
             }
             CommandResult first = JSON.readValue(reply.getData(), CommandResult.class);
             if (!"ACCEPTED".equals(first.outcome())) {

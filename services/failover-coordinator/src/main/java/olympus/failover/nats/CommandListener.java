@@ -24,13 +24,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Commands over NATS request/reply on {@code olympus.control.cmd.<verb>}.
+ * Commands over NATS request/reply on {@code olympus.control.cmd.<operator>.<verb>}.
  *
- * <p>Who: the server admits a publish on these subjects only from users whose permissions allow
- * it (the {@code sre} user), so the principal recorded is that user, established by the server's
- * authorization, not by anything in the message. Limitation: NATS 2.9 does not tell a subscriber
- * which user published, so two people sharing the sre credentials are one principal; the
- * {@code operator} field the tool sends ($USER) is recorded as a claim only.
+ * <p>Who: NATS 2.9 does not tell a subscriber which user published, but each operator's user
+ * ({@code sre-<operator>}) may publish only under its own operator token (NatsRole), so the
+ * principal recorded, {@code nats:<operator>}, is taken from the subject the command arrived on:
+ * proven by the server's authorization, not claimed by anything in the message. A command on a
+ * subject without an operator token is refused. The {@code operator} field a tool may send is
+ * recorded as a claim only.
  *
  * <p>Every coordinator receives every command. The leader answers at once (ACCEPTED with the
  * command id, or REFUSED with the reason); the steps and the result follow on the AUDIT stream.
@@ -44,7 +45,6 @@ public final class CommandListener implements AutoCloseable {
     private final Connection nc;
     private final Coordinator coordinator;
     private final List<String> regions;
-    private final String principal;
     private final Clock clock;
     private final MeterRegistry metrics;
     private final ScheduledExecutorService delayed = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -54,11 +54,10 @@ public final class CommandListener implements AutoCloseable {
     });
     private Dispatcher dispatcher;
 
-    public CommandListener(Connection nc, Coordinator coordinator, List<String> regions, String principal, Clock clock, MeterRegistry metrics) {
+    public CommandListener(Connection nc, Coordinator coordinator, List<String> regions, Clock clock, MeterRegistry metrics) {
         this.nc = nc;
         this.coordinator = coordinator;
         this.regions = regions;
-        this.principal = principal;
         this.clock = clock;
         this.metrics = metrics;
     }
@@ -74,6 +73,14 @@ public final class CommandListener implements AutoCloseable {
             return;
         }
         String verbToken = Naming.kindOf(m.getSubject());
+        String operator = Naming.operatorOf(m.getSubject());
+        if (operator == null) {
+            reply(m, new CommandResult(null, verbToken, CommandResult.REFUSED, "commands go on olympus.control.cmd.<operator>.<verb>: "
+                    + m.getSubject() + " names no operator", null, null, null, List.of(), 0, coordinator.leadership().leader(), null, null,
+                    clock.instant().toString(), null), coordinator.leadership().mayAct() ? 0 : 300);
+            return;
+        }
+        String principal = principal(operator);
         boolean leader = coordinator.leadership().mayAct();
         CommandRequest req = null;
         Verb verb = null;
@@ -107,6 +114,11 @@ public final class CommandListener implements AutoCloseable {
             reply(m, new CommandResult(null, verbToken, CommandResult.FAILED, String.valueOf(e.getMessage()), principal, null, null,
                     List.of(), 0, coordinator.leadership().leader(), null, null, clock.instant().toString(), null), leader ? 0 : 300);
         }
+    }
+
+    /** The principal of a command received on operator {@code operator}'s subject. */
+    public static String principal(String operator) {
+        return "nats:" + operator;
     }
 
     @SuppressWarnings("unchecked")

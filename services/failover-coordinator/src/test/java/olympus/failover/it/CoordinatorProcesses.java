@@ -43,7 +43,7 @@ public final class CoordinatorProcesses implements AutoCloseable {
                 sre.close();
             }
             sre = topo.connect(region, NatsRole.SRE);
-            client = new SreClient(sre);
+            client = new SreClient(sre, LocalTopology.operators().get(0));
             sreRegion = region;
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -33,7 +33,7 @@ public final class Coordinators implements AutoCloseable {
             start(r, extra);
         }
         sre = topo.connect(topo.regions().get(1), NatsRole.SRE);
-        client = new SreClient(sre);
+        client = new SreClient(sre, LocalTopology.operators().get(0));
     }
 
     void start(String r, Map<String, Object> extra) {
@@ -42,8 +42,8 @@ public final class Coordinators implements AutoCloseable {
         Map<String, Object> p = new HashMap<>();
         p.put("micronaut.server.port", -1);
         p.put("olympus.nats.url", topo.natsUrl(r));
-        p.put("olympus.nats.user", NatsRole.FAILOVER_COORDINATOR.user());
-        p.put("olympus.nats.password", topo.credentials().natsPassword(NatsRole.FAILOVER_COORDINATOR));
+        p.put("olympus.nats.user", NatsRole.FAILOVER_COORDINATOR.user(r));
+        p.put("olympus.nats.password", topo.credentials().natsPassword(NatsRole.FAILOVER_COORDINATOR, r));
         p.put("olympus.failover.region", r);
         p.put("olympus.failover.regions", String.join(",", topo.regions()));
         p.put("olympus.failover.api-tokens", "sre-token=alice:sre,viewer-token=bob:viewer");

@@ -58,8 +58,11 @@ class MigrationIT {
 
     @Test
     void pauseWithDeadlineResumesByItself() throws Exception {
-        CommandResult p = coordinators.run("pause", Map.of("reason", "schema change", "deadline", "3s"));
+        CommandResult p = coordinators.run("pause", Map.of("reason", "schema change", "deadline", "3s", "operator", "mallory"));
         assertEquals(CommandResult.DONE, p.outcome(), p.reason());
+        // The principal is the operator whose subject the command came on (alice's user may publish
+        // only there), not what the message claims.
+        assertEquals("nats:" + LocalTopology.operators().get(0), p.principal());
         assertEquals("PAUSED", writesState());
         await().atMost(Duration.ofSeconds(20)).until(() -> "OPEN".equals(writesState()));
         // The poolers were resumed too: a write through PgBouncer goes through at once.
@@ -110,7 +113,7 @@ class MigrationIT {
     void commandsWithoutTheRightAreRefused() throws Exception {
         // NATS: a user whose permissions do not include the command subjects gets no coordinator at all.
         try (Connection observer = topo.connect("eu-west", NatsRole.OBSERVER)) {
-            IOException e = assertThrows(IOException.class, () -> new SreClient(observer).run("switchover", Map.of("to", "eu-west"), null,
+            IOException e = assertThrows(IOException.class, () -> new SreClient(observer, LocalTopology.operators().get(0)).run("switchover", Map.of("to", "eu-west"), null,
                     Duration.ofSeconds(5)));
             System.out.println("observer refused: " + e.getMessage());
         }
@@ -133,6 +136,7 @@ class MigrationIT {
             String h = String.valueOf(coordinators.run("history", Map.of("limit", 50)).data());
             assertTrue(h.contains("http:bob has role viewer"), "refusal of the viewer is in the history");
             assertTrue(h.contains("http:unauthenticated"), "refusal of the anonymous call is in the history");
+            assertTrue(h.contains("nats:" + LocalTopology.operators().get(0)), "the operator's commands are in the history by name");
         });
     }
 

@@ -105,6 +105,7 @@ public class LagMonitor implements RemoteLag {
                 cfg.postgresPassword(), timeout);
         primaryProbe = new PrimaryProbe(endpoints, cfg.postgresDatabase(), cfg.postgresUser(), cfg.postgresPassword(), timeout);
         Options options = new Options.Builder().server(cfg.natsUrl()).userInfo(cfg.natsUser(), cfg.natsPassword())
+                .inboxPrefix(olympus.nats.Inboxes.prefix(cfg.natsUser()))
                 .connectionName("lag-monitor-" + cfg.region()).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
                 .connectionTimeout(Duration.ofSeconds(2)).build();
         // Start even when NATS is down: measuring and the check API do not need it.

@@ -26,8 +26,8 @@ final class Monitors {
         p.put("lag-monitor.postgres-user", PgRoles.MONITOR);
         p.put("lag-monitor.postgres-password", t.credentials().pgPassword(PgRoles.MONITOR));
         p.put("lag-monitor.nats-url", t.natsUrl(region));
-        p.put("lag-monitor.nats-user", NatsRole.LAG_MONITOR.user());
-        p.put("lag-monitor.nats-password", t.credentials().natsPassword(NatsRole.LAG_MONITOR));
+        p.put("lag-monitor.nats-user", NatsRole.LAG_MONITOR.user(region));
+        p.put("lag-monitor.nats-password", t.credentials().natsPassword(NatsRole.LAG_MONITOR, region));
         return p;
     }
 

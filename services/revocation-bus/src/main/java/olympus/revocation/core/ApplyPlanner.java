@@ -28,14 +28,32 @@ public final class ApplyPlanner {
     }
 
     public ApplyDecision plan(byte[] payload, Instant now) {
+        return plan(payload, null, now);
+    }
+
+    /**
+     * The same, for a payload received on a subject of {@code subjectRegion} (the publishing
+     * region, which NATS permissions vouch for: only that region's revocation-bus user may
+     * publish there); null when there is no subject to check against. An event whose
+     * {@code originRegion} is another region is poison ({@link #ORIGIN_MISMATCH}): a region's
+     * credential must not be able to speak for another region by writing its name in a field.
+     */
+    public ApplyDecision plan(byte[] payload, String subjectRegion, Instant now) {
         WireEvent event;
         try {
             event = codec.decode(payload);
         } catch (WireException e) {
             return ApplyDecision.skip(ApplyDecision.Outcome.POISON, e.rejection() + ": " + e.getMessage());
         }
+        if (subjectRegion != null && !subjectRegion.equals(event.originRegion())) {
+            return ApplyDecision.skip(ApplyDecision.Outcome.POISON, ORIGIN_MISMATCH + ": event " + event.eventId()
+                    + " says originRegion '" + event.originRegion() + "' but was published on region '" + subjectRegion + "'s subject");
+        }
         return plan(event, now);
     }
+
+    /** Dead-letter reason of an event whose origin region is not the region of the subject it came on. */
+    public static final String ORIGIN_MISMATCH = "ORIGIN_MISMATCH";
 
     /**
      * Never throws: whatever a message holds, the outcome is one that settles it. An exception

@@ -9,6 +9,7 @@ import olympus.revocation.core.Failures;
 import olympus.revocation.core.Mutation;
 import olympus.revocation.core.Written;
 import olympus.revocation.redis.RedisDenylist;
+import olympus.wire.Naming;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,11 +65,26 @@ public final class BatchApplier {
     public Planned plan(Message m) {
         List<byte[]> events = EventBatch.split(m.getData());
         Instant now = clock.instant();
+        String region = publishingRegion(m.getSubject());
         List<ApplyDecision> ds = new ArrayList<>(events.size());
         for (byte[] e : events) {
-            ds.add(planner.plan(e, now));
+            ds.add(planner.plan(e, region, now));
         }
         return new Planned(m, events, ds);
+    }
+
+    /**
+     * The region whose revocation-bus published {@code subject} (a view-stream subject
+     * {@code olympus.revocation.<region>.<kind>} or an express copy's
+     * {@code olympus.revocation-bus.express.<region>}), as NATS permissions vouch for it; a
+     * subject of neither shape gives a region no event names ("?"), so every event on it is poison.
+     */
+    static String publishingRegion(String subject) {
+        if (subject.startsWith(ExpressFanout.subject(""))) {
+            return subject.substring(ExpressFanout.subject("").length());
+        }
+        String r = Naming.regionOf(subject);
+        return r == null || !subject.startsWith("olympus." + Naming.Family.REVOCATION.token() + ".") ? "?" : r;
     }
 
     /**

@@ -129,8 +129,8 @@ public final class RevocationBench {
         p.put("revocation.region", region);
         p.put("revocation.regions", t.regions());
         p.put("revocation.nats-url", t.natsUrl(region));
-        p.put("revocation.nats-user", NatsRole.REVOCATION_BUS.user());
-        p.put("revocation.nats-password", t.credentials().natsPassword(NatsRole.REVOCATION_BUS));
+        p.put("revocation.nats-user", NatsRole.REVOCATION_BUS.user(region));
+        p.put("revocation.nats-password", t.credentials().natsPassword(NatsRole.REVOCATION_BUS, region));
         // As deployed (LocalTopology.env): the service reaches its region's Redis over the socket.
         p.put("revocation.redis-uri", Boolean.getBoolean("redisTcp") ? t.redisUri(region) : t.redisSocketUri(region));
         p.put("revocation.ingest-tokens", List.of(TOKEN));
@@ -326,7 +326,7 @@ public final class RevocationBench {
         }
         List<Connection> conns = new ArrayList<>();
         for (String r : regions) {
-            conns.add(t.connect(r, NatsRole.ADMIN));
+            conns.add(t.connect(r, NatsRole.REVOCATION_CLIENT));
         }
         AtomicInteger failed = new AtomicInteger();
         ConcurrentHistogram stored = new ConcurrentHistogram(3);

@@ -84,6 +84,26 @@ class ApplyPlannerTest {
         assertNull(d.mutation());
     }
 
+    static Stream<Arguments> origins() {
+        return Stream.of(
+                Arguments.of("us-east", ApplyDecision.Outcome.APPLY),
+                Arguments.of(null, ApplyDecision.Outcome.APPLY),
+                Arguments.of("eu-west", ApplyDecision.Outcome.POISON),
+                Arguments.of("?", ApplyDecision.Outcome.POISON));
+    }
+
+    /** The subject's region is the publisher NATS vouches for; an event naming another origin is poison. */
+    @ParameterizedTest
+    @MethodSource("origins")
+    void anEventWhoseOriginIsNotItsSubjectsRegionIsPoison(String subjectRegion, ApplyDecision.Outcome outcome) {
+        byte[] wire = new EventCodec().encode(new TokenRevoked("e1", 1, "us-east", T, "j1", null, T, KEEP, null));
+        ApplyDecision d = PLANNER.plan(wire, subjectRegion, T);
+        assertEquals(outcome, d.outcome(), d.reason());
+        if (outcome == ApplyDecision.Outcome.POISON) {
+            assertTrue(d.reason().startsWith(ApplyPlanner.ORIGIN_MISMATCH + ": "), d.reason());
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void anEventWhoseKeepUntilHasPassedIsSkippedNotWritten() {
         TokenRevoked old = new TokenRevoked("e1", 1, "us-east", T, "j1", null, T, T.plusSeconds(1), null);

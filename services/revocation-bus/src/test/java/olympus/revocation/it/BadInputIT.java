@@ -123,6 +123,33 @@ class BadInputIT {
         }
     }
 
+    /**
+     * eu-west's bus user may publish only eu-west's subjects (NATS refuses the rest), but it could
+     * still write "us-east" in an event's originRegion: every region dead-letters such an event
+     * (ORIGIN_MISMATCH) and applies the honest one beside it.
+     */
+    @Test
+    void anEventClaimingAnotherRegionsOriginIsDeadLetteredEverywhere() throws Exception {
+        String run = Cluster.runId();
+        String forged = "forged-origin-" + run;
+        String honest = "honest-origin-" + run;
+        try (Connection bus = topology.connect("eu-west", NatsRole.REVOCATION_BUS)) {
+            String subject = Naming.subject(Naming.Family.REVOCATION, "eu-west", "token");
+            bus.jetStream().publish(subject, (good("g-" + forged, forged) + "\n"
+                    + good("g-" + honest, honest).replace("\"originRegion\":\"us-east\"", "\"originRegion\":\"eu-west\""))
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        awaitEnforcedEverywhere(List.of(honest));
+        for (Region r : cluster.regions) {
+            String region = r.name;
+            await().atMost(Duration.ofSeconds(20)).until(() -> !storedDeadLetters(region, forged).isEmpty());
+            String reason = storedDeadLetters(region, forged).get(0).getHeaders().getFirst(Naming.DEAD_LETTER_REASON_HEADER);
+            assertTrue(reason.startsWith("ORIGIN_MISMATCH: "), reason);
+            String body = r.check("jti=" + forged).body();
+            assertTrue(body.contains("NOT_REVOKED"), region + ": " + body);
+        }
+    }
+
     /** Dead letters stored in {@code region}'s dead-letter stream whose payload mentions {@code needle}. */
     static List<io.nats.client.api.MessageInfo> storedDeadLetters(String region, String needle) throws Exception {
         List<io.nats.client.api.MessageInfo> out = new ArrayList<>();
@@ -347,7 +374,7 @@ class BadInputIT {
         }
         // A wrong password does not even connect.
         assertThrows(Exception.class, () -> Nats.connect(topology.natsOptions(topology.natsUrl("us-east"),
-                NatsRole.REVOCATION_BUS).userInfo("revocation-bus", "not-the-password").maxReconnects(0).build()));
+                NatsRole.REVOCATION_BUS, "us-east").userInfo("revocation-bus-us-east", "not-the-password").maxReconnects(0).build()));
         assertTrue(east.check("jti=unauth").body().contains("NOT_REVOKED"));
         assertTrue(east.check("jti=forged").body().contains("NOT_REVOKED"));
     }
@@ -395,7 +422,7 @@ class BadInputIT {
     void natsIngestAndCaepSetIngest() throws Exception {
         String run = Cluster.runId();
         Region west = cluster.region("eu-west");
-        try (Connection admin = topology.connect("eu-west", NatsRole.ADMIN)) {
+        try (Connection admin = topology.connect("eu-west", NatsRole.REVOCATION_CLIENT)) {
             Message ok = admin.request(IngestListener.subject("eu-west"),
                     ("{\"kind\":\"session\",\"sessionId\":\"nats-" + run + "\"}").getBytes(StandardCharsets.UTF_8),
                     Duration.ofSeconds(5));

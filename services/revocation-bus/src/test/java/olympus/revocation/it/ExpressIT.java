@@ -54,7 +54,8 @@ class ExpressIT {
         long[] before = cluster.regions.stream().mapToLong(Region::appliedCount).toArray();
         try (Connection bus = topology.connect("ap-south", NatsRole.REVOCATION_BUS)) {
             // In no stream: only the express path can bring it to the regions.
-            bus.publish(ExpressFanout.subject("ap-south"), BadInputIT.good("ev-" + jti, jti).getBytes(StandardCharsets.UTF_8));
+            bus.publish(ExpressFanout.subject("ap-south"), BadInputIT.good("ev-" + jti, jti)
+                    .replace("\"originRegion\":\"us-east\"", "\"originRegion\":\"ap-south\"").getBytes(StandardCharsets.UTF_8));
             bus.flush(Duration.ofSeconds(2));
         }
         for (int i = 0; i < cluster.regions.size(); i++) {
@@ -98,6 +99,13 @@ class ExpressIT {
             } catch (Exception e) {
                 // The server's permissions violation may close the connection: refused either way.
             }
+        }
+        // Nor may another region's bus send express copies in us-east's name.
+        try (Connection c = topology.connect("eu-west", NatsRole.REVOCATION_BUS)) {
+            c.publish(ExpressFanout.subject("us-east"), BadInputIT.good("ev-" + forged, forged).getBytes(StandardCharsets.UTF_8));
+            c.flush(Duration.ofSeconds(2));
+        } catch (Exception e) {
+            // Refused either way.
         }
         // A legitimate copy sent after the forged ones arrives; by then the forged ones would have too.
         String legit = "legit-express-" + Cluster.runId();

@@ -56,8 +56,8 @@ final class Region implements AutoCloseable {
         p.put("revocation.region", region);
         p.put("revocation.regions", t.regions());
         p.put("revocation.nats-url", t.natsUrl(region));
-        p.put("revocation.nats-user", NatsRole.REVOCATION_BUS.user());
-        p.put("revocation.nats-password", t.credentials().natsPassword(NatsRole.REVOCATION_BUS));
+        p.put("revocation.nats-user", NatsRole.REVOCATION_BUS.user(region));
+        p.put("revocation.nats-password", t.credentials().natsPassword(NatsRole.REVOCATION_BUS, region));
         p.put("revocation.redis-uri", t.redisUri(region));
         p.put("revocation.ingest-tokens", List.of(TOKEN));
         p.put("revocation.hook-tokens", List.of(HOOK_TOKEN));

@@ -13,6 +13,7 @@ public final class RoutingState {
     private final String localRegion;
     private final List<String> regions;
     private volatile RoutingView view;
+    private volatile long topologyRevision;
 
     public RoutingState(String localRegion, List<String> regions, String configuredPrimary) {
         this.localRegion = localRegion;
@@ -46,16 +47,27 @@ public final class RoutingState {
         return Update.APPLIED;
     }
 
+    /** KV revision of the held topology; 0 until one was read. */
+    public long topologyRevision() {
+        return topologyRevision;
+    }
+
     /**
-     * Epochs never go back: a topology with a lower epoch than the one held (a late announce, a
-     * KV replica behind) is ignored. Same epoch replaces (the writes state changes within an epoch).
+     * A topology read from the control KV at {@code revision}: applied only when it is after the
+     * held one ({@link TopologyFeed#fromKv}); a late watch delivery or a KV replica behind is
+     * ignored. Nothing else changes the topology: an announce only makes the caller read the KV.
      */
-    public synchronized Update offer(Topology t) {
-        Topology cur = view.topology();
-        if (cur.known() && t.epoch() < cur.epoch()) {
-            return Update.OLDER_IGNORED;
+    public synchronized TopologyFeed.Decision offer(Topology t, long revision) {
+        TopologyFeed.Decision d = TopologyFeed.fromKv(topologyRevision, revision);
+        if (d.action() == TopologyFeed.Action.APPLY) {
+            topologyRevision = revision;
+            view = new RoutingView(localRegion, t, view.lag());
         }
-        view = new RoutingView(localRegion, t, view.lag());
-        return Update.APPLIED;
+        return d;
+    }
+
+    /** What an announce of {@code announced} asks for, given the held topology: a KV read or nothing. */
+    public TopologyFeed.Decision announced(Topology announced) {
+        return TopologyFeed.fromAnnounce(view.topology(), announced);
     }
 }

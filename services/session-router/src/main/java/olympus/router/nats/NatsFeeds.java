@@ -23,6 +23,7 @@ import olympus.router.config.RouterConfiguration;
 import olympus.router.core.ReplicaLag;
 import olympus.router.core.RoutingState;
 import olympus.router.core.Topology;
+import olympus.router.core.TopologyFeed;
 import olympus.wire.ClusterTopology;
 import olympus.wire.EventCodec;
 import olympus.wire.Naming;
@@ -47,8 +48,9 @@ import java.util.concurrent.TimeUnit;
  *   loss can cost replica share but never correctness), warmed at start from the olympus_lag
  *   bucket (latest per replica).</li>
  *   <li>Topology: a watch on the control KV key "topology" (the record: a change arrives in well
- *   under a second), plus a poll of the key every watchRetry that also re-creates a lost watch,
- *   plus the core-NATS announce as a best-effort shortcut. Epochs never go back (RoutingState).</li>
+ *   under a second), plus a poll of the key every watchRetry that also re-creates a lost watch.
+ *   Applied in KV revision order only (RoutingState, TopologyFeed). The core-NATS announce is a
+ *   hint that makes the router read the KV at once; its content is never applied.</li>
  * </ul>
  * A bad message is counted and logged, never thrown back into the dispatcher.
  */
@@ -68,6 +70,8 @@ public class NatsFeeds {
     private final Counter samplesIgnored;
     private final Counter samplesRejected;
     private final Counter topologyRejected;
+    private final java.util.Map<TopologyFeed.Reason, Counter> announces = new java.util.EnumMap<>(TopologyFeed.Reason.class);
+    private final java.util.concurrent.atomic.AtomicBoolean readRequested = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile NatsKeyValueWatchSubscription watch;
     private volatile Instant lastTopologyRead;
     private volatile String lastControlError;
@@ -83,8 +87,14 @@ public class NatsFeeds {
         this.samplesIgnored = Counter.builder("olympus.router.lag.samples").tag("outcome", "ignored").register(meters);
         this.samplesRejected = Counter.builder("olympus.router.lag.samples").tag("outcome", "rejected").register(meters);
         this.topologyRejected = Counter.builder("olympus.router.topology.rejected").register(meters);
+        for (TopologyFeed.Reason r : TopologyFeed.Reason.values()) {
+            if (r.name().startsWith("ANNOUNCE_")) {
+                announces.put(r, Counter.builder("olympus.router.topology.announces").tag("reason", r.name()).register(meters));
+            }
+        }
         Gauge.builder("olympus.router.topology.epoch", state, s -> s.view().topology().epoch()).register(meters);
         Options o = new Options.Builder().server(cfg.url()).userInfo(cfg.user(), cfg.password() == null ? "" : cfg.password())
+                .inboxPrefix(olympus.nats.Inboxes.prefix(cfg.user()))
                 .connectionName("session-router-" + router.region()).maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(3)).build();
         this.nc = Nats.connectReconnectOnConnect(o);
@@ -125,19 +135,50 @@ public class NatsFeeds {
         }
     }
 
+    /**
+     * An announce is a hint, never the topology itself (TopologyFeed): one that says something
+     * new makes the control thread read the KV now. Reads are coalesced, so a flood of announces
+     * costs at most one KV read in flight.
+     */
     void onAnnounce(Message m) {
+        TopologyFeed.Decision d;
         try {
-            applyTopology(ClusterTopology.fromJson(m.getData()), "announce");
+            d = state.announced(Topology.from(ClusterTopology.fromJson(m.getData()), state.regions()));
         } catch (RuntimeException e) {
             topologyRejected.increment();
             LOG.warn("topology announce rejected: {}", e.getMessage());
+            return;
+        }
+        announces.get(d.reason()).increment();
+        if (d.action() == TopologyFeed.Action.READ_KV && readRequested.compareAndSet(false, true)) {
+            LOG.debug("{}", d.detail());
+            try {
+                control.execute(() -> {
+                    readRequested.set(false);
+                    readTopologyNow();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                readRequested.set(false);
+            }
         }
     }
 
-    private void applyTopology(ClusterTopology t, String source) {
+    private void readTopologyNow() {
+        try {
+            KeyValueEntry e = nc.keyValue(Naming.CONTROL_BUCKET, CONTROL).get(ClusterTopology.KEY);
+            if (e != null && e.getValue() != null) {
+                applyTopology(ClusterTopology.fromJson(e.getValue()), e.getRevision(), "kv after announce");
+                lastTopologyRead = clock.instant();
+            }
+        } catch (Exception ex) {
+            LOG.debug("KV read after an announce failed ({}); the next poll retries", ex.toString());
+        }
+    }
+
+    private void applyTopology(ClusterTopology t, long revision, String source) {
         Topology before = state.view().topology();
         Topology next = Topology.from(t, state.regions());
-        if (state.offer(next) == RoutingState.Update.APPLIED && (before.epoch() != next.epoch()
+        if (state.offer(next, revision).action() == TopologyFeed.Action.APPLY && (before.epoch() != next.epoch()
                 || !before.primary().equals(next.primary()) || before.writesPausedFlag() != next.writesPausedFlag())) {
             LOG.info("topology from {}: primary {} epoch {} writes {} replicas {} (was primary {} epoch {})", source,
                     next.primary(), next.epoch(), next.writesPausedFlag() ? "PAUSED" : "OPEN", next.replicas(),
@@ -151,7 +192,7 @@ public class NatsFeeds {
             KeyValue kv = nc.keyValue(Naming.CONTROL_BUCKET, CONTROL);
             KeyValueEntry e = kv.get(ClusterTopology.KEY);
             if (e != null && e.getValue() != null) {
-                applyTopology(ClusterTopology.fromJson(e.getValue()), "kv");
+                applyTopology(ClusterTopology.fromJson(e.getValue()), e.getRevision(), "kv");
             }
             lastTopologyRead = clock.instant();
             if (watch == null) {
@@ -160,7 +201,7 @@ public class NatsFeeds {
                     public void watch(KeyValueEntry entry) {
                         if (entry.getOperation() == KeyValueOperation.PUT && entry.getValue() != null) {
                             try {
-                                applyTopology(ClusterTopology.fromJson(entry.getValue()), "watch");
+                                applyTopology(ClusterTopology.fromJson(entry.getValue()), entry.getRevision(), "watch");
                                 lastTopologyRead = clock.instant();
                             } catch (RuntimeException ex) {
                                 topologyRejected.increment();

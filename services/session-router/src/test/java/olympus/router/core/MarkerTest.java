@@ -50,14 +50,14 @@ class MarkerTest {
     }
 
     @Test
-    void stateKeepsNewestSampleAndNeverGoesBackAnEpoch() {
+    void stateKeepsNewestSampleAndNeverGoesBackARevision() {
         RoutingState s = new RoutingState("eu-west", RouterTest.REGIONS, "us-east");
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         assertEquals(RoutingState.Update.APPLIED, s.offer(new ReplicaLag("eu-west", "us-east", 1, 10L, "OK", t0)));
         assertEquals(RoutingState.Update.OLDER_IGNORED, s.offer(new ReplicaLag("eu-west", "us-east", 1, 5L, "OK", t0.minusMillis(1))));
         assertEquals(RoutingState.Update.UNKNOWN_REGION, s.offer(new ReplicaLag("mars", "us-east", 1, 5L, "OK", t0)));
-        assertEquals(RoutingState.Update.APPLIED, s.offer(RouterTest.topo("eu-west", 5, java.util.Set.of("us-east"))));
-        assertEquals(RoutingState.Update.OLDER_IGNORED, s.offer(RouterTest.topo("us-east", 4, java.util.Set.of("eu-west"))));
+        assertEquals(TopologyFeed.Action.APPLY, s.offer(RouterTest.topo("eu-west", 5, java.util.Set.of("us-east")), 2).action());
+        assertEquals(TopologyFeed.Action.IGNORE, s.offer(RouterTest.topo("us-east", 4, java.util.Set.of("eu-west")), 1).action());
         assertEquals("eu-west", s.view().topology().primary());
     }
 }

@@ -127,6 +127,43 @@ class FailoverFollowIT {
     }
 
     /**
+     * An announce is a hint, not the topology: sent with a real coordinator credential, epoch
+     * 2^63-1 and another primary, it changes no router's answer (they read the KV, which says
+     * otherwise), and the next real change in the KV is followed as before: nothing is pinned.
+     */
+    @Test
+    void anAnnounceOfEpochMaxDoesNotPinTheRouters() throws Exception {
+        Http euHttp = new Http(eu.uri());
+        Http apHttp = new Http(ap.uri());
+        ClusterTopology cur = ClusterTopology.fromJson(kv.get(ClusterTopology.KEY).getValue());
+        Map<String, ClusterTopology.Member> members = new LinkedHashMap<>();
+        for (String r : t.regions()) {
+            members.put(r, new ClusterTopology.Member(r.equals("ap-south") ? "PRIMARY" : "REPLICA", null, 0));
+        }
+        ClusterTopology forged = new ClusterTopology(ClusterTopology.SCHEMA_VERSION, Long.MAX_VALUE, "ap-south",
+                ClusterTopology.Writes.open(), members, Instant.now().toString(), "forger", "pin every router");
+        try (Connection coordinator = t.connect("eu-west", NatsRole.FAILOVER_COORDINATOR)) {
+            for (int i = 0; i < 50; i++) {
+                coordinator.publish(Naming.TOPOLOGY_ANNOUNCE, forged.toJson());
+            }
+            coordinator.flush(Duration.ofSeconds(2));
+        }
+        long until = System.nanoTime() + 1_500_000_000L;
+        while (System.nanoTime() < until) {
+            for (Http h : new Http[] {euHttp, apHttp}) {
+                JsonNode r = h.get("/v1/route?user=u1").body();
+                assertEquals(cur.epoch(), r.path("epoch").asLong(), r.toString());
+                assertEquals(cur.primary(), r.path("primary").asText(), r.toString());
+            }
+            Thread.sleep(50);
+        }
+        ClusterTopology next = change(t.primaryRegion(), true, ClusterTopology.Writes.open(), "a real change after the forged announce");
+        assertTrue(next.epoch() < Long.MAX_VALUE);
+        millisUntil(euHttp, "/v1/route?user=u1", b -> b.path("epoch").asLong() == next.epoch());
+        millisUntil(apHttp, "/v1/route?user=u1", b -> b.path("epoch").asLong() == next.epoch());
+    }
+
+    /**
      * Cut off, ap-south's control node has no quorum: the KV cannot change there, and reads of it
      * may fail or return the last value the node holds. Either way the router keeps answering with
      * the last topology it saw (epochs never go back) and keeps routing by its local replica.

@@ -27,8 +27,8 @@ public final class EmbeddedRouter implements AutoCloseable {
         p.put("router.regions", String.join(",", t.regions()));
         p.put("router.primary-region", t.primaryRegion());
         p.put("router.nats.url", t.natsUrl(region));
-        p.put("router.nats.user", NatsRole.SESSION_ROUTER.user());
-        p.put("router.nats.password", t.credentials().natsPassword(NatsRole.SESSION_ROUTER));
+        p.put("router.nats.user", NatsRole.SESSION_ROUTER.user(region));
+        p.put("router.nats.password", t.credentials().natsPassword(NatsRole.SESSION_ROUTER, region));
         p.put("router.redis.uri", t.redisUri(region));
         StringBuilder redis = new StringBuilder();
         for (String r : t.regions()) {
