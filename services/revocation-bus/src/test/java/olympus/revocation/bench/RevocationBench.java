@@ -147,21 +147,21 @@ public final class RevocationBench {
         for (String r : regions) {
             io.micrometer.core.instrument.MeterRegistry reg = servers.get(r).getApplicationContext()
                     .getBean(io.micrometer.core.instrument.MeterRegistry.class);
-            io.micrometer.core.instrument.Timer q = reg.find("revocation.origin.queued").timer();
-            io.micrometer.core.instrument.Timer a = reg.find("revocation.origin.ack").timer();
-            io.micrometer.core.instrument.DistributionSummary n = reg.find("revocation.origin.message.events").summary();
+            io.micrometer.core.instrument.Timer q = reg.find("olympus.revocation.origin.queued").timer();
+            io.micrometer.core.instrument.Timer a = reg.find("olympus.revocation.origin.ack").timer();
+            io.micrometer.core.instrument.DistributionSummary n = reg.find("olympus.revocation.origin.message.events").summary();
             if (q == null || a == null || n == null) {
                 continue;
             }
             System.out.printf("  %-9s since start: origin messages %,d (%.1f events each): queued p50 %.2f p99 %.2f max %.2f ms; ack p50 %.2f p99 %.2f max %.2f ms%n",
                     r, a.count(), n.mean(), bucketPercentile(q, 0.5), bucketPercentile(q, 0.99), q.max(java.util.concurrent.TimeUnit.MILLISECONDS),
                     bucketPercentile(a, 0.5), bucketPercentile(a, 0.99), a.max(java.util.concurrent.TimeUnit.MILLISECONDS));
-            io.micrometer.core.instrument.Timer in = reg.find("revocation.ingest.served").timer();
+            io.micrometer.core.instrument.Timer in = reg.find("olympus.revocation.ingest.served").timer();
             if (in != null) {
                 System.out.printf("  %-9s ingest requests served (delivered -> replied) p50 %.2f p99 %.2f max %.2f ms (n=%,d)%n", r,
                         bucketPercentile(in, 0.5), bucketPercentile(in, 0.99), in.max(java.util.concurrent.TimeUnit.MILLISECONDS), in.count());
             }
-            for (io.micrometer.core.instrument.Timer p : reg.find("revocation.propagation").timers()) {
+            for (io.micrometer.core.instrument.Timer p : reg.find("olympus.revocation.propagation").timers()) {
                 System.out.printf("  %-9s applied from %-9s p50 %.1f p99 %.1f max %.1f ms (n=%,d, since start: warm-up included)%n", r, p.getId().getTag("origin"),
                         bucketPercentile(p, 0.5), bucketPercentile(p, 0.99), p.max(java.util.concurrent.TimeUnit.MILLISECONDS), p.count());
             }

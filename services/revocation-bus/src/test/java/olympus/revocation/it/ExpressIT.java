@@ -186,7 +186,7 @@ class ExpressIT {
 
     static double applied(Region r, String outcome, String path) {
         MeterRegistry reg = r.context().getBean(MeterRegistry.class);
-        return reg.find("revocation.applied").tag("outcome", outcome).tag("path", path).counters().stream()
+        return reg.find("olympus.revocation.applied").tag("outcome", outcome).tag("path", path).counters().stream()
                 .mapToDouble(Counter::count).sum();
     }
 }
