@@ -16,8 +16,12 @@ package olympus.revocation.core;
  *
  * <p>A key deleted by hand (or evicted) leaves both numbers as they were; Redis' keyspace
  * notifications report it ({@code deletedKey}), while the service is connected to hear them.
+ *
+ * @param cause  a bounded label for the meters, one per reason: emptied, rebuilding,
+ *               unknown_state, deleted_key, lost_writes, complete
+ * @param reason what was found, with the numbers, for the log
  */
-public record Completeness(Status status, String reason) {
+public record Completeness(Status status, String cause, String reason) {
     public enum Status {
         /** The state key says ready and nothing says otherwise. */
         COMPLETE,
@@ -41,24 +45,24 @@ public record Completeness(Status status, String reason) {
      */
     public static Completeness assess(String state, long mark, long ackFloor, String deletedKey) {
         if (state == null) {
-            return new Completeness(Status.EMPTY, "state key missing: Redis was emptied or restarted without its data");
+            return new Completeness(Status.EMPTY, "emptied", "state key missing: Redis was emptied or restarted without its data");
         }
         if (state.startsWith(Keys.REBUILDING_PREFIX)) {
-            return new Completeness(Status.REBUILDING, "a rebuild holds the state key");
+            return new Completeness(Status.REBUILDING, "rebuilding", "a rebuild holds the state key");
         }
         if (!Keys.READY.equals(state)) {
-            return new Completeness(Status.GAP, "state key holds an unknown value '" + clip(state) + "'");
+            return new Completeness(Status.GAP, "unknown_state", "state key holds an unknown value '" + clip(state) + "'");
         }
         if (deletedKey != null) {
-            return new Completeness(Status.GAP, "key " + clip(deletedKey)
+            return new Completeness(Status.GAP, "deleted_key", "key " + clip(deletedKey)
                     + " was deleted or evicted behind the service's back (keyspace notification)");
         }
         if (ackFloor != FLOOR_UNKNOWN && mark < ackFloor) {
-            return new Completeness(Status.GAP, "Redis holds the view stream up to sequence " + mark
+            return new Completeness(Status.GAP, "lost_writes", "Redis holds the view stream up to sequence " + mark
                     + " but the consumer acked up to " + ackFloor
                     + ": Redis lost acknowledged writes (failover to a lagging replica, or a restore)");
         }
-        return new Completeness(Status.COMPLETE, ackFloor == FLOOR_UNKNOWN
+        return new Completeness(Status.COMPLETE, "complete", ackFloor == FLOOR_UNKNOWN
                 ? "ready (ack floor unknown: sequence check skipped)"
                 : "ready, holds up to sequence " + mark + " >= ack floor " + ackFloor);
     }

@@ -242,11 +242,12 @@ public final class BatchApplier {
         return m.getData();
     }
 
-    /** Ack (or term) once its dead letters are stored; if storing one failed, nak so it comes back. */
-    private void settle(Message m, Throwable deadLetterFailure, boolean allBad) {
-        if (deadLetterFailure != null) {
-            LOG.warn("storing a dead letter of {} seq {} failed, nak with {} delay: {}", m.getSubject(), seq(m),
-                    RETRY_DELAY, deadLetterFailure.toString());
+    /** Ack (or term) once its dead letters are stored; if that (or its batch's call) failed, nak so it comes back. */
+    private void settle(Message m, Throwable failure, boolean allBad) {
+        if (failure != null) {
+            // A message without writes also waits for its batch's script call (the applied mark).
+            LOG.warn("settling {} seq {} failed (its batch's Redis call, or storing a dead letter), nak with {} delay: {}",
+                    m.getSubject(), seq(m), RETRY_DELAY, failure.toString());
             m.nakWithDelay(RETRY_DELAY);
         } else if (allBad) {
             m.term();

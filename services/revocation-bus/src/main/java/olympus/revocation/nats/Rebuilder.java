@@ -140,8 +140,7 @@ public final class Rebuilder implements AutoCloseable {
         switch (c.status()) {
             case EMPTY -> rebuildOnce();
             case GAP -> {
-                metrics.incomplete(deleted != null && Keys.READY.equals(state) ? "deleted_key"
-                        : Keys.READY.equals(state) ? "lost_writes" : "unknown_state");
+                metrics.incomplete(c.cause());
                 LOG.error("denylist incomplete: {}; marking it incomplete (checks that find nothing answer UNKNOWN) "
                         + "and rebuilding from the view stream", c.reason());
                 if (redis.markIncomplete(state)) {
