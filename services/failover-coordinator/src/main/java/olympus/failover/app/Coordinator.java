@@ -679,7 +679,7 @@ public final class Coordinator implements AutoCloseable {
 
     private CommandResult rejoin(Run run) throws Exception {
         String region = run.req.to();
-        ClusterTopology t0 = kv.topology().value();
+        ClusterTopology t0 = kv.topologyFromLeader().value();
         if (region.equals(t0.primary())) {
             throw new CommandRefusedException("to", region + " is the primary; rejoin takes a former primary");
         }
@@ -697,7 +697,10 @@ public final class Coordinator implements AutoCloseable {
     // ---------------------------------------------------------------- pause, resume, migrate
 
     private CommandResult pause(Run run) throws Exception {
-        ClusterTopology t0 = kv.topology().value();
+        // A command's precondition is read from the stream leader, as its CAS is: a direct get may
+        // be answered by a replica a commit behind, and CI saw a pause sent right after a resume
+        // refused with "writes are already paused" by the pause that resume had just ended.
+        ClusterTopology t0 = kv.topologyFromLeader().value();
         if (t0.writes().paused(clock.instant())) {
             throw new CommandRefusedException("writes are already paused (" + t0.writes().reason() + ", by " + t0.writes().by() + ")");
         }
@@ -717,7 +720,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private CommandResult resume(Run run, String why) throws Exception {
-        ClusterTopology t0 = kv.topology().value();
+        ClusterTopology t0 = kv.topologyFromLeader().value();
         run.step("PgBouncer RESUME in every region", () -> {
             forEachRegion(List.copyOf(t0.members().keySet()), agent::resumePool);
             return null;
@@ -727,7 +730,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private CommandResult migrate(Run run) throws Exception {
-        ClusterTopology t0 = kv.topology().value();
+        ClusterTopology t0 = kv.topologyFromLeader().value();
         if (t0.writes().paused(clock.instant())) {
             throw new CommandRefusedException("writes are already paused (" + t0.writes().reason() + ", by " + t0.writes().by() + ")");
         }
