@@ -19,7 +19,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -155,18 +154,16 @@ public final class PostgresHost {
     // ---------------------------------------------------------------- PgBouncer
 
     /**
-     * One command on PgBouncer's admin console, through psql: the console speaks only a subset of
-     * the protocol (pgjdbc's connection set-up is refused there with "SET failed").
+     * Commands on PgBouncer's admin console, in one connection ({@link BouncerConsole}: pgjdbc is
+     * refused there, and a psql process per command was slow). Fails with PgBouncer's message.
      */
     private void bouncerAdmin(List<String> commands, Duration timeout) {
-        List<String> cmd = new ArrayList<>(List.of("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"));
-        for (String c : commands) {
-            cmd.add("-c");
-            cmd.add(c);
+        try (BouncerConsole c = BouncerConsole.open(bouncerHost, bouncerPort, creds.bouncerAdmin(), nz(creds.bouncerAdminPassword()),
+                probeTimeout, timeout)) {
+            c.run(commands);
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
         }
-        cmd.add("host=" + bouncerHost + " port=" + bouncerPort + " dbname=pgbouncer user=" + creds.bouncerAdmin() + " connect_timeout="
-                + Math.max(1, probeTimeout.toSeconds()));
-        run(cmd, timeout, Map.of("PGPASSWORD", nz(creds.bouncerAdminPassword())));
     }
 
     private static String nz(String s) {
@@ -302,8 +299,7 @@ public final class PostgresHost {
      */
     public String stopImmediately() {
         if (postmasterAlive()) {
-            run(asPostgres(List.of(bin + "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "-t", "10", "stop")),
-                    Duration.ofSeconds(15), Map.of());
+            stopPg("immediate", Duration.ofSeconds(10));
         }
         fenceOffline();
         return "stopped (immediate); standby.signal written, it restarts as a read-only standby";
@@ -340,8 +336,7 @@ public final class PostgresHost {
      */
     public long shutDown(Duration timeout) {
         if (postmasterAlive()) {
-            run(asPostgres(List.of(bin + "pg_ctl", "-D", data.toString(), "-m", "fast", "-w", "-t", Long.toString(Math.max(1, timeout.toSeconds())),
-                    "stop")), timeout.plusSeconds(5), Map.of());
+            stopPg("fast", timeout);
         }
         String out = run(asPostgres(List.of(bin + "pg_controldata", "-D", data.toString())), Duration.ofSeconds(10), Map.of("LC_ALL", "C"));
         for (String line : out.split("\n")) {
@@ -382,11 +377,23 @@ public final class PostgresHost {
             try (ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
                 rs.next();
                 if (rs.getBoolean(1)) {
-                    try (ResultSet p = s.executeQuery("SELECT pg_promote(true, " + Math.max(1, timeout.toSeconds()) + ")")) {
+                    // pg_promote(true) polls for the end of recovery every 100 ms; ask without
+                    // waiting and poll on this connection instead.
+                    try (ResultSet p = s.executeQuery("SELECT pg_promote(false)")) {
                         p.next();
-                        if (!p.getBoolean(1)) {
+                    }
+                    long deadline = System.nanoTime() + timeout.toNanos();
+                    while (true) {
+                        try (ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                            r.next();
+                            if (!r.getBoolean(1)) {
+                                break;
+                            }
+                        }
+                        if (System.nanoTime() > deadline) {
                             throw new IllegalStateException("pg_promote on " + region + " did not finish within " + timeout.toSeconds() + " s");
                         }
+                        sleep(POLL_MS);
                     }
                     did = "promoted";
                 }
@@ -436,7 +443,7 @@ public final class PostgresHost {
     public String rejoin(String primary, boolean cleanStop, Duration timeout) {
         StringBuilder did = new StringBuilder();
         if (postmasterAlive()) {
-            run(asPostgres(List.of(bin + "pg_ctl", "-D", data.toString(), "-m", "fast", "-w", "-t", "30", "stop")), Duration.ofSeconds(40), Map.of());
+            stopPg("fast", Duration.ofSeconds(30));
             did.append("stopped; ");
         }
         Path auto = data.resolve("postgresql.auto.conf");
@@ -533,9 +540,64 @@ public final class PostgresHost {
         }
     }
 
+    /*
+     * pg_ctl's own -w waits poll every 100 ms (PostgreSQL 15's pg_ctl, WAITS_PER_SEC 10), and a
+     * switchover waits on a stop, a promotion and a start while clients are paused: so pg_ctl is
+     * run without waiting (-W) and the agent watches postmaster.pid itself every few milliseconds,
+     * as pg_ctl does (the pid file is gone once the server has stopped; its status line says
+     * "ready" or "standby" once it takes connections).
+     */
+    private static final long POLL_MS = 5;
+    /** postmaster.pid's status line (LOCK_FILE_LINE_PM_STATUS, 1-based). */
+    private static final int PID_FILE_STATUS_LINE = 8;
+
+    private void stopPg(String mode, Duration timeout) {
+        run(asPostgres(List.of(bin + "pg_ctl", "-D", data.toString(), "-m", mode, "-W", "stop")), Duration.ofSeconds(10), Map.of());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (Files.exists(data.resolve("postmaster.pid")) && postmasterAlive()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(region + "'s PostgreSQL did not stop (" + mode + ") within " + timeout.toSeconds()
+                        + " s; its log says: " + logTail());
+            }
+            sleep(POLL_MS);
+        }
+    }
+
     private void startPg() {
-        run(asPostgres(List.of("setsid", bin + "pg_ctl", "-D", data.toString(), "-l", log.toString(), "-w", "-t", "60", "start")),
-                Duration.ofSeconds(70), Map.of());
+        Path pidFile = data.resolve("postmaster.pid");
+        // A server killed before leaves its pid file behind until the new one rewrites it.
+        String stale = readLines(pidFile).stream().findFirst().map(String::strip).orElse(null);
+        run(asPostgres(List.of("setsid", bin + "pg_ctl", "-D", data.toString(), "-l", log.toString(), "-W", "start")),
+                Duration.ofSeconds(10), Map.of());
+        long start = System.nanoTime();
+        long deadline = start + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            List<String> lines = readLines(pidFile);
+            if (!lines.isEmpty() && !lines.get(0).strip().equals(stale)) {
+                if (!postmasterAlive()) {
+                    throw new IllegalStateException(region + "'s PostgreSQL exited while starting; its log says: " + logTail());
+                }
+                String status = lines.size() >= PID_FILE_STATUS_LINE ? lines.get(PID_FILE_STATUS_LINE - 1).strip() : "";
+                if (status.equals("ready") || status.equals("standby")) {
+                    return;
+                }
+            } else if (System.nanoTime() - start > Duration.ofSeconds(10).toNanos()) {
+                // pg_ctl forked a postmaster that never wrote its pid file: it failed at once.
+                throw new IllegalStateException(region + "'s PostgreSQL did not start (no postmaster.pid after 10 s); its log says: " + logTail());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(region + "'s PostgreSQL did not accept connections within 60 s; its log says: " + logTail());
+            }
+            sleep(POLL_MS);
+        }
+    }
+
+    private static List<String> readLines(Path p) {
+        try {
+            return Files.readAllLines(p);
+        } catch (IOException e) {
+            return List.of(); // absent, or being rewritten
+        }
     }
 
     private void reclone(String primary, Duration timeout) {
