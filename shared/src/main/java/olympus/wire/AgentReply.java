@@ -10,11 +10,14 @@ import java.io.IOException;
 /**
  * A node agent's answer. {@code outcome} is OK, REFUSED (not done, and why: a stale fencing token,
  * a bad request) or FAILED (tried and failed on the host); {@code detail} says what was done.
- * Status fields are filled for STATUS (and null elsewhere).
+ * Status fields are filled for STATUS (and null elsewhere). {@code upstream} is the region a replica
+ * streams WAL from and {@code upstreamAgeMs} how long ago it last received anything from it: a
+ * primary whose own agent is dead is still seen alive through its replicas.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AgentReply(String outcome, String code, String detail, Long lsn, Boolean pgReachable, Boolean inRecovery,
-                         Boolean readOnly, Long walLsn, Long replayLsn, Boolean selfFenced, FencingToken highest) {
+                         Boolean readOnly, Long walLsn, Long replayLsn, Boolean selfFenced, FencingToken highest,
+                         String upstream, Long upstreamAgeMs) {
     public static final String OK = "OK";
     public static final String REFUSED = "REFUSED";
     public static final String FAILED = "FAILED";
@@ -27,15 +30,15 @@ public record AgentReply(String outcome, String code, String detail, Long lsn, B
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     public static AgentReply ok(String detail, Long lsn) {
-        return new AgentReply(OK, null, detail, lsn, null, null, null, null, null, null, null);
+        return new AgentReply(OK, null, detail, lsn, null, null, null, null, null, null, null, null, null);
     }
 
     public static AgentReply refused(String code, String detail, FencingToken highest) {
-        return new AgentReply(REFUSED, code, detail, null, null, null, null, null, null, null, highest);
+        return new AgentReply(REFUSED, code, detail, null, null, null, null, null, null, null, highest, null, null);
     }
 
     public static AgentReply failed(String detail) {
-        return new AgentReply(FAILED, ACTION_FAILED, detail, null, null, null, null, null, null, null, null);
+        return new AgentReply(FAILED, ACTION_FAILED, detail, null, null, null, null, null, null, null, null, null, null);
     }
 
     public boolean ok() {

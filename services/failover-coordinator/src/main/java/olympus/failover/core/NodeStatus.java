@@ -14,9 +14,16 @@ import olympus.wire.Lsn;
  * @param error      why it is unreachable
  * @param hostReachable the region's node agent answered (its PostgreSQL may still be down): it can
  *                   be asked to act, e.g. to fence a stopped primary so that it restarts as a standby
+ * @param upstream   replica: the region its WAL receiver streams from, null when not streaming
+ * @param upstreamAgeMs replica: how long ago it last received anything from {@code upstream}
  */
 public record NodeStatus(String region, boolean reachable, boolean inRecovery, boolean readOnly,
-                         Long walLsn, Long replayLsn, String error, boolean hostReachable) {
+                         Long walLsn, Long replayLsn, String error, boolean hostReachable, String upstream, Long upstreamAgeMs) {
+    public NodeStatus(String region, boolean reachable, boolean inRecovery, boolean readOnly, Long walLsn, Long replayLsn, String error,
+                      boolean hostReachable) {
+        this(region, reachable, inRecovery, readOnly, walLsn, replayLsn, error, hostReachable, null, null);
+    }
+
     public NodeStatus(String region, boolean reachable, boolean inRecovery, boolean readOnly, Long walLsn, Long replayLsn, String error) {
         this(region, reachable, inRecovery, readOnly, walLsn, replayLsn, error, reachable);
     }

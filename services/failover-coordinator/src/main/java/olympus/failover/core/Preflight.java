@@ -114,6 +114,21 @@ public final class Preflight {
                         + (safeAt - nowMs) + " ms more (retry, or --force)");
             }
         }
+        if (!force) {
+            // The primary's agent may be dead while its PostgreSQL runs on (nothing would fence
+            // it): its replicas still receive its WAL. A cut or dead primary sent its last message
+            // at least the fence grace ago by now (a failover waits that long), a live one a
+            // heartbeat ago (the lag-monitor writes one every 100-500 ms).
+            long liveWithinMs = limits.fenceGraceMs() / 2;
+            for (NodeStatus n : v.nodes().values()) {
+                if (primary.equals(n.upstream()) && n.upstreamAgeMs() != null && n.upstreamAgeMs() < liveWithinMs) {
+                    return Verdict.refuse("the primary " + primary + " is alive: " + n.region() + " received its WAL " + n.upstreamAgeMs()
+                            + " ms ago, though the coordinators cannot reach it" + (p.hostReachable() ? "" : " or its node agent")
+                            + "; a promotion now would leave two writable primaries. Restart " + primary + "'s node agent (it then "
+                            + "reports, and fences itself if cut off), or stop " + primary + "'s PostgreSQL by hand, then retry (or --force)");
+                }
+            }
+        }
         String candidate = to;
         if (candidate == null) {
             candidate = v.nodes().values().stream()

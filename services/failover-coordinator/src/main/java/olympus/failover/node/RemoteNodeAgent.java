@@ -75,7 +75,7 @@ public final class RemoteNodeAgent implements NodeAgent {
                 return NodeStatus.databaseDown(region, "database down, per its agent: " + r.detail());
             }
             return new NodeStatus(region, true, Boolean.TRUE.equals(r.inRecovery()), Boolean.TRUE.equals(r.readOnly()), r.walLsn(),
-                    r.replayLsn(), null);
+                    r.replayLsn(), null, true, r.upstream(), r.upstreamAgeMs());
         } catch (RuntimeException e) {
             return NodeStatus.unreachable(region, e.getMessage());
         }

@@ -136,4 +136,31 @@ class PreflightTest {
         assertEquals(ok, verdict.ok(), verdict.reason());
         assertTrue(verdict.reason().contains(reason), verdict.reason());
     }
+
+    /** A primary whose agent is dead but whose PostgreSQL still streams to a replica: one row per reason. */
+    @ParameterizedTest(name = "eu-west streams from {0}, last message {1} ms ago, force {2} -> {3}")
+    @CsvSource(delimiter = '|', value = {
+            // alive: a heartbeat's WAL arrived 300 ms ago
+            "us-east  | 300   | false | false | is alive: eu-west received its WAL 300 ms ago",
+            // the SRE's word (they stopped it by hand)
+            "us-east  | 300   | true  | true  | candidate eu-west",
+            // cut or dead: its last message is older than half the fence grace (8 s)
+            "us-east  | 9000  | false | true  | candidate eu-west",
+            "us-east  | 4000  | false | true  | candidate eu-west",
+            "us-east  | 3999  | false | false | is alive",
+            // streaming from someone else (a cascade), or not at all
+            "ap-south | 300   | false | true  | candidate eu-west",
+            "         |       | false | true  | candidate eu-west",
+    })
+    void aPrimaryStillStreamingIsAlive(String upstream, Long ageMs, boolean force, boolean ok, String reason) {
+        ClusterView base = view("X", "R3000000", "R3000000", "eu-west ap-south", 3_000_000L);
+        Map<String, NodeStatus> nodes = new java.util.LinkedHashMap<>(base.nodes());
+        NodeStatus eu = nodes.get("eu-west");
+        nodes.put("eu-west", new NodeStatus(eu.region(), eu.reachable(), eu.inRecovery(), eu.readOnly(), eu.walLsn(), eu.replayLsn(),
+                eu.error(), eu.hostReachable(), upstream == null ? null : upstream.strip(), ageMs));
+        ClusterView v = new ClusterView(base.topology(), nodes, base.observations(), base.lastKnownPrimaryLsn(), NOW, Map.of());
+        Verdict verdict = Preflight.failover(v, "eu-west", force, NOW, LIMITS);
+        assertEquals(ok, verdict.ok(), verdict.reason());
+        assertTrue(verdict.reason().contains(reason), verdict.reason());
+    }
 }

@@ -113,6 +113,61 @@ class FailoverIT {
         }
     }
 
+    /**
+     * The primary's node agent dies while its PostgreSQL runs on and clients keep writing to it:
+     * the coordinators lose the primary (they reach it only through its agent) and its agent's
+     * heartbeat stops, yet nothing fences it. Its replicas still receive its WAL, and that refuses
+     * the failover (it would leave two writable primaries).
+     */
+    @Test
+    void aPrimaryWhoseAgentDiedIsNotFailedOver() throws Exception {
+        try (Connection c = app("us-east"); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS agent_dead_writes (id bigint)");
+        }
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+        Thread writer = new Thread(() -> {
+            try (Connection c = app("us-east"); Statement s = c.createStatement()) {
+                while (writing.get()) {
+                    s.execute("INSERT INTO agent_dead_writes VALUES (" + written.incrementAndGet() + ")");
+                    Thread.sleep(100);
+                }
+            } catch (Exception e) {
+                System.out.println("writer stopped: " + e);
+            }
+        });
+        writer.start();
+        try {
+            coordinators.agents.kill("us-east");
+            Thread.sleep(9500); // past the fence grace (8 s) and the dead agent's last heartbeat bound
+            // Retried as an SRE would: the other refusals (the grace, counted from when each
+            // observer's probe timed out) pass with time; this one must not.
+            CommandResult refused = null;
+            for (int attempt = 1; attempt <= 20; attempt++) {
+                refused = coordinators.run("failover", Map.of("to", "eu-west"));
+                System.out.println("failover with us-east's agent dead, attempt " + attempt + ", " + written.get() + " writes so far: "
+                        + refused.outcome() + ": " + refused.reason());
+                assertEquals(CommandResult.REFUSED, refused.outcome(), refused.reason());
+                if (refused.reason().contains("is alive")) {
+                    break;
+                }
+                Thread.sleep(1000);
+            }
+            assertTrue(refused.reason().contains("is alive") && refused.reason().contains("received its WAL"), refused.reason());
+            assertEquals("us-east", coordinators.run("status", Map.of()).primary());
+        } finally {
+            writing.set(false);
+            writer.join(5000);
+            coordinators.agents.start("us-east");
+        }
+        // The observers see the primary again before the next test.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            CommandResult st = coordinators.run("status", Map.of());
+            return String.valueOf(st.data()).contains("primary, writable");
+        });
+        Thread.sleep(2500);
+    }
+
     private boolean streamingFrom(String primary, String replica) {
         try (Connection c = DriverManager.getConnection(topo.jdbcUrl(primary) + "?connectTimeout=2", PgRoles.SUPERUSER,
                 topo.credentials().pgPassword(PgRoles.SUPERUSER)); Statement s = c.createStatement();

@@ -97,7 +97,7 @@ public final class Agent implements AutoCloseable {
         PostgresHost.State s = host.state();
         boolean up = s.role() != HostRole.DOWN;
         return new AgentReply(AgentReply.OK, null, up ? s.role().name() : s.error(), null, up, s.role() == HostRole.REPLICA,
-                s.role() == HostRole.FENCED_PRIMARY, s.walLsn(), s.replayLsn(), selfFenced, highest);
+                s.role() == HostRole.FENCED_PRIMARY, s.walLsn(), s.replayLsn(), selfFenced, highest, s.upstream(), s.upstreamAgeMs());
     }
 
     private AgentReply mutate(AgentCall c, AgentCall.Op op) {

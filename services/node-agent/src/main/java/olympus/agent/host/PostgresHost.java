@@ -44,8 +44,16 @@ public final class PostgresHost {
     /** Where a region's PostgreSQL is, as reached from this host. */
     public record Endpoint(String host, int port) {}
 
-    /** The local server as read this moment. */
-    public record State(HostRole role, Long walLsn, Long replayLsn, String error) {}
+    /**
+     * The local server as read this moment; for a replica, the region its WAL receiver streams from
+     * (by its sender's address, null when not streaming or not one of ours) and how long ago it
+     * last received a message.
+     */
+    public record State(HostRole role, Long walLsn, Long replayLsn, String error, String upstream, Long upstreamAgeMs) {
+        State(HostRole role, Long walLsn, Long replayLsn, String error) {
+            this(role, walLsn, replayLsn, error, null, null);
+        }
+    }
 
     private final String region;
     private final List<String> regions;
@@ -129,7 +137,11 @@ public final class PostgresHost {
         try (Connection c = superConn(timeout); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on', "
                      + "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END, "
-                     + "pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text")) {
+                     + "pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text, "
+                     + "(SELECT sender_host FROM pg_stat_wal_receiver WHERE status = 'streaming'), "
+                     + "(SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'), "
+                     + "(SELECT (extract(epoch FROM clock_timestamp() - last_msg_receipt_time) * 1000)::bigint FROM pg_stat_wal_receiver "
+                     + "WHERE status = 'streaming')")) {
             rs.next();
             boolean rec = rs.getBoolean(1);
             boolean ro = rs.getBoolean(2);
@@ -137,10 +149,20 @@ public final class PostgresHost {
             Long receive = lsn(rs.getString(4));
             Long wal = rec ? max(receive, replay) : lsn(rs.getString(3));
             HostRole role = rec ? HostRole.REPLICA : ro ? HostRole.FENCED_PRIMARY : HostRole.WRITABLE_PRIMARY;
-            return new State(role, wal, replay, null);
+            String upstream = regionAt(rs.getString(6), rs.getInt(7));
+            long age = rs.getLong(8);
+            return new State(role, wal, replay, null, upstream, upstream == null || rs.wasNull() ? null : Math.max(0, age));
         } catch (SQLException e) {
             return new State(HostRole.DOWN, null, null, firstLine(e.getMessage()));
         }
+    }
+
+    private String regionAt(String host, int port) {
+        if (host == null) {
+            return null;
+        }
+        return endpoints.entrySet().stream().filter(e -> e.getValue().host().equals(host) && e.getValue().port() == port)
+                .map(Map.Entry::getKey).findFirst().orElse(null);
     }
 
     private static Long max(Long a, Long b) {
