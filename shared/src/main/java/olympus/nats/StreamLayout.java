@@ -125,6 +125,24 @@ public final class StreamLayout {
                 .build();
     }
 
+    /**
+     * The most one region's JetStream store can hold of everything but revocations: each capped
+     * family's origin and view, and every family's dead letters. The region server's
+     * max_file_store minus this is what revocations always have (checked against the rendered
+     * limit in the renderer's tests).
+     */
+    public static long cappedBytesPerRegion() {
+        long sum = 0;
+        for (Family f : Family.values()) {
+            long max = Retention.of(f).maxBytes();
+            if (max > 0) {
+                sum += 2 * max; // origin + view
+            }
+            sum += DEAD_LETTER_MAX_BYTES;
+        }
+        return sum;
+    }
+
     /** Ensures the streams of {@code family} (origin, view, dead letters) exist in the domain {@code jsm} talks to. */
     public static void ensure(JetStreamManagement jsm, Family family, String region, List<String> allRegions)
             throws IOException, JetStreamApiException {

@@ -61,6 +61,13 @@ public final class NatsConfigs {
         }
     }
 
+    /**
+     * A region server's JetStream file store (4 GiB). Everything but revocations is capped
+     * ({@code StreamLayout.cappedBytesPerRegion()}), so a full audit, lag or dead-letter stream drops
+     * its own oldest records and never takes the space revocation ingest needs.
+     */
+    public static final long REGION_FILE_STORE_BYTES = 4L << 30;
+
     public static String regionServer(RegionServer s, List<String> regions, List<String> operators, Secrets secrets) {
         List<String> leafUrls = new ArrayList<>();
         // Its own region's leaf user only: no region's config holds another region's leaf password.
@@ -77,7 +84,7 @@ public final class NatsConfigs {
                   store_dir: "%s"
                   domain: "%s"
                   max_memory_store: 256MB
-                  max_file_store: 4GB
+                  max_file_store: %d
                 }
                 %s
                 leafnodes {
@@ -98,7 +105,7 @@ public final class NatsConfigs {
                   ]
                 }
                 """.formatted(s.region(), s.listen(), s.port(), s.listen(), s.httpPort(), files(s.pidFile(), s.logFile()),
-                tls(s.tls()), s.storeDir(), Naming.domain(s.region()), accounts(regions, operators, secrets), quoteAll(leafUrls), ACCOUNT);
+                tls(s.tls()), s.storeDir(), Naming.domain(s.region()), REGION_FILE_STORE_BYTES, accounts(regions, operators, secrets), quoteAll(leafUrls), ACCOUNT);
     }
 
     public static String controlNode(ControlNode s, List<String> regions, List<String> operators, Secrets secrets) {

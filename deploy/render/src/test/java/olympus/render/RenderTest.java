@@ -100,6 +100,17 @@ class RenderTest {
         assertThat(conf).doesNotContain("127.0.0.1");
     }
 
+    /** Issue 18: the audit stream (365 days) once had no byte limit and could fill the store revocations need. */
+    @Test
+    void everythingButRevocationsLeavesAtLeastOneGibOfTheRegionStore() throws IOException {
+        render(EXAMPLE, Map.of());
+        assertThat(read("olympus-eu-west-1/nats/nats.conf")).contains("max_file_store: " + NatsConfigs.REGION_FILE_STORE_BYTES);
+        long capped = olympus.nats.StreamLayout.cappedBytesPerRegion();
+        System.out.printf("capped families take at most %d MiB of the region's %d MiB store%n", capped >> 20,
+                NatsConfigs.REGION_FILE_STORE_BYTES >> 20);
+        assertThat(NatsConfigs.REGION_FILE_STORE_BYTES - capped).isGreaterThanOrEqualTo(1L << 30);
+    }
+
     @Test
     void controlNodeRoutesToTheOthersAtTheirAddresses() throws IOException {
         render(EXAMPLE, Map.of());
