@@ -45,7 +45,8 @@ public class Wiring {
         PostgresHost host = new PostgresHost(a, creds, a.fenceActionTimeout().multipliedBy(2));
         String id = "node-agent-" + a.region() + "-" + UUID.randomUUID().toString().substring(0, 8);
         return new Agent(id, host, new TokenStore(Path.of(a.stateDir())), new ControlWatch(nc, a.region(), n.requestTimeout()),
-                new Agent.Timing(a.selfFence(), a.fenceAfter(), a.heartbeatEvery(), a.fenceActionTimeout()), metrics);
+                new Agent.Timing(a.selfFence(), a.fenceAfter(), a.heartbeatEvery(), a.fenceActionTimeout()),
+                new Agent.Bootstrapping("clone".equals(a.bootstrap()), a.cloneTimeout()), metrics);
     }
 
     @Singleton

@@ -1,6 +1,7 @@
 package olympus.agent.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import olympus.agent.core.Bootstrap;
 import olympus.agent.core.FencingGate;
 import olympus.agent.core.HostRole;
 import olympus.agent.core.SelfFence;
@@ -32,11 +33,15 @@ public final class Agent implements AutoCloseable {
     /** The self-fence settings (F, I, A) and whether it is on. */
     public record Timing(boolean selfFence, Duration fenceAfter, Duration heartbeatEvery, Duration fenceAction) {}
 
+    /** What to do with an empty data directory ({@link Bootstrap}): clone it from the primary, and how long that may take. */
+    public record Bootstrapping(boolean cloneEmpty, Duration timeout) {}
+
     private final String id;
     private final PostgresHost host;
     private final TokenStore tokens;
     private final ControlWatch watch;
     private final Timing timing;
+    private final Bootstrapping bootstrapping;
     private final MeterRegistry metrics;
     private final Object actionLock = new Object();
     private final ScheduledExecutorService loop = Executors.newScheduledThreadPool(2, r -> {
@@ -54,12 +59,14 @@ public final class Agent implements AutoCloseable {
     private final AtomicLong quorumAgeMs = new AtomicLong();
 
 
-    public Agent(String id, PostgresHost host, TokenStore tokens, ControlWatch watch, Timing timing, MeterRegistry metrics) {
+    public Agent(String id, PostgresHost host, TokenStore tokens, ControlWatch watch, Timing timing, Bootstrapping bootstrapping,
+                 MeterRegistry metrics) {
         this.id = id;
         this.host = host;
         this.tokens = tokens;
         this.watch = watch;
         this.timing = timing;
+        this.bootstrapping = bootstrapping;
         this.metrics = metrics;
         this.highest = tokens.load();
         metrics.gauge("olympus.agent.quorum.age.ms", quorumAgeMs);
@@ -69,6 +76,10 @@ public final class Agent implements AutoCloseable {
         long every = timing.heartbeatEvery().toMillis();
         loop.scheduleWithFixedDelay(this::heartbeatRound, 0, every, TimeUnit.MILLISECONDS);
         loop.scheduleAtFixedRate(this::checkRound, every, every, TimeUnit.MILLISECONDS);
+        if (!host.initialized()) {
+            cloning = true; // before the listener starts: no request may act on a host that has no cluster yet
+            bootstrapLoop.scheduleWithFixedDelay(this::bootstrapRound, every, BOOTSTRAP_RETRY_MS, TimeUnit.MILLISECONDS);
+        }
         LOG.info("node agent {} for {} started: self-fence {} (fence after {} ms, check every {} ms, fence within {} ms); highest token {}",
                 id, host.region(), timing.selfFence() ? "on" : "OFF", timing.fenceAfter().toMillis(), timing.heartbeatEvery().toMillis(),
                 timing.fenceAction().toMillis(), highest);
@@ -101,6 +112,10 @@ public final class Agent implements AutoCloseable {
     }
 
     private AgentReply mutate(AgentCall c, AgentCall.Op op) {
+        if (cloning) {
+            return AgentReply.failed(op + " on " + host.region() + " not done: the host has no cluster yet (" + lastBootstrap.action()
+                    + ": " + lastBootstrap.reason() + ")");
+        }
         synchronized (actionLock) {
             FencingGate.Admission a = FencingGate.admit(highest, c.token());
             if (!a.admitted()) {
@@ -147,6 +162,65 @@ public final class Agent implements AutoCloseable {
             LOG.info("{} done for {}: {}", op, c.token(), detail);
             return AgentReply.ok(detail, lsn);
         }
+    }
+
+    // ---------------------------------------------------------------- bootstrap
+
+    private static final long BOOTSTRAP_RETRY_MS = 2_000;
+    private final ScheduledExecutorService bootstrapLoop = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "bootstrap");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean cloning;
+    private volatile Bootstrap lastBootstrap = new Bootstrap(Bootstrap.Action.NONE, "not checked yet");
+
+    /**
+     * An empty data directory at start: decide from the topology the heartbeat thread read
+     * (from the quorum, so a cut-off host never clones a stale primary), act, and ask again
+     * every 2 s until there is a cluster. Its own thread: a base backup can take hours, and the
+     * heartbeat must go on (the coordinators see the host as alive and empty, not as dead).
+     */
+    void bootstrapRound() {
+        Sighting sight = latestSeen;
+        ControlWatch.Seen seen = sight == null ? null : sight.seen();
+        Bootstrap b = Bootstrap.decide(host.region(), host.initialized(), bootstrapping.cloneEmpty(), seen == null ? null : seen.primary(),
+                seen != null && seen.operation());
+        if (!b.reason().equals(lastBootstrap.reason())) {
+            if (b.action() == Bootstrap.Action.REFUSE) {
+                LOG.error("bootstrap {}: {}", b.action(), b.reason());
+            } else {
+                LOG.info("bootstrap {}: {}", b.action(), b.reason());
+            }
+        }
+        lastBootstrap = b;
+        switch (b.action()) {
+            case NONE -> done();
+            case CLONE -> {
+                synchronized (actionLock) {
+                    long t0 = System.nanoTime();
+                    try {
+                        String did = host.cloneAsReplica(seen.primary(), bootstrapping.timeout());
+                        metrics.counter("olympus.agent.bootstrap", "outcome", "cloned").increment();
+                        LOG.info("bootstrap done in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, did);
+                        lastBootstrap = new Bootstrap(Bootstrap.Action.NONE, "cloned from " + seen.primary());
+                        done();
+                    } catch (RuntimeException e) {
+                        metrics.counter("olympus.agent.bootstrap", "outcome", "failed").increment();
+                        lastBootstrap = new Bootstrap(Bootstrap.Action.WAIT, "the clone from " + seen.primary() + " failed, retrying: "
+                                + e.getMessage());
+                        LOG.error("bootstrap: cloning {} from {} failed (retrying in {} ms): {}", host.region(), seen.primary(),
+                                BOOTSTRAP_RETRY_MS, e.getMessage());
+                    }
+                }
+            }
+            case WAIT, REFUSE -> { }
+        }
+    }
+
+    private void done() {
+        cloning = false;
+        bootstrapLoop.shutdown();
     }
 
     // ---------------------------------------------------------------- self-fence
@@ -275,11 +349,13 @@ public final class Agent implements AutoCloseable {
         m.put("quorumAgeMs", (System.nanoTime() - lastQuorumNanos) / 1_000_000);
         m.put("lastDecision", lastDecision.action() + ": " + lastDecision.reason());
         m.put("highest", highest == null ? null : highest.toString());
+        m.put("bootstrap", lastBootstrap.action() + ": " + lastBootstrap.reason());
         return m;
     }
 
     @Override
     public void close() {
         loop.shutdownNow();
+        bootstrapLoop.shutdownNow();
     }
 }

@@ -33,6 +33,10 @@ import java.util.List;
  *                           file). An unforced failover promotes no sooner than G after the primary
  *                           became unreachable; the agent refuses to start unless F + I + 2A + S &lt; G
  *                           ({@link olympus.agent.core.FenceTiming}).
+ * @param bootstrap          what the agent does with an empty data directory: {@code clone} (default) makes
+ *                           this host a replica of the primary the control KV names (pg_basebackup),
+ *                           {@code off} leaves it to the operator ({@link olympus.agent.core.Bootstrap})
+ * @param cloneTimeout       the longest a base backup may take. Default 12 h.
  */
 @ConfigurationProperties("olympus.agent")
 public record AgentConfiguration(
@@ -51,5 +55,8 @@ public record AgentConfiguration(
         @Bindable(defaultValue = "500ms") Duration heartbeatEvery,
         @Bindable(defaultValue = "1s") Duration fenceActionTimeout,
         @Bindable(defaultValue = "1s") Duration maxClockSkew,
-        @Bindable(defaultValue = "8s") Duration failoverFenceGrace) {
+        @Bindable(defaultValue = "8s") Duration failoverFenceGrace,
+        @Bindable(defaultValue = "clone") @jakarta.validation.constraints.Pattern(regexp = "clone|off",
+                message = "olympus.agent.bootstrap (OLYMPUS_AGENT_BOOTSTRAP) is clone or off") String bootstrap,
+        @Bindable(defaultValue = "12h") Duration cloneTimeout) {
 }

@@ -440,9 +440,95 @@ public final class PostgresHost {
     }
 
     private String conninfo(String primary) {
+        return commandConninfo(primary) + " password=" + nz(creds.replicatorPassword());
+    }
+
+    /**
+     * For pg_basebackup and pg_receivewal: the password goes in PGPASSWORD, so a failed command's
+     * message (which names its arguments) never carries it into a log.
+     */
+    private String commandConninfo(String primary) {
         Endpoint e = endpoint(primary);
-        return "host=" + e.host() + " port=" + e.port() + " user=" + creds.replicator() + " password=" + nz(creds.replicatorPassword())
-                + " application_name=" + region;
+        return "host=" + e.host() + " port=" + e.port() + " user=" + creds.replicator() + " application_name=" + region;
+    }
+
+    private Map<String, String> replicatorEnv() {
+        return Map.of("PGPASSWORD", nz(creds.replicatorPassword()));
+    }
+
+    /** Whether the data directory holds a cluster (PostgreSQL writes PG_VERSION first, at initdb or a base backup). */
+    public boolean initialized() {
+        return Files.exists(data.resolve("PG_VERSION"));
+    }
+
+    /**
+     * Makes this host a replica of {@code primary} from nothing (a new or replaced replica host,
+     * its data directory empty): its replication slot made anew on the primary, a base backup
+     * through it, this host's own port and the standby settings, then start.
+     *
+     * <p>Why the slot is dropped first: a slot with this region's name left by the host this one
+     * replaces holds WAL for a copy that no longer exists (or has lost it already, and then cannot
+     * be streamed from at all); the new copy needs a slot from its own start. A slot some other
+     * process still streams from is not dropped: PostgreSQL refuses, and so does the clone, with
+     * that message (two hosts configured for one region).
+     */
+    public String cloneAsReplica(String primary, Duration timeout) {
+        String slot = slotName(region);
+        StringBuilder did = new StringBuilder();
+        // The copy is made beside the data directory and moved in whole, so an agent killed
+        // mid-copy leaves no data directory that looks initialized (PG_VERSION comes early in a
+        // base backup); the next start removes the partial copy and begins again.
+        Path partial = data.resolveSibling(data.getFileName() + ".clone-in-progress");
+        run(List.of("rm", "-rf", partial.toString()), Duration.ofSeconds(60), Map.of());
+        try {
+            Files.createDirectories(data.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + data.getParent() + ": " + e.getMessage(), e);
+        }
+        try {
+            run(asPostgres(List.of(bin + "pg_receivewal", "--drop-slot", "--slot=" + slot, "-d", commandConninfo(primary))),
+                    Duration.ofSeconds(30), replicatorEnv());
+            did.append("dropped the old slot ").append(slot).append(" on ").append(primary).append("; ");
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).contains("does not exist")) {
+                throw new IllegalStateException("cannot drop replication slot " + slot + " on " + primary + ": "
+                        + lastLine(e.getMessage()), e);
+            }
+        }
+        long t0 = System.nanoTime();
+        run(List.of("install", "-d", "-m", "0700", partial.toString()), Duration.ofSeconds(10), Map.of());
+        chown(partial);
+        run(asPostgres(List.of(bin + "pg_basebackup", "-D", partial.toString(), "-d", commandConninfo(primary), "-X", "stream", "-c", "fast",
+                "-C", "-S", slot)), timeout, replicatorEnv());
+        try {
+            if (Files.isDirectory(data)) {
+                Files.delete(data); // empty (else the data directory would hold a cluster or files the agent must not remove)
+            }
+            Files.move(partial, data);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cloned into " + partial + " but cannot move it to " + data + " (" + e
+                    + "): the data directory must be empty and on the same file system as its parent", e);
+        }
+        did.append("base backup of ").append(primary).append(" through slot ").append(slot).append(" in ")
+                .append((System.nanoTime() - t0) / 1_000_000).append(" ms; ");
+        String copied;
+        try {
+            copied = Files.readString(data.resolve("postgresql.auto.conf"));
+        } catch (IOException e) {
+            copied = "";
+        }
+        // The copy carries the primary's port (the local topology sets it per node); this host listens on its own.
+        StringBuilder own = new StringBuilder();
+        for (String line : copied.split("\n")) {
+            if (!line.strip().startsWith("port")) {
+                own.append(line).append('\n');
+            }
+        }
+        own.append("port = ").append(endpoint(region).port()).append('\n');
+        writeStandbyConfig(primary, own.toString());
+        startPg();
+        did.append("started as a standby of ").append(primary);
+        return did.toString();
     }
 
     /** Points this running replica at {@code primary} (primary_conninfo, slot, reload). */
@@ -630,8 +716,8 @@ public final class PostgresHost {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + data + " aside: " + e.getMessage(), e);
         }
-        run(asPostgres(List.of(bin + "pg_basebackup", "-D", data.toString(), "-d", conninfo(primary), "-X", "stream", "-c", "fast",
-                "--no-sync")), timeout, Map.of());
+        run(asPostgres(List.of(bin + "pg_basebackup", "-D", data.toString(), "-d", commandConninfo(primary), "-X", "stream", "-c", "fast",
+                "--no-sync")), timeout, replicatorEnv());
         run(List.of("rm", "-rf", old.toString()), Duration.ofSeconds(30), Map.of());
     }
 
