@@ -11,6 +11,10 @@ import java.time.Instant;
  * @param lagMs      the figure to act on (see {@link LagMeasure} for how it is chosen); null on failure
  * @param lagSource  which measurement {@code lagMs} came from, for the reason text
  * @param clockSkewMs primary clock minus the monitor's clock (midpoint of the query), shown, never used
+ * @param windowMs   the monitor's time from sending the replica query to the primary's answer: the
+ *                   replica's state is read before the primary's clock, somewhere in this window, so
+ *                   {@code lagMs} may over-state the lag by up to this much (a scheduling stall of
+ *                   the monitor shows here, not as a smaller figure: over-stating is the safe side)
  */
 public record LagSample(
         String replica,
@@ -31,7 +35,8 @@ public record LagSample(
         boolean replayPaused,
         String walStatus,
         Long safeWalSizeBytes,
-        Double clockSkewMs) {
+        Double clockSkewMs,
+        long windowMs) {
 
     public boolean usable() {
         return failure == null;

@@ -10,6 +10,9 @@ import java.time.Instant;
  *                         replica is not connected (replication stopped, as far as the primary knows)
  * @param writeLagMs       pg_stat_replication lags: measured by the primary on its own clock;
  *                         null when PostgreSQL has nothing to report (idle, or not connected)
+ * @param heartbeatLsn     the primary's WAL insert position when the newest heartbeat was written
+ *                         (null before the first write or on a table made before the column):
+ *                         a replica that replayed past it holds every commit made before that write
  * @param heartbeatWriter  who holds the heartbeat lease, and until when (primary clock)
  */
 public record PrimaryObservation(
@@ -20,6 +23,7 @@ public record PrimaryObservation(
         String currentLsn,
         Long heartbeatSeq,
         Instant heartbeatWrittenAt,
+        String heartbeatLsn,
         String heartbeatWriter,
         long heartbeatEpoch,
         Instant leaseUntil,
@@ -31,7 +35,7 @@ public record PrimaryObservation(
         Long safeWalSizeBytes) {
 
     public static PrimaryObservation failed(String region, String error) {
-        return new PrimaryObservation(error, region, false, null, null, null, null, null, 0, null,
+        return new PrimaryObservation(error, region, false, null, null, null, null, null, null, 0, null,
                 null, null, null, null, null, null);
     }
 

@@ -31,8 +31,11 @@ public final class PrimaryProbe implements AutoCloseable {
                 written_at  timestamptz NOT NULL,
                 writer      text,
                 epoch       bigint      NOT NULL DEFAULT 0,
-                lease_until timestamptz NOT NULL
+                lease_until timestamptz NOT NULL,
+                lsn         pg_lsn
             )""";
+    /** Tables made before the lsn column: added once, in place (the monitor role owns the table). */
+    static final String ADD_LSN = "ALTER TABLE olympus_ops.heartbeat ADD COLUMN IF NOT EXISTS lsn pg_lsn";
     static final String SEED = "INSERT INTO olympus_ops.heartbeat (id, seq, written_at, writer, epoch, lease_until) "
             + "VALUES (1, 0, clock_timestamp(), NULL, 0, '-infinity') ON CONFLICT (id) DO NOTHING";
 
@@ -40,7 +43,7 @@ public final class PrimaryProbe implements AutoCloseable {
             SELECT pg_is_in_recovery(),
                    clock_timestamp(),
                    CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,
-                   h.seq, h.written_at, h.writer, h.epoch, h.lease_until,
+                   h.seq, h.written_at, h.writer, h.epoch, h.lease_until, h.lsn::text,
                    r.state,
                    EXTRACT(EPOCH FROM r.write_lag)::float8 * 1000,
                    EXTRACT(EPOCH FROM r.flush_lag)::float8 * 1000,
@@ -55,7 +58,7 @@ public final class PrimaryProbe implements AutoCloseable {
 
     static final String WRITE = """
             UPDATE olympus_ops.heartbeat
-               SET seq = seq + 1, written_at = clock_timestamp(), writer = ?, epoch = ?,
+               SET seq = seq + 1, written_at = clock_timestamp(), lsn = pg_current_wal_insert_lsn(), writer = ?, epoch = ?,
                    lease_until = clock_timestamp() + make_interval(secs => ?)
              WHERE id = 1 AND (writer IS NULL OR writer = ? OR epoch < ? OR lease_until <= clock_timestamp())
             RETURNING seq
@@ -125,14 +128,14 @@ public final class PrimaryProbe implements AutoCloseable {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (write) {
-                    heartbeatSeq = lng(rs, 15);
+                    heartbeatSeq = lng(rs, 16);
                 }
                 long seq = rs.getLong(4);
                 Long hbSeq = rs.wasNull() ? null : seq;
                 return new PrimaryObservation(null, primaryRegion, rs.getBoolean(1), instant(rs.getTimestamp(2)),
-                        rs.getString(3), hbSeq, instant(rs.getTimestamp(5)), rs.getString(6), rs.getLong(7),
-                        instant(rs.getTimestamp(8)), rs.getString(9), dbl(rs, 10), dbl(rs, 11), dbl(rs, 12),
-                        rs.getString(13), lng(rs, 14));
+                        rs.getString(3), hbSeq, instant(rs.getTimestamp(5)), rs.getString(9), rs.getString(6), rs.getLong(7),
+                        instant(rs.getTimestamp(8)), rs.getString(10), dbl(rs, 11), dbl(rs, 12), dbl(rs, 13),
+                        rs.getString(14), lng(rs, 15));
             }
         } catch (SQLException | RuntimeException e) {
             session.close();
@@ -172,6 +175,7 @@ public final class PrimaryProbe implements AutoCloseable {
         }
         try (Statement s = c.createStatement()) {
             s.execute(DDL);
+            s.execute(ADD_LSN);
             s.execute(SEED);
             schemaReady = true;
         } catch (SQLException e) {

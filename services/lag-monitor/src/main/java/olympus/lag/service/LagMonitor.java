@@ -181,7 +181,7 @@ public class LagMonitor implements RemoteLag {
             return;
         }
         Instant mid = pStart.plus(Duration.between(pStart, pEnd).dividedBy(2));
-        LagSample sample = LagMeasure.measure(replica, primary, epoch, r, p, observedAt, mid, thresholds);
+        LagSample sample = LagMeasure.measure(replica, primary, epoch, r, p, observedAt, mid, took, thresholds);
         Assessment before = own.get(replica);
         Assessment after = LagAssessor.assess(before, sample, clock.instant(), thresholds);
         ownSamples.put(replica, sample);

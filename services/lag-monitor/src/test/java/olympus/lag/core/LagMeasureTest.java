@@ -23,7 +23,12 @@ class LagMeasureTest {
     }
 
     static PrimaryObservation primary(String lsn, long hbSeq, long hbAgeMs, Double replayLagMs) {
-        return new PrimaryObservation(null, "us-east", false, P, lsn, hbSeq, P.minusMillis(hbAgeMs), "w", 1,
+        return primary(lsn, hbSeq, hbAgeMs, null, replayLagMs);
+    }
+
+    /** {@code hbLsn}: the primary's WAL insert position when it wrote its newest heartbeat. */
+    static PrimaryObservation primary(String lsn, long hbSeq, long hbAgeMs, String hbLsn, Double replayLagMs) {
+        return new PrimaryObservation(null, "us-east", false, P, lsn, hbSeq, P.minusMillis(hbAgeMs), hbLsn, "w", 1,
                 P.plusSeconds(1), "streaming", 1.0, 2.0, replayLagMs, "reserved", 1L << 30);
     }
 
@@ -35,6 +40,14 @@ class LagMeasureTest {
                     replica("0/3000000", 5, 60_000, false), primary("0/3000000", 5, 60_000, null), P, 0.0, "caught up", null),
             new Row("heartbeat age on the primary's clock",
                     replica("0/2FFF000", 9, 400, false), primary("0/3000000", 10, 100, 3.0), P, 400.0, "heartbeat", null),
+            new Row("newest heartbeat in flight, replica past its WAL position: age of that heartbeat, not of the replica's",
+                    replica("0/2FFF000", 9, 1_200, false), primary("0/3000000", 10, 700, "0/2FFEF00", 3.0), P, 700.0, "heartbeat's WAL position", null),
+            new Row("replica replayed exactly up to the newest heartbeat's WAL position: still holds every earlier commit",
+                    replica("0/2FFEF00", 9, 1_200, false), primary("0/3000000", 10, 700, "0/2FFEF00", 3.0), P, 700.0, "heartbeat's WAL position", null),
+            new Row("replica short of the newest heartbeat's WAL position: its own heartbeat's age (it may miss commits)",
+                    replica("0/2FFE000", 9, 1_200, false), primary("0/3000000", 10, 700, "0/2FFEF00", 3.0), P, 1200.0, "heartbeat", null),
+            new Row("newest heartbeat written before the lsn column existed: its own heartbeat's age",
+                    replica("0/2FFF000", 9, 1_200, false), primary("0/3000000", 10, 700, null, 3.0), P, 1200.0, "heartbeat", null),
             new Row("monitor clock 1 h ahead: same figure (clock skew never enters)",
                     replica("0/2FFF000", 9, 400, false), primary("0/3000000", 10, 100, 3.0), P.plusSeconds(3600), 400.0, "heartbeat", null),
             new Row("monitor clock 1 h behind: same figure",
@@ -57,13 +70,13 @@ class LagMeasureTest {
             new Row("promoted replica", new ReplicaObservation(null, false, null, null, null, null, 1L, P),
                     primary("0/3000000", 10, 100, 9.0), P, null, null, Reason.NOT_A_REPLICA),
             new Row("no walsender on the primary: replication stopped", replica("0/1", 1, 1, false),
-                    new PrimaryObservation(null, "us-east", false, P, "0/3000000", 10L, P, "w", 1, P, null, null, null, null, "extended", 5L),
+                    new PrimaryObservation(null, "us-east", false, P, "0/3000000", 10L, P, null, "w", 1, P, null, null, null, null, "extended", 5L),
                     P, null, null, Reason.REPLICATION_STOPPED));
 
     @Test
     void table() {
         assertAll(ROWS.stream().map(row -> () -> {
-            LagSample s = LagMeasure.measure("eu-west", "us-east", 1, row.r(), row.p(), row.monitorClock(), row.monitorClock(), T);
+            LagSample s = LagMeasure.measure("eu-west", "us-east", 1, row.r(), row.p(), row.monitorClock(), row.monitorClock(), 5, T);
             assertEquals(row.failure(), s.failure(), row.name() + ": " + s.detail());
             if (row.lagMs() == null) {
                 assertNull(s.lagMs(), row.name());
@@ -77,9 +90,10 @@ class LagMeasureTest {
     @Test
     void byte_lag_is_primary_current_minus_replica_replay_and_skew_is_shown() {
         LagSample s = LagMeasure.measure("eu-west", "us-east", 3, replica("0/2FFF000", 9, 400, false),
-                primary("0/3000000", 10, 100, 3.0), P, P.minusMillis(250), T);
+                primary("0/3000000", 10, 100, 3.0), P, P.minusMillis(250), 40, T);
         assertEquals(0x1000L, s.byteLag());
         assertEquals(250.0, s.clockSkewMs());
+        assertEquals(40, s.windowMs());
         assertEquals(3, s.epoch());
         assertEquals("0/2FFF000", s.replayLsn());
     }

@@ -9,17 +9,17 @@ final class Samples {
 
     static LagSample ok(double lagMs, long byteLag, Instant at) {
         return new LagSample("eu-west", "us-east", 1, at, null, "heartbeat", lagMs, "heartbeat", lagMs, null, null, null,
-                byteLag, "0/10", "0/10", false, "reserved", 1L << 30, 0.0);
+                byteLag, "0/10", "0/10", false, "reserved", 1L << 30, 0.0, 5);
     }
 
     static LagSample paused(double lagMs, long byteLag, Instant at) {
         return new LagSample("eu-west", "us-east", 1, at, null, "heartbeat", lagMs, "heartbeat", lagMs, null, null, null,
-                byteLag, "0/10", "0/10", true, "reserved", 1L << 30, 0.0);
+                byteLag, "0/10", "0/10", true, "reserved", 1L << 30, 0.0, 5);
     }
 
     static LagSample failed(Reason why, Instant at) {
         return new LagSample("eu-west", "us-east", 1, at, why, "boom", null, null, null, null, null, null,
-                null, null, null, false, null, null, null);
+                null, null, null, false, null, null, null, 5);
     }
 
     static Assessment state(LagState s, int breaches) {
