@@ -551,6 +551,7 @@ public final class LocalTopology {
                 start(s);
             }
         }
+        awaitControlBucketsCurrent(Duration.ofSeconds(30));
         for (String r : spec.regions()) {
             PgNode n = pg(index(r));
             try {
@@ -793,6 +794,39 @@ public final class LocalTopology {
                 }
                 Proc.sleep(200);
             }
+        }
+    }
+
+    /**
+     * Until every control bucket's stream has a leader and every peer is current. A healed control
+     * node rejoins in the background: if it led a bucket's stream, that stream elects again, and
+     * until then a write to it times out (CI: FailoverFollowIT's compare-and-set right after
+     * its cut test, "Timeout or no response waiting for NATS JetStream server").
+     */
+    private void awaitControlBucketsCurrent(Duration timeout) {
+        try (Connection nc = connectControl(spec.primaryRegion(), NatsRole.ADMIN)) {
+            JetStreamManagement jsm = nc.jetStreamManagement(io.nats.client.JetStreamOptions.builder()
+                    .requestTimeout(Duration.ofSeconds(2)).build());
+            retry("the control buckets' stream leaders and current peers", timeout, () -> {
+                for (String name : jsm.getStreamNames()) {
+                    io.nats.client.api.ClusterInfo c = jsm.getStreamInfo(name).getClusterInfo();
+                    if (c == null) {
+                        continue;
+                    }
+                    if (c.getLeader() == null) {
+                        throw new IllegalStateException(name + " has no leader");
+                    }
+                    if (c.getReplicas() != null) {
+                        for (io.nats.client.api.Replica r : c.getReplicas()) {
+                            if (!r.isCurrent() || r.isOffline()) {
+                                throw new IllegalStateException(name + ": peer " + r.getName() + " is not current");
+                            }
+                        }
+                    }
+                }
+            });
+        } catch (IOException | InterruptedException e) {
+            throw new TopologyException("cannot reach the control cluster: " + e.getMessage(), e);
         }
     }
 
