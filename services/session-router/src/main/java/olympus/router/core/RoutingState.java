@@ -1,5 +1,7 @@
 package olympus.router.core;
 
+import java.time.Instant;
+
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,12 +32,29 @@ public final class RoutingState {
     }
 
     /** Outcome of offering a sample or topology: applied, or ignored and why. */
-    public enum Update { APPLIED, OLDER_IGNORED, UNKNOWN_REGION }
+    public enum Update { APPLIED, OLDER_IGNORED, UNKNOWN_REGION, FROM_THE_FUTURE }
 
-    /** Keeps the newest sample per replica; an older one arriving late (KV read, redelivery) is ignored. */
-    public synchronized Update offer(ReplicaLag sample) {
+    /**
+     * How far ahead of this router's clock a sample's time may be (hosts' clocks differ by that
+     * much at most under NTP; 2 s is generous). Further ahead, the sample is refused: kept, it would
+     * read as fresh long after its replica stopped, and shadow every real sample stamped before it.
+     */
+    public static final java.time.Duration MAX_SAMPLE_AHEAD = java.time.Duration.ofSeconds(2);
+
+    /**
+     * Keeps the newest sample per replica; an older one arriving late (KV read, redelivery) is
+     * ignored. A sample stamped ahead of {@code now} (within {@link #MAX_SAMPLE_AHEAD}) is kept as
+     * taken now, so its age is never less than zero and the next real sample replaces it.
+     */
+    public synchronized Update offer(ReplicaLag sample, Instant now) {
         if (!regions.contains(sample.replica())) {
             return Update.UNKNOWN_REGION;
+        }
+        if (sample.sampledAt().isAfter(now.plus(MAX_SAMPLE_AHEAD))) {
+            return Update.FROM_THE_FUTURE;
+        }
+        if (sample.sampledAt().isAfter(now)) {
+            sample = new ReplicaLag(sample.replica(), sample.primary(), sample.epoch(), sample.replayLsn(), sample.state(), now);
         }
         ReplicaLag cur = view.lag().get(sample.replica());
         if (cur != null && !sample.sampledAt().isAfter(cur.sampledAt())) {

@@ -30,4 +30,20 @@ public record RoutingView(String localRegion, Topology topology, Map<String, Rep
         }
         return min;
     }
+
+    /**
+     * The furthest position any replica is known to have replayed from the current primary (same
+     * primary and epoch as the topology), or null when none is known: a position that certainly
+     * exists in the current primary's WAL.
+     */
+    public Long maxReplayOfCurrentPrimary() {
+        Long max = null;
+        for (ReplicaLag l : lag.values()) {
+            if (l.replayLsn() != null && l.epoch() == topology.epoch() && topology.primary().equals(l.primary())
+                    && (max == null || !Lsn.atOrAfter(max, l.replayLsn()))) {
+                max = l.replayLsn();
+            }
+        }
+        return max;
+    }
 }

@@ -22,6 +22,7 @@ public class DecisionMetrics {
     private final Map<WriteDecision.Reason, Counter> write = new EnumMap<>(WriteDecision.Reason.class);
     private final Map<EmptyResultDecision.Reason, Counter> empty = new EnumMap<>(EmptyResultDecision.Reason.class);
     private final Counter[] readByOrdinal;
+    private final Counter callerLsnRefused;
     private final io.micrometer.core.instrument.Timer readDuration;
 
     public DecisionMetrics(MeterRegistry meters, Router router) {
@@ -38,6 +39,8 @@ public class DecisionMetrics {
                     .tag("target", r == EmptyResultDecision.Reason.MARKER_PRESENT ? "PRIMARY" : "NONE").tag("reason", r.name()).register(meters));
         }
         readByOrdinal = read.values().toArray(new Counter[0]);
+        callerLsnRefused = Counter.builder("olympus.router.caller.lsn.refused")
+                .description("write markers refused: the caller's lsn was ahead of the primary's WAL").register(meters);
         // Micronaut's per-request http.server.requests meters are off (application.yml): they
         // built a Timer (tags, registry lookup) on every request, ~10% of the read path's
         // allocations. This one timer, registered once, says how long read decisions take.
@@ -50,6 +53,10 @@ public class DecisionMetrics {
         Gauge.builder("olympus.router.guard.refused", router.guard(), g -> g.refused())
                 .description("lag-induced primary reads the guard kept on the replica").register(meters);
         Gauge.builder("olympus.router.guard.rate", router.guard(), g -> g.ratePerSecond()).register(meters);
+    }
+
+    public void callerLsnRefused() {
+        callerLsnRefused.increment();
     }
 
     /** @param nanos how long the decision took (controller entry to answer) */

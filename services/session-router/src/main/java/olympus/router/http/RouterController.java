@@ -21,6 +21,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import olympus.router.config.RouterConfiguration;
+import olympus.router.core.CallerLsn;
 import olympus.router.core.EmptyResultDecision;
 import olympus.router.core.Marker;
 import olympus.router.core.Markers;
@@ -168,7 +169,7 @@ public class RouterController {
             responses = {
                     @ApiResponse(responseCode = "200", description = "stored in this region (and in markedRegions)",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class))),
-                    @ApiResponse(responseCode = "400", description = "neither userId nor sessionId, a bad lsn, an unknown region or a bad id (field names it)",
+                    @ApiResponse(responseCode = "400", description = "neither userId nor sessionId, a bad lsn (unparseable, or ahead of the primary's WAL: no commit has that position), an unknown region or a bad id (field names it)",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
                     @ApiResponse(responseCode = "503", description = "not stored in this region's marker store: no read-your-writes guarantee for this write",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
@@ -256,7 +257,7 @@ public class RouterController {
             responses = {
                     @ApiResponse(responseCode = "200", description = "stored in this region (and in markedRegions)",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class))),
-                    @ApiResponse(responseCode = "400", description = "no sessionId, a bad lsn, an unknown region or a bad id (field names it)",
+                    @ApiResponse(responseCode = "400", description = "no sessionId, a bad lsn (unparseable, or ahead of the primary's WAL: no commit has that position), an unknown region or a bad id (field names it)",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
                     @ApiResponse(responseCode = "503", description = "not stored in this region's marker store",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
@@ -283,12 +284,38 @@ public class RouterController {
         String source;
         String detail = null;
         if (callerLsn != null) {
+            long given;
             try {
-                lsn = Lsn.parse(callerLsn.strip());
+                given = Lsn.parse(callerLsn.strip());
             } catch (IllegalArgumentException e) {
                 throw new BadRequestException("lsn", e.getMessage());
             }
-            source = "CALLER";
+            Long replayed = state.view().maxReplayOfCurrentPrimary();
+            CallerLsn v = CallerLsn.judge(given, replayed, t.primary(), null, null);
+            if (v.verdict() == CallerLsn.Verdict.ASK_PRIMARY) {
+                try {
+                    v = CallerLsn.judge(given, replayed, t.primary(), lsnReader.currentLsn(t.primary()), null);
+                } catch (Exception e) {
+                    v = CallerLsn.judge(given, replayed, t.primary(), null, String.valueOf(e.getMessage()));
+                }
+            }
+            switch (v.verdict()) {
+                case ACCEPT -> {
+                    lsn = v.lsn();
+                    source = "CALLER";
+                }
+                case REFUSE -> {
+                    metrics.callerLsnRefused();
+                    LOG.warn("write marker refused: {}", v.detail());
+                    throw new BadRequestException("lsn", v.detail());
+                }
+                default -> {
+                    lsn = null;
+                    source = "NONE";
+                    detail = v.detail();
+                    LOG.warn("write marker without LSN: {}", detail);
+                }
+            }
         } else {
             try {
                 lsn = lsnReader.currentLsn(t.primary());

@@ -128,10 +128,15 @@ public class NatsFeeds {
     private void offer(ReplicaLagSampled s) {
         Long replay = s.replayLsn() == null ? null : Lsn.parse(s.replayLsn());
         ReplicaLag lag = new ReplicaLag(s.replica(), s.primary(), s.epoch(), replay, s.state(), s.occurredAt());
-        if (state.offer(lag) == RoutingState.Update.APPLIED) {
+        RoutingState.Update u = state.offer(lag, clock.instant());
+        if (u == RoutingState.Update.APPLIED) {
             samplesApplied.increment();
         } else {
             samplesIgnored.increment();
+            if (u == RoutingState.Update.FROM_THE_FUTURE) {
+                LOG.warn("lag sample of {} from {} refused: stamped {}, more than {} ahead of this router's clock (a host's clock is off, or a forged sample)",
+                        s.replica(), s.originRegion(), s.occurredAt(), RoutingState.MAX_SAMPLE_AHEAD);
+            }
         }
     }
 

@@ -78,9 +78,21 @@ public final class RouterBench {
             awaitRoutingOk(router);
             awaitRoutingOk(bare);
             // 10% of users have a marker: 5% caught up (replica), 5% far ahead (primary, RECENT_WRITE)
-            try (RawHttp c = new RawHttp("127.0.0.1", router.port())) {
+            // The far-ahead markers go straight into the region's Redis: the API refuses a position
+            // ahead of the primary's WAL (no commit has one), and a real unreplayed one would not
+            // stay unreplayed for the rounds.
+            try (RawHttp c = new RawHttp("127.0.0.1", router.port());
+                 io.lettuce.core.RedisClient rc = io.lettuce.core.RedisClient.create(t.redisUri(REGION));
+                 io.lettuce.core.api.StatefulRedisConnection<String, String> redis = rc.connect()) {
+                long epoch = new com.fasterxml.jackson.databind.ObjectMapper().readTree(c.get("/v1/route").body()).path("epoch").asLong();
+                String far = new olympus.router.core.Marker(olympus.router.core.Marker.Kind.WRITE, epoch,
+                        olympus.wire.Lsn.parse("FFFF/0"), null, REGION).encode();
                 for (int u = 0; u < USERS; u += 10) {
-                    c.post("/v1/writes", "{\"userId\":\"b" + u + "\",\"lsn\":\"" + (u % 20 == 0 ? "0/1" : "FFFF/0") + "\"}");
+                    if (u % 20 == 0) {
+                        c.post("/v1/writes", "{\"userId\":\"b" + u + "\",\"lsn\":\"0/1\"}");
+                    } else {
+                        redis.sync().psetex("olympus:router:w:u:b" + u, 600_000, far);
+                    }
                 }
             }
             System.out.printf("router in %s as its own JVM (%s) at %s, bare endpoint in a second JVM at %s; wrk 1 thread, %d connections, "

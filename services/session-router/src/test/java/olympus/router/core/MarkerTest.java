@@ -50,12 +50,27 @@ class MarkerTest {
     }
 
     @Test
+    void aSampleFromTheFutureIsRefusedOrKeptAsTakenNow() {
+        RoutingState s = new RoutingState("eu-west", RouterTest.REGIONS, "us-east");
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        // Forged or from a host whose clock runs far ahead: refused, and the real sample still lands.
+        assertEquals(RoutingState.Update.FROM_THE_FUTURE,
+                s.offer(new ReplicaLag("eu-west", "us-east", 1, 10L, "OK", now.plusSeconds(86_400)), now));
+        assertEquals(RoutingState.Update.APPLIED, s.offer(new ReplicaLag("eu-west", "us-east", 1, 10L, "OK", now), now));
+        // Within the clock tolerance: kept as taken now, so the next real sample replaces it.
+        assertEquals(RoutingState.Update.APPLIED,
+                s.offer(new ReplicaLag("eu-west", "us-east", 1, 11L, "OK", now.plusMillis(1500)), now.plusMillis(1)));
+        assertEquals(now.plusMillis(1), s.view().lag().get("eu-west").sampledAt());
+        assertEquals(RoutingState.Update.APPLIED, s.offer(new ReplicaLag("eu-west", "us-east", 1, 12L, "OK", now.plusMillis(500)), now.plusMillis(500)));
+    }
+
+    @Test
     void stateKeepsNewestSampleAndNeverGoesBackARevision() {
         RoutingState s = new RoutingState("eu-west", RouterTest.REGIONS, "us-east");
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-        assertEquals(RoutingState.Update.APPLIED, s.offer(new ReplicaLag("eu-west", "us-east", 1, 10L, "OK", t0)));
-        assertEquals(RoutingState.Update.OLDER_IGNORED, s.offer(new ReplicaLag("eu-west", "us-east", 1, 5L, "OK", t0.minusMillis(1))));
-        assertEquals(RoutingState.Update.UNKNOWN_REGION, s.offer(new ReplicaLag("mars", "us-east", 1, 5L, "OK", t0)));
+        assertEquals(RoutingState.Update.APPLIED, s.offer(new ReplicaLag("eu-west", "us-east", 1, 10L, "OK", t0), t0));
+        assertEquals(RoutingState.Update.OLDER_IGNORED, s.offer(new ReplicaLag("eu-west", "us-east", 1, 5L, "OK", t0.minusMillis(1)), t0));
+        assertEquals(RoutingState.Update.UNKNOWN_REGION, s.offer(new ReplicaLag("mars", "us-east", 1, 5L, "OK", t0), t0));
         assertEquals(TopologyFeed.Action.APPLY, s.offer(RouterTest.topo("eu-west", 5, java.util.Set.of("us-east")), 2).action());
         assertEquals(TopologyFeed.Action.IGNORE, s.offer(RouterTest.topo("us-east", 4, java.util.Set.of("eu-west")), 1).action());
         assertEquals("eu-west", s.view().topology().primary());

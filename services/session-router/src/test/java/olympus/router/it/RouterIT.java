@@ -132,14 +132,21 @@ class RouterIT {
     @Test
     void aCallerPositionAndAFreshSessionAreHonouredAndOnlyMarkedIdsMayRetryOnThePrimary() throws Exception {
         String session = "s-" + UUID.randomUUID();
-        // a position far ahead of anything replayed: the session stays on the primary
-        Http.Response rec = http.post("/v1/sessions", Map.of("sessionId", session, "lsn", "FFFF/0", "regions", List.of("ap-south")));
-        assertEquals(200, rec.status(), String.valueOf(rec.body()));
-        assertEquals("CALLER", rec.body().path("lsnSource").asText());
-        assertEquals(2, rec.body().path("markedRegions").size(), rec.body().toString());
-        JsonNode r = http.get("/v1/route?session=" + session).body();
-        assertEquals("NEW_SESSION", r.path("reason").asText());
-        assertEquals("PRIMARY", r.path("target").asText());
+        // a real position this region's replica has not replayed (its replay paused): the session
+        // stays on the primary
+        t.pauseReplay(REGION);
+        try {
+            writeThroughPgBouncer(session);
+            Http.Response rec = http.post("/v1/sessions", Map.of("sessionId", session, "lsn", currentLsn(), "regions", List.of("ap-south")));
+            assertEquals(200, rec.status(), String.valueOf(rec.body()));
+            assertEquals("CALLER", rec.body().path("lsnSource").asText());
+            assertEquals(2, rec.body().path("markedRegions").size(), rec.body().toString());
+            JsonNode r = http.get("/v1/route?session=" + session).body();
+            assertEquals("NEW_SESSION", r.path("reason").asText());
+            assertEquals("PRIMARY", r.path("target").asText());
+        } finally {
+            t.resumeReplay(REGION);
+        }
 
         JsonNode marked = http.post("/v1/empty-result", Map.of("sessionId", session)).body();
         assertTrue(marked.path("retryOnPrimary").asBoolean());
@@ -180,6 +187,14 @@ class RouterIT {
         Http.Response badRegion = http.post("/v1/writes", Map.of("userId", "u", "lsn", "0/1", "regions", List.of("mars")));
         assertEquals(400, badRegion.status());
         assertEquals("regions", badRegion.body().path("field").asText());
+        // A position ahead of the primary's WAL is no commit's: refused, so no one can pin a user
+        // to the far primary for a marker's lifetime (issue 17: FFFFFFFF/FFFFFFFF got 200 before).
+        String victim = "victim-" + UUID.randomUUID();
+        Http.Response forged = http.post("/v1/writes", Map.of("userId", victim, "lsn", "FFFFFFFF/FFFFFFFF"));
+        assertEquals(400, forged.status(), String.valueOf(forged.body()));
+        assertEquals("lsn", forged.body().path("field").asText());
+        assertTrue(forged.body().toString().contains("ahead of the primary"), forged.body().toString());
+        assertEquals("REPLICA", http.route(victim).body().path("target").asText());
         // the router still answers after all of it
         assertEquals(200, http.get("/v1/route").status());
     }
