@@ -56,6 +56,8 @@ public final class Agent implements AutoCloseable {
     private volatile boolean selfFenced;
     private volatile SelfFence.Decision lastDecision = new SelfFence.Decision(SelfFence.Action.NONE, "starting");
     private volatile HostRole lastRole = HostRole.DOWN;
+    /** When the fence check first saw the local server writable (this time); a topology read before it may predate the promotion. */
+    private long writableSinceNanos = Long.MIN_VALUE;
     private final AtomicLong quorumAgeMs = new AtomicLong();
 
 
@@ -264,14 +266,19 @@ public final class Agent implements AutoCloseable {
             return;
         }
         try {
+            long observed = System.nanoTime();
             PostgresHost.State s = host.state(timing.fenceAction());
+            if (s.role() == HostRole.WRITABLE_PRIMARY && lastRole != HostRole.WRITABLE_PRIMARY) {
+                writableSinceNanos = observed;
+            }
             lastRole = s.role();
             Sighting sight = latestSeen;
             // Only a sighting from the current quorum contact counts (not one from before a cut).
             ControlWatch.Seen seen = sight != null && sight.atNanos() >= lastQuorumNanos ? sight.seen() : null;
+            boolean stale = sight != null && sight.atNanos() < writableSinceNanos;
             SelfFence.Decision d = SelfFence.decide(new SelfFence.Input(host.region(), s.role(),
                     (System.nanoTime() - lastQuorumNanos) / 1_000_000, timing.fenceAfter().toMillis(), selfFenced,
-                    seen == null ? null : seen.primary(), seen != null && seen.operation(), seen == null ? null : seen.operationTo()));
+                    seen == null ? null : seen.primary(), seen != null && seen.operation(), seen == null ? null : seen.operationTo(), stale));
             if (!d.reason().equals(lastDecision.reason())) {
                 LOG.debug("self-fence: {} {}", d.action(), d.reason());
             }

@@ -22,9 +22,16 @@ public final class SelfFence {
      * @param topologyPrimary the primary as the control bucket's leader says it this round; null if not reached
      * @param operation       an operation (switchover, failover, ...) is under way per the leader; false if not reached
      * @param operationTo     that operation's target region (the primary-to-be), null if none
+     * @param staleSighting   the topology and operation were read in a round that began before this
+     *                        host was first seen writable: they may predate its promotion
      */
     public record Input(String region, HostRole role, long sinceQuorumMs, long fenceAfterMs, boolean selfFenced,
-                        String topologyPrimary, boolean operation, String operationTo) {}
+                        String topologyPrimary, boolean operation, String operationTo, boolean staleSighting) {
+        public Input(String region, HostRole role, long sinceQuorumMs, long fenceAfterMs, boolean selfFenced,
+                     String topologyPrimary, boolean operation, String operationTo) {
+            this(region, role, sinceQuorumMs, fenceAfterMs, selfFenced, topologyPrimary, operation, operationTo, false);
+        }
+    }
 
     public static Decision decide(Input in) {
         boolean quorum = in.sinceQuorumMs() < in.fenceAfterMs() && in.topologyPrimary() != null;
@@ -36,6 +43,13 @@ public final class SelfFence {
             // A failover promotes its target before the epoch++ names it: the operation's target is
             // not a stray primary.
             if (in.topologyPrimary() != null && !in.topologyPrimary().equals(in.region()) && !in.region().equals(in.operationTo())) {
+                if (in.staleSighting()) {
+                    // The heartbeat thread's last reading may be from before a switchover claimed
+                    // its operation; this host was promoted since (seen in FailoverIT: a fresh
+                    // primary fenced as "names ap-south" 0.2 s after its promotion).
+                    return new Decision(Action.NONE, "just became a writable primary; the last reading of the topology ("
+                            + in.topologyPrimary() + ") is older than that: waiting for a newer one");
+                }
                 return new Decision(Action.FENCE, "the control quorum names " + in.topologyPrimary()
                         + " the primary, not " + in.region() + ": a primary the topology no longer names takes no writes "
                         + "(a partial partition: the quorum reaches this host, the coordinators could not)");

@@ -51,12 +51,15 @@ public final class ControlWatch {
     /** Null if the leader could not be read (then the round counts as no quorum for lifting a fence). */
     public Seen read() {
         try {
+            // The operation first, then the topology: an operation is recorded before its
+            // promotion and cleared after its epoch++, so a topology read after the operation
+            // that still names the old primary always comes with that operation.
+            LeaderReads.Entry op = LeaderReads.last(nc, ClusterTopology.OPERATION_KEY, timeout, Duration.ZERO);
             LeaderReads.Entry t = LeaderReads.last(nc, ClusterTopology.KEY, timeout, Duration.ZERO);
             if (t == null || t.value() == null) {
                 return null;
             }
             ClusterTopology topo = ClusterTopology.fromJson(t.value());
-            LeaderReads.Entry op = LeaderReads.last(nc, ClusterTopology.OPERATION_KEY, timeout, Duration.ZERO);
             String to = null;
             boolean under = op != null && op.value() != null;
             if (under) {

@@ -48,4 +48,18 @@ class SelfFenceTest {
         assertEquals(action, d.action(), d.reason());
         assertTrue(d.reason().contains(reason), d.reason());
     }
+
+    /** A reading from before this host became writable may predate its promotion: it does not fence it. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+            "true,  false, NONE,  just became a writable primary",
+            "false, false, FENCE, names eu-west the primary",
+            "true,  true,  FENCE, no control quorum",
+    })
+    void aStaleSightingDoesNotFenceAFreshPrimary(boolean stale, boolean noQuorum, SelfFence.Action action, String reason) {
+        SelfFence.Decision d = SelfFence.decide(new SelfFence.Input("us-east", WRITABLE_PRIMARY, noQuorum ? 9000L : 400L, F, false,
+                "eu-west", false, null, stale));
+        assertEquals(action, d.action(), d.reason());
+        assertTrue(d.reason().contains(reason), d.reason());
+    }
 }
