@@ -31,7 +31,10 @@ public record PgBouncerConf(String primaryHost, int primaryPort, String listenAd
                 max_client_conn = 1000
                 default_pool_size = 20
                 server_connect_timeout = 3
-                server_login_retry = 1
+                ; after a failed connect (a cut-off old primary) it waits this long before trying
+                ; again, also at the new primary it was just repointed to: 1 s of it was in the
+                ; first write after a failover (bench failover-hosts)
+                server_login_retry = 0.1
                 query_wait_timeout = 30
                 ignore_startup_parameters = extra_float_digits,options
                 """.formatted(PgRoles.DATABASE, primaryHost, primaryPort, PgRoles.DATABASE, primaryHost, primaryPort,

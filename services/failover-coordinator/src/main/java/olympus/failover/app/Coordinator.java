@@ -1,11 +1,16 @@
 package olympus.failover.app;
 
-import olympus.wire.Lsn;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import olympus.failover.core.AutoFailover;
 import olympus.failover.core.ClusterView;
+import olympus.failover.core.FailoverPlan;
+import olympus.failover.core.Flow;
+import olympus.failover.core.RejoinPlan;
+import olympus.failover.core.WritesPlan;
+import olympus.failover.core.RecoveryPlan;
+import olympus.failover.core.SwitchoverPlan;
 import olympus.failover.core.CommandRefusedException;
 import olympus.failover.core.CommandRequest;
 import olympus.failover.core.CommandResult;
@@ -17,7 +22,6 @@ import olympus.failover.core.Operation;
 import olympus.failover.core.PauseExpiry;
 import olympus.failover.core.Preflight;
 import olympus.failover.core.Recovery;
-import olympus.failover.core.StaleTopologyException;
 import olympus.failover.core.Verb;
 import olympus.failover.core.Verdict;
 import olympus.failover.nats.ControlKv;
@@ -29,7 +33,6 @@ import org.slf4j.MDC;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,13 +64,14 @@ public final class Coordinator implements AutoCloseable {
     private final NodeAgent agent;
     private final Leadership leadership;
     private final AuditSink audit;
-    private final Connection nc;
     private final Clock clock;
     private final MeterRegistry metrics;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> daemon(r, "coordinator"));
     private final ScheduledExecutorService background = Executors.newScheduledThreadPool(2, r -> daemon(r, "coordinator-bg"));
     private final ExecutorService fanout = Executors.newCachedThreadPool(r -> daemon(r, "coordinator-fanout"));
     private final AtomicReference<String> running = new AtomicReference<>();
+    private final TopologyWriter writer;
+    private final FlowRunner runner;
 
     public Coordinator(Settings settings, ControlKv kv, NodeAgent agent, Leadership leadership, AuditSink audit,
                        Connection nc, Clock clock, MeterRegistry metrics) {
@@ -76,9 +80,10 @@ public final class Coordinator implements AutoCloseable {
         this.agent = agent;
         this.leadership = leadership;
         this.audit = audit;
-        this.nc = nc;
         this.clock = clock;
         this.metrics = metrics;
+        this.writer = new TopologyWriter(kv, nc, leadership, clock);
+        this.runner = new FlowRunner(leadership, writer);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -223,12 +228,6 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    private void requireLeader() {
-        if (!leadership.mayAct()) {
-            throw new NotLeaderException(leadership.leader());
-        }
-    }
-
     // ---------------------------------------------------------------- snapshot
 
     /**
@@ -239,9 +238,9 @@ public final class Coordinator implements AutoCloseable {
     ClusterView view() throws Exception {
         ClusterTopology t = kv.topology().value();
         java.util.Set<String> members = t.members().keySet();
-        CompletableFuture<Map<String, NodeStatus>> probes = CompletableFuture.supplyAsync(() -> probeAll(members), fanout);
         Map<String, CompletableFuture<Observation>> observed = new LinkedHashMap<>();
         Map<String, CompletableFuture<olympus.failover.core.AgentHeartbeat>> beats = new LinkedHashMap<>();
+        Map<String, CompletableFuture<NodeStatus>> probes = new LinkedHashMap<>();
         for (String r : members) {
             observed.put(r, CompletableFuture.supplyAsync(() -> {
                 try {
@@ -250,13 +249,20 @@ public final class Coordinator implements AutoCloseable {
                     throw new java.util.concurrent.CompletionException(e);
                 }
             }, fanout));
-            beats.put(r, CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<olympus.failover.core.AgentHeartbeat> beat = CompletableFuture.supplyAsync(() -> {
                 try {
                     return kv.agentHeartbeat(r);
                 } catch (Exception e) {
                     LOG.debug("no heartbeat of {}'s agent: {}", r, e.toString());
                     return null;
                 }
+            }, fanout);
+            beats.put(r, beat);
+            // The probe waits for the heartbeat (a KV read, milliseconds): how long to wait for an
+            // agent depends on whether it still reaches the control quorum.
+            probes.put(r, beat.thenApplyAsync(hb -> {
+                Duration wait = olympus.failover.core.AgentHeartbeat.probeWait(hb, clock.millis());
+                return wait == null ? agent.status(r) : agent.status(r, wait);
             }, fanout));
         }
         List<Observation> obs = new ArrayList<>();
@@ -275,7 +281,8 @@ public final class Coordinator implements AutoCloseable {
                 }
             }
         }
-        Map<String, NodeStatus> nodes = probes.join();
+        Map<String, NodeStatus> nodes = new LinkedHashMap<>();
+        probes.forEach((r, f) -> nodes.put(r, f.join()));
         NodeStatus p = nodes.get(t.primary());
         if (p != null && p.reachable() && !p.inRecovery() && p.walLsn() != null) {
             last = last == null ? p.walLsn() : Math.max(last, p.walLsn());
@@ -290,148 +297,12 @@ public final class Coordinator implements AutoCloseable {
         return new ClusterView(t, nodes, obs, last, clock.millis(), agents);
     }
 
-    private Map<String, NodeStatus> probeAll(java.util.Collection<String> regions) {
-        Map<String, CompletableFuture<NodeStatus>> f = new LinkedHashMap<>();
-        for (String r : regions) {
-            f.put(r, CompletableFuture.supplyAsync(() -> agent.status(r), fanout));
-        }
-        Map<String, NodeStatus> out = new LinkedHashMap<>();
-        f.forEach((r, v) -> out.put(r, v.join()));
-        return out;
-    }
-
-    private void forEachRegion(List<String> regions, java.util.function.Consumer<String> action) {
-        List<CompletableFuture<Void>> all = new ArrayList<>();
-        for (String r : regions) {
-            all.add(CompletableFuture.runAsync(() -> action.accept(r), fanout));
-        }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
-    }
-
-    private static RuntimeException unwrap(Exception e) {
+    static RuntimeException unwrap(Exception e) {
         Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
         return c instanceof RuntimeException re ? re : new IllegalStateException(c);
     }
 
-    // ---------------------------------------------------------------- topology writes
-
-    private interface Change {
-        ClusterTopology apply(ClusterTopology t);
-    }
-
-    /**
-     * One compare-and-set on the topology, then the announcement with its epoch.
-     *
-     * <p>NATS 2.9 serves KV reads from any replica (direct get), so the topology is read from
-     * the stream leader here. A leader elected a moment ago may still not have applied the last
-     * committed writes, and around a leader change (a heal, a restart) a CAS can be refused
-     * although nobody else wrote (nats-server#4162, #4710; seen in PartitionIT's rejoin:
-     * "changed since revision 452: wrong last sequence: 451"). So a refused CAS is retried, but
-     * only while the topology read again still holds the same content: then the change computed
-     * from it is still the right one. A real concurrent change still fails the command.
-     */
-    private ClusterTopology cas(Change change) throws Exception {
-        // Read from the stream leader, not a KV (direct) get: a replica still catching up after a
-        // heal answered PartitionIT's rejoin with revision 1 when the leader was at 44, and the
-        // change would have been computed from that (the CAS refused it, failing the command).
-        ControlKv.Versioned<ClusterTopology> v = kv.topologyFromLeader();
-        ClusterTopology next = change.apply(v.value());
-        for (int attempt = 1; ; attempt++) {
-            requireLeader();
-            try {
-                kv.updateTopology(next, v.revision());
-                break;
-            } catch (StaleTopologyException e) {
-                if (attempt >= CAS_ATTEMPTS) {
-                    throw e;
-                }
-                Thread.sleep(CAS_RETRY_PAUSE.toMillis());
-                ControlKv.Versioned<ClusterTopology> now = kv.topologyFromLeader();
-                if (!java.util.Objects.equals(now.value(), v.value())) {
-                    throw e;
-                }
-                LOG.info("topology CAS refused at revision {} but the topology is unchanged (now read at revision {}): "
-                        + "retrying, attempt {} of {} (reason: a stream leader elected a moment ago refuses a correct CAS until "
-                        + "it has applied the last commits: {})",
-                        v.revision(), now.revision(), attempt + 1, CAS_ATTEMPTS, e.getMessage());
-                v = now;
-            }
-        }
-        nc.publish(Naming.TOPOLOGY_ANNOUNCE, next.toJson());
-        return next;
-    }
-
-    /**
-     * A failover's PAUSE only makes clients wait instead of failing; it must not hold the new
-     * primary back. A pooler whose server connections hang on a cut-off primary cannot finish a
-     * PAUSE (seen in HostsIT: 2 s, the whole timeout, in both surviving regions), so it gets
-     * half a second and the failover goes on without it.
-     */
-    private static final Duration FAILOVER_PAUSE = Duration.ofMillis(500);
-
-    private static final int CAS_ATTEMPTS = 10;
-    private static final Duration CAS_RETRY_PAUSE = Duration.ofMillis(200);
-
-    private ClusterTopology with(ClusterTopology t, long epoch, String primary, ClusterTopology.Writes writes,
-                                 Map<String, ClusterTopology.Member> members, String reason) {
-        return new ClusterTopology(ClusterTopology.SCHEMA_VERSION, epoch, primary, writes, members, clock.instant().toString(),
-                leadership.id(), reason);
-    }
-
-    private ClusterTopology.Writes paused(String reason, String by, Instant deadline) {
-        return new ClusterTopology.Writes(ClusterTopology.WritesState.PAUSED, reason, by, clock.instant().toString(),
-                deadline == null ? null : deadline.toString());
-    }
-
-    private Operation claim(Run run, ClusterTopology t, String from, String to) throws Exception {
-        Operation op = new Operation(run.req.id(), run.req.verb().token(), from, to, "claimed", leadership.id(), leadership.term(),
-                t.epoch(), run.startedAt, run.req.principal());
-        for (int attempt = 1; ; attempt++) {
-            try {
-                kv.startOperation(op);
-                return op;
-            } catch (StaleTopologyException e) {
-                ControlKv.Versioned<Operation> other = kv.operation();
-                if (other != null && other.value() != null) {
-                    throw new CommandRefusedException("another operation is in progress: " + other.value().verb() + " "
-                            + other.value().id() + " since " + other.value().startedAt());
-                }
-                // Refused, yet no operation to be seen: the key's last entry is the previous
-                // operation's delete marker, and the create-after-delete was checked against a
-                // replica that had not caught up (the same NATS 2.9 direct-get lag as in cas();
-                // seen in PartitionIT right after a heal as "another operation is in progress: ?").
-                if (attempt >= CAS_ATTEMPTS) {
-                    throw new CommandRefusedException("could not claim the operation key (refused " + attempt
-                            + " times although no operation is recorded; the control bucket's replicas disagree): " + e.getMessage());
-                }
-                LOG.info("claiming the operation key was refused but no operation is recorded: retrying, attempt {} of {} ({})",
-                        attempt + 1, CAS_ATTEMPTS, e.getMessage());
-                Thread.sleep(CAS_RETRY_PAUSE.toMillis());
-                requireLeader();
-            }
-        }
-    }
-
-    private void stage(Operation op, String stage) {
-        try {
-            ControlKv.Versioned<Operation> v = kv.operation();
-            if (v != null && v.value() != null && v.value().id().equals(op.id())) {
-                kv.updateOperation(v.value().at(stage), v.revision());
-            }
-        } catch (Exception e) {
-            LOG.debug("could not record stage {}: {}", stage, e.toString());
-        }
-    }
-
-    private void endOperation() {
-        try {
-            kv.endOperation();
-        } catch (Exception e) {
-            LOG.warn("could not clear the operation key: {}", e.toString());
-        }
-    }
-
-    // ---------------------------------------------------------------- switchover
+    // ---------------------------------------------------------------- switchover, failover
 
     private CommandResult switchover(Run run) throws Exception {
         String to = run.req.to();
@@ -444,147 +315,10 @@ public final class Coordinator implements AutoCloseable {
             return v;
         });
         String from = view.primary();
-        List<String> regions = List.copyOf(view.topology().members().keySet());
-        Operation op = run.step("claim the operation (one at a time, across coordinators)", () -> claim(run, view.topology(), from, to));
-        boolean promoted = false;
-        try {
-            run.run("writes PAUSED in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(),
-                    paused("switchover " + from + " -> " + to, run.req.principal(), null), t.members(), "switchover " + run.req.id() + ": pausing writes")));
-            stage(op, "pause");
-            run.step("PgBouncer PAUSE in every region", () -> {
-                forEachRegion(regions, r -> agent.pausePool(r, settings.pauseTimeout()));
-                return "clients wait instead of failing";
-            });
-            requireLeader();
-            stage(op, "fence");
-            run.step("fence old primary " + from, () -> agent.fence(from));
-            long finalLsn = run.step("stop " + from + " cleanly (its shutdown checkpoint is its last record)",
-                    () -> agent.shutDown(from, Duration.ofSeconds(20)));
-            run.step("candidate " + to + " replays past final LSN " + Lsn.format(finalLsn), () -> awaitReplay(List.of(to), finalLsn + 1));
-            requireLeader();
-            stage(op, "promote");
-            run.step("promote " + to, () -> {
-                agent.promote(to, settings.promoteTimeout());
-                return null;
-            });
-            promoted = true;
-            ClusterTopology next = run.step("epoch++ and new primary in the control KV", () -> cas(t -> with(t, t.epoch() + 1, to, t.writes(),
-                    Preflight.members(t, to, from), "switchover " + run.req.id() + ": " + from + " -> " + to)));
-            stage(op, "repoint");
-            List<String> others = regions.stream().filter(r -> !r.equals(to) && !r.equals(from)).toList();
-            CompletableFuture<Void> following = CompletableFuture.runAsync(() -> forEachRegion(others, r -> agent.follow(r, to)), fanout);
-            run.step("repoint PgBouncer in every region to " + to + " and RESUME", () -> {
-                forEachRegion(regions, r -> agent.repointAndResume(r, to));
-                return "clients continue on " + to;
-            });
-            run.step("repoint replicas " + others, () -> {
-                following.join();
-                return null;
-            });
-            run.run("writes OPEN in the control KV (epoch " + next.epoch() + ")", () -> cas(t -> with(t, t.epoch(), t.primary(),
-                    ClusterTopology.Writes.open(), t.members(), "switchover " + run.req.id() + ": writes open")));
-            stage(op, "rejoin");
-            String rejoined = run.step("rejoin " + from + " as a replica of " + to, () -> agent.rejoin(from, to, true, Duration.ofSeconds(60)));
-            run.run("members updated", () -> cas(t -> with(t, t.epoch(), t.primary(), t.writes(), Preflight.members(t, t.primary(), null),
-                    "switchover " + run.req.id() + ": " + from + " rejoined")));
-            endOperation();
-            String followers = following(run, to, regions.stream().filter(r -> !r.equals(to)).toList());
-            return finish(run, CommandResult.DONE, "primary is " + to + " (epoch " + next.epoch() + "); " + from + ": " + rejoined + followers);
-        } catch (NotLeaderException e) {
-            throw e;
-        } catch (Exception e) {
-            if (promoted) {
-                endOperation();
-                throw e;
-            }
-            rollBackSwitchover(run, from, regions);
-            endOperation();
-            return finish(run, CommandResult.ROLLED_BACK, "switchover failed before promotion (" + unwrap(e).getMessage()
-                    + "); rolled back: " + from + " stays primary, writes reopened");
-        }
+        Operation op = run.step("claim the operation (one at a time, across coordinators)", () -> writer.claim(run, view.topology(), from, to));
+        SwitchoverPlan plan = new SwitchoverPlan(from, to, List.copyOf(view.topology().members().keySet()), FlowSteps.timeouts(settings));
+        return drive(run, plan, op, from, to, "switchover " + from + " -> " + to, view);
     }
-
-    /**
-     * After the primary changed: do the replicas replay what the new primary writes? The change
-     * stands either way (writes are open), so a replica that does not follow is a warning in the
-     * result, not a failure. Seen in PartitionIT: after a failover, a rejoin by re-cloning and a
-     * switchover back, a repointed replica looped on "requested WAL segment ... has already been
-     * removed" while the switchover said only DONE.
-     */
-    private String following(Run run, String primary, List<String> replicas) throws Exception {
-        if (replicas.isEmpty()) {
-            return "";
-        }
-        return run.step("replicas " + replicas + " replay what " + primary + " writes", () -> {
-            NodeStatus p = agent.status(primary);
-            if (p.walLsn() == null) {
-                return "; not checked whether " + replicas + " follow " + primary + ": its position is unknown (" + p.describe() + ")";
-            }
-            try {
-                awaitReplay(replicas, p.walLsn());
-                return "";
-            } catch (IllegalStateException e) {
-                metrics.counter("olympus_failover_replicas_not_following").increment();
-                LOG.warn("replicas not following {} after the primary change: {}", primary, e.getMessage());
-                return "; WARNING replicas do not follow " + primary + " (" + e.getMessage()
-                        + "): read each one's PostgreSQL log; one that needs WAL " + primary
-                        + " no longer has (\"requested WAL segment ... has already been removed\") must be cloned again from " + primary + " with pg_basebackup";
-            }
-        });
-    }
-
-    private String awaitReplay(List<String> regions, long lsn) {
-        long deadline = System.nanoTime() + settings.catchUpTimeout().toNanos();
-        while (true) {
-            List<String> behind = new ArrayList<>();
-            for (String r : regions) {
-                NodeStatus s = agent.status(r);
-                if (!s.reachable() || s.replayLsn() == null || s.replayLsn() < lsn) {
-                    behind.add(r + " at " + (s.replayLsn() == null ? s.describe() : Lsn.format(s.replayLsn())));
-                }
-            }
-            if (behind.isEmpty()) {
-                return "replayed " + Lsn.format(lsn);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("not caught up to " + Lsn.format(lsn) + " within " + settings.catchUpTimeout().toSeconds()
-                        + " s: " + behind);
-            }
-            sleep(20);
-        }
-    }
-
-    private void rollBackSwitchover(Run run, String from, List<String> regions) {
-        try {
-            run.run("roll back: start " + from + " again if stopped", () -> agent.restart(from));
-        } catch (Exception e) {
-            LOG.warn("rollback restart failed: {}", e.toString());
-        }
-        try {
-            run.run("roll back: unfence " + from, () -> {
-                agent.unfence(from);
-                return null;
-            });
-        } catch (Exception e) {
-            LOG.warn("rollback unfence failed: {}", e.toString());
-        }
-        try {
-            run.run("roll back: PgBouncer RESUME", () -> {
-                forEachRegion(regions, agent::resumePool);
-                return null;
-            });
-        } catch (Exception e) {
-            LOG.warn("rollback resume failed: {}", e.toString());
-        }
-        try {
-            run.run("roll back: writes OPEN", () -> cas(t -> with(t, t.epoch(), t.primary(), ClusterTopology.Writes.open(), t.members(),
-                    "rolled back " + run.req.id())));
-        } catch (Exception e) {
-            LOG.warn("rollback KV failed: {}", e.toString());
-        }
-    }
-
-    // ---------------------------------------------------------------- failover
 
     private CommandResult failover(Run run) throws Exception {
         ClusterView view = run.step("preflight", () -> view());
@@ -598,83 +332,19 @@ public final class Coordinator implements AutoCloseable {
         String to = verdict.candidate();
         String from = view.primary();
         List<String> regions = List.copyOf(view.topology().members().keySet());
-        Operation op = run.step("claim the operation", () -> claim(run, view.topology(), from, to));
-        run.run("writes PAUSED in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(),
-                paused("failover " + from + " -> " + to, run.req.principal(), null), t.members(), "failover " + run.req.id())));
-        stage(op, "fence");
+        Operation op = run.step("claim the operation", () -> writer.claim(run, view.topology(), from, to));
         // An unreachable region's agent cannot be asked: waiting for it would only delay the failover.
         List<String> reachable = regions.stream().filter(r -> view.node(r).hostReachable()).toList();
-        // Fencing and pausing the poolers are independent: do them at once, the clock is running.
-        // With the old primary's host unreachable, the poolers' connections to it hang and a PAUSE
-        // cannot finish (it waits for them): skip it, the new primary is reachable sooner.
-        boolean pause = view.node(from).hostReachable();
-        CompletableFuture<String> pausing = !pause ? CompletableFuture.completedFuture("skipped: " + from
-                + "'s host is unreachable, so the poolers' connections to it hang and no PAUSE could finish")
-                : CompletableFuture.supplyAsync(() -> {
-            List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
-            forEachRegion(reachable, r -> {
-                try {
-                    agent.pausePool(r, FAILOVER_PAUSE);
-                } catch (RuntimeException e) {
-                    failed.add(r);
-                }
-            });
-            return failed.isEmpty() ? "paused " + reachable : "not paused: " + failed;
-        }, fanout);
-        run.step("fence old primary " + from, () -> fenceIfReachable(view, from));
-        run.step("PgBouncer PAUSE where reachable", pausing::join);
-        requireLeader();
-        stage(op, "promote");
-        run.step("promote " + to, () -> {
-            agent.promote(to, settings.promoteTimeout());
-            return verdict.reason();
-        });
-        ClusterTopology next = run.step("epoch++ and new primary in the control KV", () -> cas(t -> with(t, t.epoch() + 1, to, t.writes(),
-                Preflight.members(t, to, from), "failover " + run.req.id() + ": " + from + " -> " + to + (run.req.force() ? " (FORCED)" : ""))));
-        stage(op, "repoint");
-        List<String> others = regions.stream().filter(r -> !r.equals(to) && !r.equals(from) && reachable.contains(r)).toList();
-        CompletableFuture<Void> following = CompletableFuture.runAsync(() -> forEachRegion(others, r -> agent.follow(r, to)), fanout);
-        run.step("repoint PgBouncer to " + to + " and RESUME where reachable", () -> {
-            List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
-            // A region that did not answer the preflight would only hold the new primary's writes
-            // back for a request timeout; its pooler is repointed when it is rejoined.
-            forEachRegion(reachable, r -> {
-                try {
-                    agent.repointAndResume(r, to);
-                } catch (RuntimeException e) {
-                    failed.add(r + ": " + e.getMessage());
-                }
-            });
-            return failed.isEmpty() ? null : "failed: " + failed;
-        });
-        run.step("repoint replicas " + others, () -> {
-            following.join();
-            return null;
-        });
-        run.run("writes OPEN in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(), ClusterTopology.Writes.open(), t.members(),
-                "failover " + run.req.id() + ": writes open")));
-        endOperation();
-        String followers = following(run, to, others);
-        return finish(run, CommandResult.DONE, "primary is " + to + " (epoch " + next.epoch() + "); " + verdict.reason()
-                + "; " + from + " stays FENCED until rejoined (olympusctl rejoin --to " + from + ")" + followers);
+        FailoverPlan plan = new FailoverPlan(from, to, regions, reachable, view.node(from).hostReachable(), verdict.reason(),
+                FlowSteps.timeouts(settings));
+        return drive(run, plan, op, from, to, "failover " + from + " -> " + to, view);
     }
 
-    /**
-     * A failover asks the old primary's agent to fence it when it can be reached. When it cannot,
-     * the agent on that host fences it by itself once it has lost the control quorum for its fence
-     * time, which every agent checks at start-up is shorter than the grace before an unforced
-     * failover may promote; a forced failover takes that risk on the SRE's word.
-     */
-    private String fenceIfReachable(ClusterView view, String from) {
-        if (!view.node(from).hostReachable()) {
-            return "not asked: " + from + "'s host is unreachable (" + view.node(from).error() + "); its node agent fences it on "
-                    + "losing the control quorum";
-        }
-        try {
-            return agent.fence(from);
-        } catch (RuntimeException e) {
-            return "NOT fenced by request (" + e.getMessage() + "); its node agent fences it on losing the control quorum";
-        }
+    private CommandResult drive(Run run, Flow.Plan plan, Operation op, String from, String to, String pausedReason, ClusterView view)
+            throws Exception {
+        FlowSteps steps = new FlowSteps(FlowSteps.Context.of(run.req, run.req.verb().token() + " " + run.req.id(), from, to, pausedReason, view),
+                agent, writer, kv, fanout, settings, metrics);
+        return runner.drive(run, plan, op, steps, (outcome, reason) -> finish(run, outcome, reason));
     }
 
     private CommandResult rejoin(Run run) throws Exception {
@@ -683,15 +353,7 @@ public final class Coordinator implements AutoCloseable {
         if (region.equals(t0.primary())) {
             throw new CommandRefusedException("to", region + " is the primary; rejoin takes a former primary");
         }
-        String did = run.step("rejoin " + region + " as a replica of " + t0.primary(), () -> agent.rejoin(region, t0.primary(), false, Duration.ofSeconds(90)));
-        // Its pooler may still point at itself (it was unreachable when the failover repointed the others).
-        run.step("repoint " + region + "'s PgBouncer to " + t0.primary() + " and RESUME", () -> {
-            agent.repointAndResume(region, t0.primary());
-            return null;
-        });
-        run.run("members updated", () -> cas(t -> with(t, t.epoch(), t.primary(), t.writes(), Preflight.members(t, t.primary(), null),
-                region + " rejoined")));
-        return finish(run, CommandResult.DONE, region + ": " + did);
+        return drive(run, new RejoinPlan(region, t0.primary(), FlowSteps.timeouts(settings)), null, region, t0.primary(), null, null);
     }
 
     // ---------------------------------------------------------------- pause, resume, migrate
@@ -704,29 +366,15 @@ public final class Coordinator implements AutoCloseable {
         if (t0.writes().paused(clock.instant())) {
             throw new CommandRefusedException("writes are already paused (" + t0.writes().reason() + ", by " + t0.writes().by() + ")");
         }
-        List<String> regions = List.copyOf(t0.members().keySet());
-        run.run("writes PAUSED in the control KV until " + run.req.deadline(), () -> cas(t -> with(t, t.epoch(), t.primary(),
-                paused(run.req.reason(), run.req.principal(), run.req.deadline()), t.members(), "pause " + run.req.id())));
-        try {
-            run.step("PgBouncer PAUSE in every region", () -> {
-                forEachRegion(regions, r -> agent.pausePool(r, settings.pauseTimeout()));
-                return null;
-            });
-        } catch (Exception e) {
-            resume(run, "pause failed: " + unwrap(e).getMessage());
-            return finish(run, CommandResult.ROLLED_BACK, "could not pause every pooler (" + unwrap(e).getMessage() + "); writes reopened");
-        }
-        return finish(run, CommandResult.DONE, "writes paused until " + run.req.deadline() + " (" + run.req.reason() + ")");
+        WritesPlan plan = new WritesPlan(Verb.PAUSE, t0.primary(), List.copyOf(t0.members().keySet()),
+                "until " + run.req.deadline() + " (" + run.req.reason() + ")", FlowSteps.timeouts(settings));
+        return drive(run, plan, null, t0.primary(), t0.primary(), run.req.reason(), null);
     }
 
     private CommandResult resume(Run run, String why) throws Exception {
         ClusterTopology t0 = kv.topologyFromLeader().value();
-        run.step("PgBouncer RESUME in every region", () -> {
-            forEachRegion(List.copyOf(t0.members().keySet()), agent::resumePool);
-            return null;
-        });
-        run.run("writes OPEN in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(), ClusterTopology.Writes.open(), t.members(), why)));
-        return finish(run, CommandResult.DONE, "writes open: " + why);
+        WritesPlan plan = new WritesPlan(Verb.RESUME, t0.primary(), List.copyOf(t0.members().keySet()), why, FlowSteps.timeouts(settings));
+        return drive(run, plan, null, t0.primary(), t0.primary(), null, null);
     }
 
     private CommandResult migrate(Run run) throws Exception {
@@ -734,43 +382,19 @@ public final class Coordinator implements AutoCloseable {
         if (t0.writes().paused(clock.instant())) {
             throw new CommandRefusedException("writes are already paused (" + t0.writes().reason() + ", by " + t0.writes().by() + ")");
         }
-        List<String> regions = List.copyOf(t0.members().keySet());
         String primary = t0.primary();
-        List<String> replicas = regions.stream().filter(r -> !r.equals(primary)).toList();
+        WritesPlan plan = new WritesPlan(Verb.MIGRATE, primary, List.copyOf(t0.members().keySet()), null, FlowSteps.timeouts(settings));
         ClusterView v = run.step("preflight: every replica reachable", () -> {
             ClusterView cv = view();
-            List<String> down = replicas.stream().filter(r -> !cv.node(r).reachable()).toList();
+            List<String> down = plan.replicas().stream().filter(r -> !cv.node(r).reachable()).toList();
             if (down.isEmpty() && cv.node(primary).writable()) {
                 return cv;
             }
             throw new CommandRefusedException("migrate needs the primary writable and every replica reachable; not: "
                     + (down.isEmpty() ? primary : down));
         });
-        Operation op = run.step("claim the operation", () -> claim(run, v.topology(), primary, primary));
-        try {
-            run.run("writes PAUSED in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(),
-                    paused("migration " + run.req.id() + (run.req.reason() == null ? "" : ": " + run.req.reason()), run.req.principal(),
-                            run.req.deadline()), t.members(), "migrate " + run.req.id())));
-            run.step("PgBouncer PAUSE in every region", () -> {
-                forEachRegion(regions, r -> agent.pausePool(r, settings.pauseTimeout()));
-                return null;
-            });
-            stage(op, "apply");
-            long lsn = run.step("apply the migration on " + primary, () -> agent.apply(primary, run.req.sql(), Duration.ofMinutes(5)));
-            run.step("every replica replays past " + Lsn.format(lsn), () -> awaitReplay(replicas, lsn));
-        } finally {
-            try {
-                run.step("PgBouncer RESUME in every region", () -> {
-                    forEachRegion(regions, agent::resumePool);
-                    return null;
-                });
-            } finally {
-                run.run("writes OPEN in the control KV", () -> cas(t -> with(t, t.epoch(), t.primary(), ClusterTopology.Writes.open(),
-                        t.members(), "migrate " + run.req.id() + " done")));
-                endOperation();
-            }
-        }
-        return finish(run, CommandResult.DONE, "migration applied on " + primary + " and replayed by " + replicas);
+        Operation op = run.step("claim the operation", () -> writer.claim(run, v.topology(), primary, primary));
+        return drive(run, plan, op, primary, primary, "migration " + run.req.id() + (run.req.reason() == null ? "" : ": " + run.req.reason()), v);
     }
 
     // ---------------------------------------------------------------- read-only
@@ -996,83 +620,11 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private void recover(Run run, Operation op, ClusterTopology t, Recovery.Decision d, NodeStatus from) throws Exception {
-        List<String> regions = List.copyOf(t.members().keySet());
-        switch (d.action()) {
-            case FINISH -> {
-                if (!t.primary().equals(op.to())) {
-                    run.run("epoch++ and new primary in the control KV", () -> cas(x -> with(x, x.epoch() + 1, op.to(), x.writes(),
-                            Preflight.members(x, op.to(), op.from()), "recovery of " + op.id())));
-                }
-                run.run("repoint PgBouncer in every region", () -> {
-                    forEachRegion(regions, r -> agent.repointPool(r, op.to()));
-                    return null;
-                });
-                List<String> others = regions.stream().filter(r -> !r.equals(op.to()) && !r.equals(op.from())).toList();
-                run.run("repoint replicas", () -> {
-                    forEachRegion(others, r -> agent.follow(r, op.to()));
-                    return null;
-                });
-                run.run("PgBouncer RESUME", () -> {
-                    forEachRegion(regions, agent::resumePool);
-                    return null;
-                });
-                run.run("writes OPEN", () -> cas(x -> with(x, x.epoch(), x.primary(), ClusterTopology.Writes.open(), x.members(),
-                        "recovery of " + op.id())));
-                if (op.verb().equals("switchover")) {
-                    // A switchover promotes only after the old primary stopped cleanly and the
-                    // candidate replayed its shutdown checkpoint: it can follow without a rewind.
-                    run.step("rejoin " + op.from(), () -> agent.rejoin(op.from(), op.to(), true, Duration.ofSeconds(60)));
-                    run.run("members updated", () -> cas(x -> with(x, x.epoch(), x.primary(), x.writes(),
-                            Preflight.members(x, x.primary(), null), "recovery of " + op.id())));
-                }
-                kv.endOperation();
-                finish(run, CommandResult.DONE, d.reason());
-            }
-            case ROLL_BACK -> {
-                if (op.verb().equals("switchover")) {
-                    // The predecessor may have stopped the old primary already: it is intact (writes were
-                    // paused and nothing was promoted), so it simply starts again as the primary.
-                    run.run("start " + op.from() + " if stopped", () -> agent.restart(op.from()));
-                    run.run("unfence " + op.from(), () -> {
-                        agent.unfence(op.from());
-                        return null;
-                    });
-                } else if (from != null && from.reachable() && !from.inRecovery()) {
-                    run.run("unfence " + op.from(), () -> {
-                        agent.unfence(op.from());
-                        return null;
-                    });
-                }
-                run.run("PgBouncer RESUME", () -> {
-                    forEachRegion(regions, r -> {
-                        try {
-                            agent.resumePool(r);
-                        } catch (RuntimeException ignored) {
-                            // an unreachable pooler resumes when repaired
-                        }
-                    });
-                    return null;
-                });
-                run.run("writes OPEN", () -> cas(x -> with(x, x.epoch(), x.primary(), ClusterTopology.Writes.open(), x.members(),
-                        "rolled back " + op.id())));
-                kv.endOperation();
-                finish(run, CommandResult.ROLLED_BACK, d.reason());
-            }
-            case RESUME_WRITES -> {
-                resume(run, d.reason());
-                kv.endOperation();
-            }
-            case NONE -> { }
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted");
-        }
+        boolean fromIsPrimary = from != null && from.reachable() && !from.inRecovery();
+        RecoveryPlan plan = new RecoveryPlan(op, d, t.primary(), fromIsPrimary, List.copyOf(t.members().keySet()), FlowSteps.timeouts(settings));
+        FlowSteps steps = new FlowSteps(FlowSteps.Context.of(run.req, "recovery of " + op.id(), op.from(), op.to(), null, null),
+                agent, writer, kv, fanout, settings, metrics);
+        runner.drive(run, plan, null, steps, (outcome, reason) -> finish(run, outcome, reason));
     }
 
     @Override

@@ -51,7 +51,22 @@ public final class Leadership implements AutoCloseable {
     }
 
     public void start() {
-        loop.scheduleWithFixedDelay(this::round, 0, Math.max(100, ttlMs / 4), TimeUnit.MILLISECONDS);
+        loop.scheduleWithFixedDelay(this::round, 0, renewEveryMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /** How often the lease is renewed (the loop's delay between rounds). */
+    public long renewEveryMs() {
+        return Math.max(100, ttlMs / 4);
+    }
+
+    /** A fresh lease: how long {@link #mayAct()} stays true after a renewal began. */
+    public long windowMs() {
+        return ttlMs - safetyMs;
+    }
+
+    /** How much longer this process may act without another renewal (0: not leader). */
+    public long remainingMs() {
+        return LeaseDecision.remainingMs(System.nanoTime(), lastRenewStartNanos, ttlMs, safetyMs);
     }
 
     public String id() {

@@ -12,4 +12,28 @@ public record AgentHeartbeat(String region, String at, String role, boolean self
     public long atMs() {
         return Instant.parse(at).toEpochMilli();
     }
+
+    /** A heartbeat older than this (ten of the agent's 500 ms rounds): the agent has lost the control quorum, or is gone. */
+    public static final long STALE_MS = 5_000;
+    /** How long a probe of such an agent waits: it answers in milliseconds when it answers at all. */
+    public static final java.time.Duration SHORT_PROBE = java.time.Duration.ofMillis(500);
+
+    /**
+     * How long to wait for a region's agent to answer a status probe, or null for the normal probe
+     * timeout. A cut-off region's agent cannot answer, and its heartbeat stops with the cut:
+     * waiting the whole probe timeout (2 s) for it made every failover's preflight take 2 s (bench
+     * failover-hosts). An agent whose heartbeat is stale gets {@link #SHORT_PROBE}; the
+     * others the normal timeout (one under load may answer slowly, and a switchover needs every
+     * region's answer).
+     */
+    public static java.time.Duration probeWait(AgentHeartbeat hb, long nowMs) {
+        if (hb == null) {
+            return null; // never seen (an agent just installed): no reason to presume it cut off
+        }
+        try {
+            return nowMs - hb.atMs() > STALE_MS ? SHORT_PROBE : null;
+        } catch (RuntimeException e) {
+            return null; // an unreadable time: no reason to presume it cut off
+        }
+    }
 }

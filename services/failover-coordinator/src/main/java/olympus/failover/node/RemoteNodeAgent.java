@@ -66,8 +66,13 @@ public final class RemoteNodeAgent implements NodeAgent {
 
     @Override
     public NodeStatus status(String region) {
+        return status(region, probeTimeout);
+    }
+
+    @Override
+    public NodeStatus status(String region, Duration wait) {
         try {
-            AgentReply r = call(region, AgentCall.of(Op.STATUS, null, null, null, null, null), probeTimeout);
+            AgentReply r = call(region, AgentCall.of(Op.STATUS, null, null, null, null, null), wait);
             if (!r.ok()) {
                 return NodeStatus.unreachable(region, "agent: " + r.detail());
             }
