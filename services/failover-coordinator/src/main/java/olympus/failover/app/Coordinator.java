@@ -258,12 +258,21 @@ public final class Coordinator implements AutoCloseable {
                 }
             }, fanout);
             beats.put(r, beat);
-            // The probe waits for the heartbeat (a KV read, milliseconds): how long to wait for an
-            // agent depends on whether it still reaches the control quorum.
-            probes.put(r, beat.thenApplyAsync(hb -> {
+            // Every probe starts at once with the normal timeout; one whose agent's heartbeat turns
+            // out stale (cut off, or gone) is given up after the short wait from its start, so a
+            // slow KV read after a cut does not add to it.
+            long started = System.nanoTime();
+            CompletableFuture<NodeStatus> probe = CompletableFuture.supplyAsync(() -> agent.status(r), fanout);
+            probes.put(r, beat.thenCompose(hb -> {
                 Duration wait = olympus.failover.core.AgentHeartbeat.probeWait(hb, clock.millis());
-                return wait == null ? agent.status(r) : agent.status(r, wait);
-            }, fanout));
+                if (wait == null) {
+                    return probe;
+                }
+                long left = Math.max(0, wait.toNanos() - (System.nanoTime() - started));
+                return probe.completeOnTimeout(NodeStatus.unreachable(r, r + "'s node agent did not answer STATUS within " + wait.toMillis()
+                        + " ms, and its last heartbeat is " + (clock.millis() - hb.atMs()) / 1000 + " s old (cut off, or not running)"),
+                        left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }));
         }
         List<Observation> obs = new ArrayList<>();
         Long last = null;

@@ -104,6 +104,9 @@ final class FlowSteps implements FlowRunner.Steps {
             }
             case PAUSE_POOLS -> Done.ok(a, each(s, r -> agent.pausePool(r, settings.pauseTimeout())));
             case START_PAUSE_POOLS -> {
+                if (rs.isEmpty()) {
+                    yield Done.ok(a, null); // nothing to pause: the waiting step reports the plan's note
+                }
                 pausing = CompletableFuture.supplyAsync(() -> {
                     String failed = each(s, r -> agent.pausePool(r, FAILOVER_PAUSE));
                     return failed == null ? "paused " + rs : failed;

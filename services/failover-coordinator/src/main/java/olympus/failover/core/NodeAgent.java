@@ -11,11 +11,6 @@ public interface NodeAgent {
     /** Probe: role, fence, positions. Never throws: an unreachable node is a status. */
     NodeStatus status(String region);
 
-    /** The status, waiting at most {@code wait} for an answer (a probe of an agent presumed cut off). */
-    default NodeStatus status(String region, java.time.Duration wait) {
-        return status(region);
-    }
-
     /** PgBouncer PAUSE in {@code region}: waits for running transactions, then holds new ones. */
     void pausePool(String region, Duration timeout);
 

@@ -66,13 +66,8 @@ public final class RemoteNodeAgent implements NodeAgent {
 
     @Override
     public NodeStatus status(String region) {
-        return status(region, probeTimeout);
-    }
-
-    @Override
-    public NodeStatus status(String region, Duration wait) {
         try {
-            AgentReply r = call(region, AgentCall.of(Op.STATUS, null, null, null, null, null), wait);
+            AgentReply r = call(region, AgentCall.of(Op.STATUS, null, null, null, null, null), probeTimeout);
             if (!r.ok()) {
                 return NodeStatus.unreachable(region, "agent: " + r.detail());
             }

@@ -79,6 +79,7 @@ public final class FailoverHostsBench {
         Thread.sleep(3000);
         double cutFencedS;
         double failoverS = -1;
+        List<String> firstWriteErrors = new java.util.ArrayList<>();
         double firstAcceptedS = -1;
         int failoverAttempts = 0;
         int cutTwoPrimaries;
@@ -125,6 +126,11 @@ public final class FailoverHostsBench {
                         failoverS = (System.nanoTime() - c0) / 1e9;
                         break;
                     } catch (java.sql.SQLException notYet) {
+                        // what held the first write back, once per kind, with when (from the command)
+                        String kind = String.valueOf(notYet.getMessage()).replaceAll("[0-9]+", "N");
+                        if (firstWriteErrors.size() < 5 && firstWriteErrors.stream().noneMatch(e -> e.endsWith(kind))) {
+                            firstWriteErrors.add(String.format("%.2f s: %s", (System.nanoTime() - c0) / 1e9, kind));
+                        }
                         Thread.sleep(20);
                     }
                 }
@@ -143,6 +149,7 @@ public final class FailoverHostsBench {
         System.out.printf("  failover command to first acknowledged write through ap-south's PgBouncer: %.2f s (the command that worked was "
                 + "sent %.2f s after the cut, attempt %d); two primaries %d of %d polls%n", failoverS, firstAcceptedS, failoverAttempts,
                 cutTwoPrimaries, cutPolls);
+        firstWriteErrors.forEach(e -> System.out.println("    first write after the failover, refused at " + e));
         System.out.printf("RESULT failover-hosts switchover_s=%.2f max_stall_s=%.2f failed_tx=%d lost_rows=%d two_primaries=%d failover_s=%.2f "
                         + "cut_fenced_s=%.2f cut_two_primaries=%d%n", switchoverS, stall, failed, lost, twoPrimaries, failoverS, cutFencedS,
                 cutTwoPrimaries);
