@@ -78,6 +78,12 @@ export interface ClientOptions {
   revocationUrl?: string;
   /** Bearer token for the revocation check (only when the bus has revocation.check-tokens). */
   checkToken?: string;
+  /**
+   * Bearer token for the session-router: one of its router.api-tokens (ROUTER_API_TOKENS), which
+   * it requires on every call unless started with router.api-open. Without it `route` answers
+   * ROUTER_UNAVAILABLE (the primary) and `recordWrite` records nothing.
+   */
+  routerToken?: string;
   /** Per-request timeout in milliseconds; default 500 (these calls sit on Athena's request path). */
   timeoutMs?: number;
   /** Another fetch (tests, instrumentation); default the global one. */
@@ -96,6 +102,7 @@ export class OlympusClient {
   private readonly routerUrl?: string;
   private readonly revocationUrl?: string;
   private readonly checkToken?: string;
+  private readonly routerHeaders: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly fetchFn: typeof fetch;
 
@@ -103,6 +110,7 @@ export class OlympusClient {
     this.routerUrl = options.routerUrl?.replace(/\/+$/, "");
     this.revocationUrl = options.revocationUrl?.replace(/\/+$/, "");
     this.checkToken = options.checkToken;
+    this.routerHeaders = options.routerToken ? { authorization: `Bearer ${options.routerToken}` } : {};
     this.timeoutMs = options.timeoutMs ?? 500;
     this.fetchFn = options.fetch ?? globalThis.fetch;
   }
@@ -120,7 +128,10 @@ export class OlympusClient {
     let res: Response;
     let body: any;
     try {
-      res = await this.fetchFn(`${this.need(this.routerUrl, "routerUrl")}/v1/route?${q}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await this.fetchFn(`${this.need(this.routerUrl, "routerUrl")}/v1/route?${q}`, {
+        headers: this.routerHeaders,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       body = await res.json();
     } catch (e) {
       return { target: "primary", reason: "ROUTER_UNAVAILABLE", detail: describe(e) };
@@ -129,7 +140,9 @@ export class OlympusClient {
       throw new OlympusRequestError(String(body?.error ?? "bad request"), 400, body?.field ?? undefined);
     }
     if (res.status !== 200 || (body?.target !== "PRIMARY" && body?.target !== "REPLICA")) {
-      return { target: "primary", reason: "ROUTER_UNAVAILABLE", detail: `HTTP ${res.status}` };
+      // 401 (no or a wrong routerToken) too: a misconfiguration, but the primary is still correct.
+      const why = res.status === 401 ? `: ${String(body?.error ?? "unauthorized")}` : "";
+      return { target: "primary", reason: "ROUTER_UNAVAILABLE", detail: `HTTP ${res.status}${why}` };
     }
     return {
       target: body.target === "REPLICA" ? "replica" : "primary",
@@ -161,7 +174,7 @@ export class OlympusClient {
     try {
       res = await this.fetchFn(`${this.need(this.routerUrl, "routerUrl")}/v1/writes`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { ...this.routerHeaders, "content-type": "application/json" },
         body: JSON.stringify(payload),
         // Recording waits for every region's marker store (up to 2 s each on the router).
         signal: AbortSignal.timeout(Math.max(this.timeoutMs, 3000)),
@@ -176,7 +189,9 @@ export class OlympusClient {
     if (res.status === 200) {
       return { recorded: true, ...body };
     }
-    return { recorded: false, ...body, error: res.status === 503 ? "marker not stored in this region (HTTP 503)" : `HTTP ${res.status}` };
+    const error = res.status === 503 ? "marker not stored in this region (HTTP 503)"
+      : res.status === 401 ? `HTTP 401: ${String(body?.error ?? "unauthorized")} (routerToken)` : `HTTP ${res.status}`;
+    return { recorded: false, ...body, error };
   }
 
   /**

@@ -14,6 +14,7 @@ const client = new OlympusClient({
   routerUrl: topo.routerUrl(region),
   revocationUrl: topo.revocationUrl(region),
   checkToken: topo.token("revocation-check"),
+  routerToken: topo.token("router-api"),
   timeoutMs: 1000,
 });
 
@@ -79,6 +80,21 @@ describe("read-your-writes", () => {
     const r = await client.recordWrite(`ts-user-${randomUUID()}`, null);
     assert.equal(r.recorded, true, JSON.stringify(r));
     assert.equal(r.lsnSource, "PRIMARY");
+  });
+
+  test("the router's token is sent, and without it the router refuses: reads go to the primary, nothing is recorded", async () => {
+    const user = `ts-user-${randomUUID()}`;
+    const noToken = new OlympusClient({ routerUrl: topo.routerUrl(region), timeoutMs: 1000 });
+    const r = await noToken.route(user, null);
+    assert.deepEqual([r.target, r.reason], ["primary", "ROUTER_UNAVAILABLE"]);
+    assert.match(r.detail ?? "", /HTTP 401/);
+    const wrong = new OlympusClient({ routerUrl: topo.routerUrl(region), routerToken: "wrong", timeoutMs: 1000 });
+    const w = await wrong.recordWrite(user, null);
+    assert.equal(w.recorded, false);
+    assert.match(w.error ?? "", /HTTP 401/);
+    // the refused write left no marker: with the token, the user's reads are not pinned by it
+    const after = await client.route(user, null);
+    assert.notEqual(after.reason, "RECENT_WRITE", JSON.stringify(after));
   });
 
   test("a router that cannot be reached sends reads to the primary", async () => {

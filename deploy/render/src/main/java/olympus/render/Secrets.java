@@ -23,6 +23,8 @@ public interface Secrets {
     /** Bearer tokens Hydra's token_hook (revocation-bus) and Kratos' web_hook (session-router) send. */
     String REVOCATION_HOOK = "revocation-hook";
     String ROUTER_HOOK = "router-hook";
+    /** Bearer token Hydra, Athena and the other callers send to the session-router's read and write APIs. */
+    String ROUTER_API = "router-api";
     java.util.List<String> TOKENS = java.util.List.of(REVOCATION_INGEST, REVOCATION_CHECK, CAEP_HMAC, FAILOVER_SRE, FAILOVER_VIEWER,
-            REVOCATION_HOOK, ROUTER_HOOK);
+            REVOCATION_HOOK, ROUTER_HOOK, ROUTER_API);
 }

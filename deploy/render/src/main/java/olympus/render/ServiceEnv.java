@@ -61,6 +61,7 @@ public final class ServiceEnv {
         e.put("REVOCATION_CHECK_TOKENS", secrets.token(Secrets.REVOCATION_CHECK));
         e.put("REVOCATION_HOOK_TOKENS", secrets.token(Secrets.REVOCATION_HOOK));
         e.put("ROUTER_HOOK_TOKENS", secrets.token(Secrets.ROUTER_HOOK));
+        e.put("ROUTER_API_TOKENS", secrets.token(Secrets.ROUTER_API));
         e.put("REVOCATION_CAEP_HMAC_SECRET", secrets.token(Secrets.CAEP_HMAC));
         e.put("REVOCATION_CAEP_ISSUER", CAEP_ISSUER);
         e.put("REVOCATION_CAEP_AUDIENCE", CAEP_AUDIENCE);
@@ -111,7 +112,7 @@ public final class ServiceEnv {
                     "OLYMPUS_POSTGRES_ENDPOINTS", "PGDATABASE", "PG_MONITOR_USER", "PG_MONITOR_PASSWORD", "HTTP_PORT_LAG_MONITOR"),
             "session-router", Set.of("OLYMPUS_REGION", "OLYMPUS_REGIONS", "OLYMPUS_PRIMARY_REGION", "NATS_URL", "NATS_USER",
                     "NATS_PASSWORD", "REDIS_URI", "OLYMPUS_REDIS_ENDPOINTS", "OLYMPUS_POSTGRES_ENDPOINTS", "PGDATABASE", "PG_APP_USER",
-                    "PG_APP_PASSWORD", "ROUTER_HOOK_TOKENS", "HTTP_PORT_SESSION_ROUTER"),
+                    "PG_APP_PASSWORD", "ROUTER_HOOK_TOKENS", "ROUTER_API_TOKENS", "HTTP_PORT_SESSION_ROUTER"),
             "failover-coordinator", Set.of("OLYMPUS_REGION", "OLYMPUS_REGIONS", "NATS_URL", "NATS_USER", "NATS_PASSWORD",
                     "FAILOVER_API_TOKENS", "PGBOUNCER_PORT", "PGDATABASE", "PG_APP_USER", "PG_APP_PASSWORD",
                     "HTTP_PORT_FAILOVER_COORDINATOR"),

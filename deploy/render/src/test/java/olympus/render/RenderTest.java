@@ -65,7 +65,8 @@ class RenderTest {
                 assertThat(out.resolve(h).resolve("env").resolve(s + ".env")).isRegularFile();
             }
         }
-        assertThat(warnings).contains("render: WARNING: 38 secrets not found", "$OLYMPUS_SECRET_NATS_ROUTE");
+        assertThat(warnings).contains("render: WARNING: 39 secrets not found", "$OLYMPUS_SECRET_NATS_ROUTE",
+                "$OLYMPUS_SECRET_TOKEN_ROUTER_API");
         // A set: compare as one, its toString order is not fixed.
         assertThat(Files.getPosixFilePermissions(out.resolve("olympus-us-east-1/pgbouncer/userlist.txt")))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -148,6 +149,10 @@ class RenderTest {
         String bus = read("olympus-eu-west-1/env/revocation-bus.env");
         assertThat(bus).contains("NATS_USER=revocation-bus-eu-west\n", "REDIS_URI=redis://10.10.2.10:6379\n", "REVOCATION_INGEST_TOKENS=")
                 .doesNotContain("PG_", "FAILOVER_API_TOKENS", "OLYMPUS_TOPOLOGY_DIR");
+        // The router's API token and its Kratos hook's token, each rendered from its own secret.
+        assertThat(read("olympus-eu-west-1/env/session-router.env")).contains("ROUTER_API_TOKENS=CHANGE_ME-token-router-api\n",
+                "ROUTER_HOOK_TOKENS=CHANGE_ME-token-router-hook\n").doesNotContain("REVOCATION_", "FAILOVER_API_TOKENS");
+        assertThat(bus).doesNotContain("ROUTER_API_TOKENS");
         assertThat(read("olympus-eu-west-1/env/failover-coordinator.env")).contains("NATS_USER=failover-coordinator-eu-west\n", "PGBOUNCER_PORT=6432\n")
                 .doesNotContain("PG_SUPERUSER", "PG_MONITOR_PASSWORD", "PGBOUNCER_ADMIN_PASSWORD");
     }

@@ -42,6 +42,12 @@ import java.util.List;
  *                           web_hook must present on {@code POST /v1/hooks/kratos/after-settings|after-recovery}.
  *                           Empty refuses every hook call (401): the hook marks writes for whatever
  *                           identity it names, so it is never open.
+ * @param apiTokens          default empty (ROUTER_API_TOKENS, comma list). Bearer tokens every caller of the
+ *                           read and write APIs ({@code /v1/route}, {@code /v1/writes}, ...; not the hooks,
+ *                           health or metrics) must send; others get 401. Empty: the service does not start,
+ *                           unless apiOpen.
+ * @param apiOpen            default false (ROUTER_API_OPEN). With no apiTokens, serve those APIs without
+ *                           authentication (a WARN at start). Ignored when apiTokens are set.
  */
 @ConfigurationProperties("router")
 public record RouterConfiguration(
@@ -56,5 +62,7 @@ public record RouterConfiguration(
         @Bindable(defaultValue = "250ms") Duration holdRetry,
         @Bindable(defaultValue = "500") double guardRate,
         @Bindable(defaultValue = "100") double guardBurst,
-        @Bindable(defaultValue = "") List<String> hookTokens) {
+        @Bindable(defaultValue = "") List<String> hookTokens,
+        @Bindable(defaultValue = "") List<String> apiTokens,
+        @Bindable(defaultValue = "false") boolean apiOpen) {
 }

@@ -2,6 +2,8 @@ package olympus.router.http;
 
 import olympus.wire.Lsn;
 
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpParameters;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -19,7 +21,10 @@ import io.swagger.v3.oas.annotations.enums.ParameterIn;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import io.micronaut.json.JsonMapper;
+import olympus.router.Application;
 import olympus.router.config.RouterConfiguration;
 import olympus.router.core.CallerLsn;
 import olympus.router.core.EmptyResultDecision;
@@ -39,6 +44,7 @@ import olympus.router.redis.MarkerStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,6 +77,22 @@ public class RouterController {
     private final RouterConfiguration cfg;
     private final Clock clock;
     private final olympus.auth.BearerTokens hookTokens;
+    private final JsonMapper json;
+    /*
+     * The API token is checked inside each method, first, not in an HTTP filter: once any
+     * path-pattern filter exists, Micronaut builds a filter list for every request (an ArrayList,
+     * an Optional per filter, a sorted unmodifiable copy; DefaultRouter.findFilters), GET
+     * /v1/route included, the benchmarked hot path. Here the check is a header lookup and the
+     * constant-time comparison. The POST endpoints take their body as bytes and decode it after
+     * the check, so an unauthenticated caller's body is never parsed. RouterIT sends every /v1
+     * route the router has without a token, so an endpoint added without its guard fails there.
+     */
+    private final ApiAuth.Guard routeAuth;
+    private final ApiAuth.Guard writesAuth;
+    private final ApiAuth.Guard sessionsAuth;
+    private final ApiAuth.Guard emptyResultAuth;
+    private final ApiAuth.Guard writeCheckAuth;
+    private final ApiAuth.Guard stateAuth;
     /**
      * When each "system" reason (not caused by a user's own marker) was last logged: a reason is
      * logged when it appears after 10 s of absence, so the onset of a condition shows in the log
@@ -90,7 +112,7 @@ public class RouterController {
     }
 
     public RouterController(Router router, RoutingState state, MarkerStore markers, PrimaryLsnReader lsnReader,
-                            DecisionMetrics metrics, RouterConfiguration cfg, Clock clock) {
+                            DecisionMetrics metrics, RouterConfiguration cfg, Clock clock, ApiAuth auth, JsonMapper json) {
         this.router = router;
         this.state = state;
         this.markers = markers;
@@ -99,6 +121,30 @@ public class RouterController {
         this.cfg = cfg;
         this.clock = clock;
         this.hookTokens = KratosHook.tokens(cfg.hookTokens());
+        this.json = json;
+        this.routeAuth = auth.guard("/v1/route");
+        this.writesAuth = auth.guard("/v1/writes");
+        this.sessionsAuth = auth.guard("/v1/sessions");
+        this.emptyResultAuth = auth.guard("/v1/empty-result");
+        this.writeCheckAuth = auth.guard("/v1/writes/check");
+        this.stateAuth = auth.guard("/v1/state");
+    }
+
+    /** A POST body, decoded once the token has been checked; 400 when it is not the JSON expected. */
+    private <T> T body(byte[] body, Class<T> type) {
+        if (body == null || body.length == 0) {
+            throw new BadRequestException(null, "request body is empty: a JSON object is expected");
+        }
+        try {
+            T v = json.readValue(body, Argument.of(type));
+            if (v == null) {
+                throw new BadRequestException(null, "request body must be a JSON object");
+            }
+            return v;
+        } catch (IOException e) {
+            String d = String.valueOf(e.getMessage());
+            throw new BadRequestException(null, "request body is not the JSON object expected: " + (d.length() > 160 ? d.substring(0, 160) + "..." : d));
+        }
     }
 
     @Get(value = "/route", produces = MediaType.APPLICATION_JSON)
@@ -114,12 +160,18 @@ public class RouterController {
                     @ApiResponse(responseCode = "200", description = "the decision",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.ReadRoute.class))),
                     @ApiResponse(responseCode = "400", description = "an id too long or with control characters (field names it)",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token (one of router.api-tokens)",
+                    headers = @io.swagger.v3.oas.annotations.headers.Header(name = "WWW-Authenticate", description = "Bearer",
+                            schema = @Schema(implementation = String.class)),
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class)))})
+    @SecurityRequirement(name = Application.API_TOKEN)
     public CompletionStage<byte[]> route(HttpRequest<?> request) {
         // The hot path: parameters read from the request's (lazily decoded, cached) query map
         // rather than through per-argument binding and conversion, and the answer written as
         // JSON bytes directly (same fields and order as Api.ReadRoute, nulls omitted).
         long t0 = System.nanoTime();
+        routeAuth.check(request);
         HttpParameters params = request.getParameters();
         ReadRequest req = new ReadRequest(id("user", params.get("user")), id("session", params.get("session")), params.get("op"));
         RoutingView view = state.view();
@@ -171,9 +223,18 @@ public class RouterController {
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class))),
                     @ApiResponse(responseCode = "400", description = "neither userId nor sessionId, a bad lsn (unparseable, or ahead of the primary's WAL: no commit has that position), an unknown region or a bad id (field names it)",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token (one of router.api-tokens)",
+                    headers = @io.swagger.v3.oas.annotations.headers.Header(name = "WWW-Authenticate", description = "Bearer",
+                            schema = @Schema(implementation = String.class)),
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
                     @ApiResponse(responseCode = "503", description = "not stored in this region's marker store: no read-your-writes guarantee for this write",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
-    public HttpResponse<Api.Recorded> recordWrite(@Body Api.RecordWrite body) {
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = Api.RecordWrite.class)))
+    @SecurityRequirement(name = Application.API_TOKEN)
+    public HttpResponse<Api.Recorded> recordWrite(HttpRequest<?> request, @Body @Nullable byte[] raw) {
+        writesAuth.check(request);
+        Api.RecordWrite body = body(raw, Api.RecordWrite.class);
         return recordWrite(id("userId", body.userId()), id("sessionId", body.sessionId()), body.lsn(), body.regions());
     }
 
@@ -200,6 +261,7 @@ public class RouterController {
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = Api.KratosHookBody.class)))
+    @SecurityRequirement(name = Application.HOOK_TOKEN)
     public HttpResponse<?> kratosAfterRecovery(@io.micronaut.http.annotation.Header(io.micronaut.http.HttpHeaders.AUTHORIZATION)
                                                @io.micronaut.core.annotation.Nullable String auth,
                                                @Body @io.micronaut.core.annotation.Nullable byte[] body) {
@@ -228,6 +290,7 @@ public class RouterController {
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = Api.KratosHookBody.class)))
+    @SecurityRequirement(name = Application.HOOK_TOKEN)
     public HttpResponse<?> kratosAfterSettings(@io.micronaut.http.annotation.Header(io.micronaut.http.HttpHeaders.AUTHORIZATION)
                                                @io.micronaut.core.annotation.Nullable String auth,
                                                @Body @io.micronaut.core.annotation.Nullable byte[] body) {
@@ -259,9 +322,18 @@ public class RouterController {
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class))),
                     @ApiResponse(responseCode = "400", description = "no sessionId, a bad lsn (unparseable, or ahead of the primary's WAL: no commit has that position), an unknown region or a bad id (field names it)",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token (one of router.api-tokens)",
+                    headers = @io.swagger.v3.oas.annotations.headers.Header(name = "WWW-Authenticate", description = "Bearer",
+                            schema = @Schema(implementation = String.class)),
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
                     @ApiResponse(responseCode = "503", description = "not stored in this region's marker store",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
-    public HttpResponse<Api.Recorded> recordSession(@Body Api.RecordSession body) {
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = Api.RecordSession.class)))
+    @SecurityRequirement(name = Application.API_TOKEN)
+    public HttpResponse<Api.Recorded> recordSession(HttpRequest<?> request, @Body @Nullable byte[] raw) {
+        sessionsAuth.check(request);
+        Api.RecordSession body = body(raw, Api.RecordSession.class);
         String session = id("sessionId", body.sessionId());
         if (session == null) {
             throw new BadRequestException("sessionId", "sessionId is required");
@@ -377,8 +449,17 @@ public class RouterController {
                     @ApiResponse(responseCode = "200", description = "the answer",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.EmptyResultAnswer.class))),
                     @ApiResponse(responseCode = "400", description = "an id too long or with control characters",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token (one of router.api-tokens)",
+                    headers = @io.swagger.v3.oas.annotations.headers.Header(name = "WWW-Authenticate", description = "Bearer",
+                            schema = @Schema(implementation = String.class)),
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class)))})
-    public CompletionStage<Api.EmptyResultAnswer> emptyResult(@Body Api.EmptyResult body) {
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = Api.EmptyResult.class)))
+    @SecurityRequirement(name = Application.API_TOKEN)
+    public CompletionStage<Api.EmptyResultAnswer> emptyResult(HttpRequest<?> request, @Body @Nullable byte[] raw) {
+        emptyResultAuth.check(request);
+        Api.EmptyResult body = body(raw, Api.EmptyResult.class);
         ReadRequest req = new ReadRequest(id("userId", body.userId()), id("sessionId", body.sessionId()), null);
         RoutingView view = state.view();
         CompletionStage<Markers> ms = req.hasKey() && !view.localRegion().equals(view.topology().primary())
@@ -394,16 +475,30 @@ public class RouterController {
     @Get("/writes/check")
     @Operation(summary = "Before a write: proceed or hold?",
             description = "HOLD with retryAfterMs and the reason during a migration pause or failover (writes PAUSED in the "
-                    + "control KV), or before the topology is known.")
-    public Api.WriteCheck writeCheck() {
+                    + "control KV), or before the topology is known.",
+            responses = {
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token (one of router.api-tokens)",
+                    headers = @io.swagger.v3.oas.annotations.headers.Header(name = "WWW-Authenticate", description = "Bearer",
+                            schema = @Schema(implementation = String.class)),
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class)))})
+    @SecurityRequirement(name = Application.API_TOKEN)
+    public Api.WriteCheck writeCheck(HttpRequest<?> request) {
+        writeCheckAuth.check(request);
         WriteDecision d = router.decideWrite(state.view(), clock.instant());
         metrics.write(d.reason());
         return new Api.WriteCheck(d.action().name(), d.primary(), d.epoch(), d.retryAfterMs(), d.reason().name(), d.detail());
     }
 
     @Get("/state")
-    @Operation(summary = "What the router currently believes: topology and the latest lag sample per replica")
-    public Map<String, Object> view() {
+    @Operation(summary = "What the router currently believes: topology and the latest lag sample per replica",
+            responses = {
+                    @ApiResponse(responseCode = "401", description = "no valid bearer token (one of router.api-tokens)",
+                    headers = @io.swagger.v3.oas.annotations.headers.Header(name = "WWW-Authenticate", description = "Bearer",
+                            schema = @Schema(implementation = String.class)),
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class)))})
+    @SecurityRequirement(name = Application.API_TOKEN)
+    public Map<String, Object> view(HttpRequest<?> request) {
+        stateAuth.check(request);
         RoutingView v = state.view();
         Map<String, Object> m = new LinkedHashMap<>();
         Topology t = v.topology();

@@ -72,16 +72,22 @@ public final class RouterBench {
         }
         List<String> bareJvm = new ArrayList<>(jvm);
         bareJvm.add("-Drouter.bench.bare-endpoint=true");
+        // The router requires its API token (ROUTER_API_TOKENS in the topology's environment), so
+        // every request carries it; the bare endpoint's and the C server's too, which ignore it,
+        // so all three parse requests of the same size.
+        String token = t.credentials().token(olympus.render.Secrets.ROUTER_API);
+        String authHeader = "Authorization: Bearer " + token;
+        String luaHeaders = "{[\"Authorization\"] = \"Bearer " + token + "\"}";
         try (LagSampler sampler = new LagSampler(t, 50);
              ServiceProcess router = start(t, jvm);
              ServiceProcess bare = start(t, bareJvm)) {
-            awaitRoutingOk(router);
-            awaitRoutingOk(bare);
+            awaitRoutingOk(router, token);
+            awaitRoutingOk(bare, token);
             // 10% of users have a marker: 5% caught up (replica), 5% far ahead (primary, RECENT_WRITE)
             // The far-ahead markers go straight into the region's Redis: the API refuses a position
             // ahead of the primary's WAL (no commit has one), and a real unreplayed one would not
             // stay unreplayed for the rounds.
-            try (RawHttp c = new RawHttp("127.0.0.1", router.port());
+            try (RawHttp c = new RawHttp("127.0.0.1", router.port(), token);
                  io.lettuce.core.RedisClient rc = io.lettuce.core.RedisClient.create(t.redisUri(REGION));
                  io.lettuce.core.api.StatefulRedisConnection<String, String> redis = rc.connect()) {
                 long epoch = new com.fasterxml.jackson.databind.ObjectMapper().readTree(c.get("/v1/route").body()).path("epoch").asLong();
@@ -98,31 +104,33 @@ public final class RouterBench {
             System.out.printf("router in %s as its own JVM (%s) at %s, bare endpoint in a second JVM at %s; wrk 1 thread, %d connections, "
                     + "%d warm-up and %d measured rounds of %d s each%n", REGION, String.join(" ", jvm), router.baseUrl(), bare.baseUrl(),
                     connections, warmupRounds, rounds, roundS);
-            String routeLua = "return wrk.format(\"GET\", \"/v1/route?user=b\" .. math.random(0, " + (USERS - 1) + ") .. \"&op=profile\")";
+            String routeLua = "return wrk.format(\"GET\", \"/v1/route?user=b\" .. math.random(0, " + (USERS - 1) + ") .. \"&op=profile\", "
+                    + luaHeaders + ")";
+            String bareLua = "return wrk.format(\"GET\", \"/bare\", " + luaHeaders + ")";
             // Warm-up rounds: the JIT needs them (with one round each, throughput still rose by
             // half from the first measured round to the third), and a cold round would be
             // measured as the router's cost. Four: with two, the router still rose from round
             // to round (24,300 -> 32,400 -> 30,300 -> 33,400/s over warm-ups 2-4 and round 1 of
             // one run, 2026-11-28); a router left running reaches 37,000-47,000/s.
             for (int w = 0; w < warmupRounds; w++) {
-                Wrk.Result b = check(Wrk.run(bare.baseUrl() + "/bare", 1, connections, roundS, null));
+                Wrk.Result b = check(Wrk.run(bare.baseUrl() + "/", 1, connections, roundS, bareLua));
                 Wrk.Result d = check(Wrk.run(router.baseUrl() + "/", 1, connections, roundS, routeLua));
                 System.out.printf("warm-up %d: bare %s | route %s%n", w + 1, b.line(), d.line());
             }
             List<Wrk.Result> bareRuns = new ArrayList<>();
             List<Wrk.Result> routeRuns = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
-                Wrk.Result b = check(Wrk.run(bare.baseUrl() + "/bare", 1, connections, roundS, null));
+                Wrk.Result b = check(Wrk.run(bare.baseUrl() + "/", 1, connections, roundS, bareLua));
                 Wrk.Result d = check(Wrk.run(router.baseUrl() + "/", 1, connections, roundS, routeLua));
                 System.out.printf("round %d: bare %s | route %s%n", r + 1, b.line(), d.line());
                 bareRuns.add(b);
                 routeRuns.add(d);
             }
-            fixedRates(router, bare, connections);
+            fixedRates(router, bare, connections, authHeader);
             if (Boolean.getBoolean("bench.unkeyed")) {
-                unkeyed(router, connections, rounds, roundS);
+                unkeyed(router, connections, rounds, roundS, luaHeaders);
             }
-            Http http = new Http(URI.create(router.baseUrl()));
+            Http http = new Http(URI.create(router.baseUrl()), token);
             for (String line : http.getText("/prometheus").split("\n")) {
                 if (line.startsWith("olympus_router_decisions_total{kind=\"read\"") && !line.endsWith(" 0.0")) {
                     System.out.println("  " + line);
@@ -151,7 +159,7 @@ public final class RouterBench {
      * machine's floor), the bare endpoint and the read decision. wrk's p99 above is that of a
      * saturated server; these say what a caller sees at a given load, stalls included.
      */
-    static void fixedRates(ServiceProcess router, ServiceProcess bare, int connections) throws Exception {
+    static void fixedRates(ServiceProcess router, ServiceProcess bare, int connections, String header) throws Exception {
         String rates = System.getProperty("bench.fixedRates", "5000,20000");
         if (rates.isBlank()) {
             return;
@@ -162,9 +170,9 @@ public final class RouterBench {
             String route = "/v1/route?user=b%d&op=profile";
             for (String r : rates.split(",")) {
                 int rate = Integer.parseInt(r.strip());
-                RatedLoad.Result c = checked(RatedLoad.run(constServer.port(), rate, connections, 2, 8, "/", 0));
-                RatedLoad.Result b = checked(RatedLoad.run(bare.port(), rate, connections, 2, 8, "/bare", 0));
-                RatedLoad.Result d = checked(RatedLoad.run(router.port(), rate, connections, 2, 8, route, USERS));
+                RatedLoad.Result c = checked(RatedLoad.run(constServer.port(), rate, connections, 2, 8, "/", 0, header));
+                RatedLoad.Result b = checked(RatedLoad.run(bare.port(), rate, connections, 2, 8, "/bare", 0, header));
+                RatedLoad.Result d = checked(RatedLoad.run(router.port(), rate, connections, 2, 8, route, USERS, header));
                 System.out.printf("  %,6d/s  C constant server: %s%n", rate, c.line());
                 System.out.printf("  %,6d/s  bare endpoint:     %s%n", rate, b.line());
                 System.out.printf("  %,6d/s  read decision:     %s%n", rate, d.line());
@@ -178,8 +186,8 @@ public final class RouterBench {
      * cost into the decision and the lookup. Run last: alternating it with the keyed rounds would
      * give the JIT two profiles of one method (see the class comment).
      */
-    static void unkeyed(ServiceProcess router, int connections, int rounds, int roundS) throws Exception {
-        String lua = "return wrk.format(\"GET\", \"/v1/route?op=profile\")";
+    static void unkeyed(ServiceProcess router, int connections, int rounds, int roundS, String luaHeaders) throws Exception {
+        String lua = "return wrk.format(\"GET\", \"/v1/route?op=profile\", " + luaHeaders + ")";
         List<Wrk.Result> runs = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             Wrk.Result u = check(Wrk.run(router.baseUrl() + "/", 1, connections, roundS, lua));
@@ -203,8 +211,8 @@ public final class RouterBench {
     }
 
     /** Waits until the process answers and has seen a healthy replica (the lag feed has reached it). */
-    static void awaitRoutingOk(ServiceProcess p) throws InterruptedException {
-        Http http = new Http(URI.create(p.baseUrl()));
+    static void awaitRoutingOk(ServiceProcess p, String token) throws InterruptedException {
+        Http http = new Http(URI.create(p.baseUrl()), token);
         long t0 = System.nanoTime();
         String last = "(no answer)";
         while (System.nanoTime() - t0 < 90_000_000_000L) {

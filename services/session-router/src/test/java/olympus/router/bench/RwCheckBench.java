@@ -22,7 +22,7 @@ public final class RwCheckBench {
         int code = 0;
         try (LagSampler sampler = new LagSampler(t, 25);
              EmbeddedRouter router = EmbeddedRouter.start(t, "eu-west")) {
-            Http http = new Http(router.uri());
+            Http http = router.http();
             long t0 = System.nanoTime();
             while (!"OK".equals(http.get("/v1/route").body().path("reason").asText())) {
                 if (System.nanoTime() - t0 > 30_000_000_000L) {

@@ -50,7 +50,7 @@ class FailoverFollowIT {
         admin = t.connect(t.primaryRegion(), NatsRole.ADMIN);
         kv = admin.keyValue(Naming.CONTROL_BUCKET, LocalTopology.controlKv());
         for (EmbeddedRouter r : new EmbeddedRouter[] {eu, ap}) {
-            Http h = new Http(r.uri());
+            Http h = r.http();
             await().atMost(Duration.ofSeconds(20)).until(() -> "OK".equals(h.get("/v1/route").body().path("reason").asText()));
         }
     }
@@ -87,8 +87,8 @@ class FailoverFollowIT {
 
     @Test
     void answersFollowAPrimaryChangeWithinOneSecond() throws Exception {
-        Http euHttp = new Http(eu.uri());
-        Http apHttp = new Http(ap.uri());
+        Http euHttp = eu.http();
+        Http apHttp = ap.http();
         try {
             ClusterTopology next = change("eu-west", true, ClusterTopology.Writes.open(), "test failover to eu-west");
             long euMs = millisUntil(euHttp, "/v1/route?user=u1", b -> b.path("epoch").asLong() == next.epoch());
@@ -133,8 +133,8 @@ class FailoverFollowIT {
      */
     @Test
     void anAnnounceOfEpochMaxDoesNotPinTheRouters() throws Exception {
-        Http euHttp = new Http(eu.uri());
-        Http apHttp = new Http(ap.uri());
+        Http euHttp = eu.http();
+        Http apHttp = ap.http();
         ClusterTopology cur = ClusterTopology.fromJson(kv.get(ClusterTopology.KEY).getValue());
         Map<String, ClusterTopology.Member> members = new LinkedHashMap<>();
         for (String r : t.regions()) {
@@ -170,7 +170,7 @@ class FailoverFollowIT {
      */
     @Test
     void aRegionCutOffFromTheControlDomainKeepsTheLastTopologyItSaw() throws Exception {
-        Http apHttp = new Http(ap.uri());
+        Http apHttp = ap.http();
         long epoch = apHttp.get("/v1/route").body().path("epoch").asLong();
         try {
             t.cut("ap-south");

@@ -60,7 +60,7 @@ class KratosHookIT {
         }
         sampler = new LagSampler(t, 25);
         router = EmbeddedRouter.start(t, REGION, Map.of("router.hook-tokens", HOOK_TOKEN));
-        http = new Http(router.uri());
+        http = router.http();
         await().atMost(Duration.ofSeconds(20)).until(() -> "OK".equals(http.get("/v1/route").body().path("reason").asText()));
     }
 
@@ -146,13 +146,16 @@ class KratosHookIT {
     void unauthenticatedOrMalformedHookCallsAreRefusedWithTheReason() throws Exception {
         String identity = UUID.randomUUID().toString();
         String body = KratosHookTest.settingsBody(identity, "s", "f");
-        for (String auth : new String[] {null, "Bearer wrong", HOOK_TOKEN, "Basic a3JhdG9zOnNlY3JldA=="}) {
+        // The API token is not a hook token: each credential is good where it is configured only.
+        for (String auth : new String[] {null, "Bearer wrong", HOOK_TOKEN, "Basic a3JhdG9zOnNlY3JldA==", "Bearer " + router.apiToken()}) {
             HttpResponse<String> r = hook("/v1/hooks/kratos/after-settings", body, auth);
             assertEquals(401, r.statusCode(), auth + ": " + r.body());
             assertEquals("Authorization", JSON.readTree(r.body()).path("field").asText(), r.body());
         }
         // nothing was marked by the refused calls
         assertTrue(!"RECENT_WRITE".equals(http.route(identity).body().path("reason").asText()));
+        // nor is the hook token an API token
+        assertEquals(401, new Http(router.uri(), HOOK_TOKEN).route(identity).status());
         for (String[] bad : new String[][] {
                 {"{\"session_id\":\"s\"}", "identity_id"},
                 {"{\"identity_id\":\"i\",\"sesion_id\":\"s\"}", "sesion_id"},

@@ -27,7 +27,7 @@ class ReadYourWritesCheckerIT {
     void noReadMissesTheUsersOwnWrite(LocalTopology t) throws Exception {
         try (LagSampler sampler = new LagSampler(t, 25);
              EmbeddedRouter router = EmbeddedRouter.start(t, "eu-west")) {
-            Http http = new Http(router.uri());
+            Http http = router.http();
             await().atMost(Duration.ofSeconds(20)).until(() -> "OK".equals(http.get("/v1/route").body().path("reason").asText()));
             RwChecker c = new RwChecker(t, "eu-west", router.uri(), 400, Integer.getInteger("rw.workers", 6), System.out::println);
             c.run(Long.getLong("rw.pairs", 10_000), 180_000);

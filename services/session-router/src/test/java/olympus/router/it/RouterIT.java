@@ -51,7 +51,7 @@ class RouterIT {
         }
         sampler = new LagSampler(t, 25);
         router = EmbeddedRouter.start(t, REGION);
-        http = new Http(router.uri());
+        http = router.http();
         await().atMost(Duration.ofSeconds(20)).until(() -> "OK".equals(http.get("/v1/route").body().path("reason").asText()));
     }
 
@@ -171,6 +171,90 @@ class RouterIT {
         assertEquals(200, http.post("/v1/writes", Map.of("userId", user, "lsn", lsn)).status());
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                 .until(() -> "REPLICA".equals(http.route(user).body().path("target").asText()));
+    }
+
+    @Test
+    void everyApiRouteRefusesARequestWithoutTheTokenWithA401Problem() throws Exception {
+        // Every route the router serves under /v1 but the Kratos hooks (their own tokens), from
+        // the router's own table: an endpoint added without its check fails here.
+        java.util.SortedSet<String> routes = new java.util.TreeSet<>();
+        for (var r : router.context().getBean(io.micronaut.web.router.Router.class).uriRoutes().toList()) {
+            String path = r.getUriMatchTemplate().toPathString();
+            if (path.startsWith("/v1/") && !path.startsWith("/v1/hooks/")) {
+                routes.add(r.getHttpMethodName() + " " + path);
+            }
+        }
+        // GET, POST, and the HEAD Micronaut adds to each GET
+        assertEquals(9, routes.size(), routes.toString());
+        for (String route : routes) {
+            String[] mp = route.split(" ");
+            for (Http caller : new Http[] {new Http(router.uri()), new Http(router.uri(), "wrong-" + router.apiToken())}) {
+                var r = caller.exchange(mp[0], mp[1]);
+                assertEquals(401, r.statusCode(), route + ": " + r.body());
+                assertEquals("Bearer", r.headers().firstValue("WWW-Authenticate").orElse(null), route);
+                if (mp[0].equals("HEAD")) {
+                    continue;
+                }
+                JsonNode problem = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+                assertEquals("Authorization", problem.path("field").asText(), route + ": " + r.body());
+                assertTrue(problem.path("error").asText().contains("router.api-tokens"), route + ": " + r.body());
+            }
+            assertTrue(List.of(200, 400).contains(http.exchange(mp[0], mp[1]).statusCode()), route + " with the token");
+        }
+        // health and metrics stay open
+        Http anonymous = new Http(router.uri());
+        assertEquals(200, anonymous.get("/health").status());
+        assertTrue(anonymous.getText("/prometheus").contains("olympus_router_auth_refused_total{endpoint=\"/v1/state\"}"));
+    }
+
+    @Test
+    void aWriteWithoutTheRightTokenRecordsNothingAndItsBodyIsNotRead() throws Exception {
+        String victim = "victim-" + UUID.randomUUID();
+        double refusedBefore = metric("olympus_router_auth_refused_total{endpoint=\"/v1/writes\"");
+        t.pauseReplay(REGION);
+        try {
+            writeThroughPgBouncer(victim);
+            Http.Response none = new Http(router.uri()).post("/v1/writes", Map.of("userId", victim));
+            assertEquals(401, none.status(), String.valueOf(none.body()));
+            assertEquals("Authorization", none.body().path("field").asText());
+            Http.Response wrong = new Http(router.uri(), "not-" + router.apiToken()).post("/v1/writes", Map.of("userId", victim));
+            assertEquals(401, wrong.status(), String.valueOf(wrong.body()));
+            // the token is checked before the body is parsed: a malformed one is still a 401
+            assertEquals(401, new Http(router.uri()).postRaw("/v1/writes", "{\"userId\":".getBytes()).status());
+            assertEquals(401, new Http(router.uri()).postRaw("/v1/sessions", new byte[0]).status());
+            // nothing was recorded: with replay paused a marker would send the user to the primary
+            try (RedisClient rc = RedisClient.create(t.redisUri(REGION)); StatefulRedisConnection<String, String> c = rc.connect()) {
+                assertEquals(null, c.sync().get("olympus:router:w:u:" + victim));
+            }
+            JsonNode route = http.route(victim).body();
+            assertTrue(!List.of("RECENT_WRITE", "RECENT_WRITE_NO_LSN").contains(route.path("reason").asText()), route.toString());
+            assertEquals(refusedBefore + 3, metric("olympus_router_auth_refused_total{endpoint=\"/v1/writes\""), 0.0);
+
+            // with the token: recorded, and the body's faults are 400s naming them as before
+            Http.Response ok = http.post("/v1/writes", Map.of("userId", victim));
+            assertEquals(200, ok.status(), String.valueOf(ok.body()));
+            assertEquals("RECENT_WRITE", http.route(victim).body().path("reason").asText());
+            Http.Response malformed = http.postRaw("/v1/writes", "{\"userId\":".getBytes());
+            assertEquals(400, malformed.status(), String.valueOf(malformed.body()));
+            assertTrue(malformed.body().path("error").asText().contains("JSON"), malformed.body().toString());
+            assertEquals(400, http.postRaw("/v1/sessions", new byte[0]).status());
+        } finally {
+            t.resumeReplay(REGION);
+        }
+    }
+
+    @Test
+    void theRouterDoesNotStartWithoutATokenUnlessTheOperatorOptsOut() {
+        Map<String, Object> noToken = Map.of("router.api-tokens", "");
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> EmbeddedRouter.start(t, REGION, noToken).close());
+        StringBuilder chain = new StringBuilder();
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            chain.append(c.getMessage()).append('\n');
+        }
+        assertTrue(chain.toString().contains("Set ROUTER_API_TOKENS") && chain.toString().contains("ROUTER_API_OPEN=true"), chain.toString());
+        try (EmbeddedRouter open = EmbeddedRouter.start(t, REGION, Map.of("router.api-tokens", "", "router.api-open", "true"))) {
+            assertEquals(200, new Http(open.uri()).get("/v1/writes/check").status());
+        }
     }
 
     @Test

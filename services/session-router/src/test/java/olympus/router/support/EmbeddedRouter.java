@@ -4,6 +4,7 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import olympus.topology.LocalTopology;
 import olympus.render.NatsRole;
+import olympus.render.Secrets;
 import olympus.topology.PgRoles;
 
 import java.net.URI;
@@ -14,10 +15,12 @@ import java.util.Map;
 public final class EmbeddedRouter implements AutoCloseable {
     private final EmbeddedServer server;
     private final String region;
+    private final String apiToken;
 
-    private EmbeddedRouter(EmbeddedServer server, String region) {
+    private EmbeddedRouter(EmbeddedServer server, String region, String apiToken) {
         this.server = server;
         this.region = region;
+        this.apiToken = apiToken;
     }
 
     public static Map<String, Object> properties(LocalTopology t, String region) {
@@ -39,7 +42,13 @@ public final class EmbeddedRouter implements AutoCloseable {
         p.put("router.postgres.database", PgRoles.DATABASE);
         p.put("router.postgres.user", PgRoles.APP);
         p.put("router.postgres.password", t.credentials().pgPassword(PgRoles.APP));
+        p.put("router.api-tokens", apiToken(t));
         return p;
+    }
+
+    /** The bearer token the topology gives the routers (ROUTER_API_TOKENS) and every caller. */
+    public static String apiToken(LocalTopology t) {
+        return t.credentials().token(Secrets.ROUTER_API);
     }
 
     public static EmbeddedRouter start(LocalTopology t, String region) {
@@ -49,11 +58,23 @@ public final class EmbeddedRouter implements AutoCloseable {
     public static EmbeddedRouter start(LocalTopology t, String region, Map<String, Object> overrides) {
         Map<String, Object> p = properties(t, region);
         p.putAll(overrides);
-        return new EmbeddedRouter(ApplicationContext.run(EmbeddedServer.class, p), region);
+        Object token = p.get("router.api-tokens");
+        return new EmbeddedRouter(ApplicationContext.run(EmbeddedServer.class, p), region,
+                token == null || token.toString().isBlank() ? null : token.toString());
     }
 
     public URI uri() {
         return server.getURI();
+    }
+
+    /** The router's API token (null when started without one, with router.api-open). */
+    public String apiToken() {
+        return apiToken;
+    }
+
+    /** A client sending the router's API token. */
+    public Http http() {
+        return new Http(uri(), apiToken);
     }
 
     public String region() {

@@ -87,6 +87,8 @@ public final class RwChecker {
     private final AtomicLongArray lastWritten;
     private final DelayQueue<LaterRead> later = new DelayQueue<>();
     private volatile boolean stop;
+    /** The topology's router API token, which the router under test requires (EmbeddedRouter). */
+    private final String apiToken;
 
     public RwChecker(LocalTopology t, String readRegion, java.net.URI router, int users, int workers, Consumer<String> log) {
         this.t = t;
@@ -96,6 +98,7 @@ public final class RwChecker {
         this.workers = workers;
         this.log = log;
         this.lastWritten = new AtomicLongArray(users);
+        this.apiToken = EmbeddedRouter.apiToken(t);
     }
 
     private record LaterRead(int user, long dueNanos) implements Delayed {
@@ -208,7 +211,7 @@ public final class RwChecker {
              Connection primary = connect(t.jdbcUrl(t.primaryRegion()));
              RedisClient rc = RedisClient.create(t.redisUri(readRegion));
              StatefulRedisConnection<String, String> redisConn = rc.connect();
-             RawHttp http = new RawHttp(routerUri.getHost(), routerUri.getPort())) {
+             RawHttp http = new RawHttp(routerUri.getHost(), routerUri.getPort(), apiToken)) {
             RedisCommands<String, String> redis = redisConn.sync();
             PreparedStatement update = bouncer.prepareStatement("UPDATE router_rw SET version = version + 1 WHERE user_id = ? RETURNING version");
             PreparedStatement walPos = bouncer.prepareStatement("SELECT pg_current_wal_lsn()::text");
@@ -275,7 +278,7 @@ public final class RwChecker {
              Connection primary = connect(t.jdbcUrl(t.primaryRegion()));
              RedisClient rc = RedisClient.create(t.redisUri(readRegion));
              StatefulRedisConnection<String, String> redisConn = rc.connect();
-             RawHttp http = new RawHttp(routerUri.getHost(), routerUri.getPort())) {
+             RawHttp http = new RawHttp(routerUri.getHost(), routerUri.getPort(), apiToken)) {
             Readers readers = new Readers(replica, primary);
             while (!stop) {
                 LaterRead lr = later.poll(100, TimeUnit.MILLISECONDS);
