@@ -206,6 +206,7 @@ public final class Coordinator implements AutoCloseable {
         }
         LOG.info("{} {} {}: {} ({} ms)", run.req.verb().token(), run.req.id(), outcome, reason, r.totalMillis());
         run.finished = r;
+        lastStatus = null;
         return r;
     }
 
@@ -425,6 +426,44 @@ public final class Coordinator implements AutoCloseable {
                 return run.result(CommandResult.FAILED, "history unavailable: " + e.getMessage(), leadership.leader(), null, null, null);
             }
         }
+        return status(run);
+    }
+
+    /** The last status, when it was computed (System.nanoTime), and the topology revision it shows. */
+    private record Snapshot(long atNanos, long revision, String outcome, String reason, String primary, Long epoch,
+                            Map<String, Object> data) {}
+
+    /**
+     * Status answers from a snapshot at most {@link #STATUS_MAX_AGE} old and of the topology's
+     * current revision (one KV read per call), computed by one caller while the others wait for
+     * it: however many ask (an anonymous flood once opened a PostgreSQL connection per region per
+     * call), the agents are probed at most once a second, and a change (a pause just made) shows
+     * at once. A command's end also drops it (the operation key is not in the revision).
+     */
+    static final Duration STATUS_MAX_AGE = Duration.ofSeconds(1);
+    private final Object statusLock = new Object();
+    private volatile Snapshot lastStatus;
+
+    private CommandResult status(Run run) {
+        Snapshot s;
+        synchronized (statusLock) {
+            long revision;
+            try {
+                revision = kv.topology().revision();
+            } catch (Exception e) {
+                revision = -1;
+            }
+            s = lastStatus;
+            if (s == null || revision < 0 || s.revision() != revision || System.nanoTime() - s.atNanos() > STATUS_MAX_AGE.toNanos()) {
+                s = freshStatus(revision);
+                lastStatus = s;
+            }
+        }
+        return run.result(s.outcome(), s.reason(), leadership.leader(), s.primary(), s.epoch(), s.data());
+    }
+
+    private Snapshot freshStatus(long revision) {
+        long at = System.nanoTime();
         try {
             ClusterView v = view();
             Map<String, Object> data = new LinkedHashMap<>();
@@ -453,9 +492,9 @@ public final class Coordinator implements AutoCloseable {
             } catch (Exception ignored) {
                 // shown as absent
             }
-            return run.result(CommandResult.DONE, "status", leadership.leader(), v.primary(), v.topology().epoch(), data);
+            return new Snapshot(at, revision, CommandResult.DONE, "status", v.primary(), v.topology().epoch(), data);
         } catch (Exception e) {
-            return run.result(CommandResult.FAILED, "status unavailable: " + e.getMessage(), leadership.leader(), null, null, null);
+            return new Snapshot(at, revision, CommandResult.FAILED, "status unavailable: " + e.getMessage(), null, null, null);
         }
     }
 

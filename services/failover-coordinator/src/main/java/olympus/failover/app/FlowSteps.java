@@ -168,10 +168,15 @@ final class FlowSteps implements FlowRunner.Steps {
                 yield Done.ok(a, null);
             }
             case RECHECK_CANDIDATE -> {
+                // A PAUSE, not a RESUME: the old primary is still fenced, and a resumed pooler would
+                // send its waiting clients there (LeaderIT: "cannot execute INSERT in a read-only
+                // transaction"). The agent stores the token before acting, so even a PAUSE it cannot
+                // do (already paused) makes it refuse the predecessor's late requests.
                 try {
-                    agent.resumePool(c.to());
+                    agent.pausePool(c.to(), FAILOVER_PAUSE);
                 } catch (RuntimeException e) {
-                    LOG.info("the candidate {}'s agent did not take this leader's token ({}); asking its state anyway", c.to(), e.getMessage());
+                    LOG.info("the candidate {}'s PgBouncer PAUSE (sent for this leader's token) failed ({}); asking its state anyway",
+                            c.to(), e.getMessage());
                 }
                 NodeStatus now = agent.status(c.to());
                 yield Done.observed(a, now.describe(), now.reachable() && !now.inRecovery());

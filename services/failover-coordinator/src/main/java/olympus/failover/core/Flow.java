@@ -68,7 +68,8 @@ public final class Flow {
         /** Roll back: lift the old primary's fence. */
         UNFENCE,
         /**
-         * Recovery: a mutating request to the candidate's agent (its PgBouncer RESUME), so that
+         * Recovery: a mutating request to the candidate's agent (its PgBouncer PAUSE, harmless
+         * while writes are paused), so that
          * agent has seen this leader's fencing token and refuses any late request of the leader
          * before; then the candidate is asked again whether it was promoted meanwhile.
          */
