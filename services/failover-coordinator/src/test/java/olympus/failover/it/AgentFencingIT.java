@@ -140,11 +140,15 @@ class AgentFencingIT {
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> readOnly(primary));
             fencedS = (System.nanoTime() - t0) / 1e9;
             System.out.printf("AGENT-FENCE %s fenced itself %.2f s after the cut, its coordinator dead (bound F+I+2A = 5.5 s)%n", primary, fencedS);
+            // The agent dies while its region is cut and starts again after the heal: it must still
+            // know the fence is its own (on disk), or nobody ever lifts it.
+            coordinators.agents.kill(primary);
         } finally {
             topo.heal(primary);
+            coordinators.agents.start(primary);
         }
         assertTrue(fencedS < 5.5, "fenced after " + fencedS + " s, beyond F + I + 2A");
-        // Back in contact, the topology still names it and nothing is under way: the agent lifts its own fence.
+        // Back in contact, the topology still names it and nothing is under way: the (restarted) agent lifts its own fence.
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> !readOnly(primary));
         coordinators.start(primary, Map.of());
         coordinators.awaitLeader();

@@ -71,6 +71,7 @@ public final class Agent implements AutoCloseable {
         this.bootstrapping = bootstrapping;
         this.metrics = metrics;
         this.highest = tokens.load();
+        this.selfFenced = tokens.selfFenced();
         metrics.gauge("olympus.agent.quorum.age.ms", quorumAgeMs);
     }
 
@@ -144,16 +145,16 @@ public final class Agent implements AutoCloseable {
                 case RESTART -> detail = host.restart();
                 case PROMOTE -> {
                     detail = host.promote(timeout);
-                    selfFenced = false;
+                    selfFenced(false);
                 }
                 case UNFENCE -> {
                     detail = host.unfence();
-                    selfFenced = false;
+                    selfFenced(false);
                 }
                 case FOLLOW -> detail = host.follow(c.primary());
                 case REJOIN -> {
                     detail = host.rejoin(c.primary(), Boolean.TRUE.equals(c.cleanStop()), timeout);
-                    selfFenced = false;
+                    selfFenced(false);
                 }
                 case APPLY -> {
                     lsn = host.apply(c.sql(), timeout);
@@ -301,6 +302,8 @@ public final class Agent implements AutoCloseable {
      */
     private void fenceSelf(SelfFence.Decision d) {
         long t0 = System.nanoTime();
+        // Remembered before the fence, so an agent that dies mid-way still knows the fence is its own.
+        selfFenced(true);
         String did;
         try {
             did = java.util.concurrent.CompletableFuture.supplyAsync(() -> host.fence(timing.fenceAction()))
@@ -310,7 +313,6 @@ public final class Agent implements AutoCloseable {
                     : String.valueOf(e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
             did = "fence failed (" + why + "): " + host.stopImmediately();
         }
-        selfFenced = true;
         String pool;
         try {
             pool = host.pausePool(timing.fenceAction());
@@ -325,9 +327,23 @@ public final class Agent implements AutoCloseable {
         synchronized (actionLock) {
             String did = host.unfence();
             String pool = host.resumePool();
-            selfFenced = false;
+            selfFenced(false);
             metrics.counter("olympus.agent.self.fence", "action", "lifted").increment();
             LOG.warn("self-fence lifted on {}: {}; {}; {}", host.region(), d.reason(), did, pool);
+        }
+    }
+
+    /**
+     * Sets and keeps on disk whether the fence is this agent's own (TokenStore). A disk that
+     * cannot be written never holds a fence back: it is logged, and the flag holds in memory.
+     */
+    private void selfFenced(boolean fenced) {
+        selfFenced = fenced;
+        try {
+            tokens.selfFenced(fenced);
+        } catch (RuntimeException e) {
+            LOG.error("could not record self-fenced={} on disk ({}): a restarted agent would not know the fence is its own", fenced,
+                    e.getMessage());
         }
     }
 

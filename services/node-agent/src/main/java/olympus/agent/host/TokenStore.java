@@ -17,9 +17,11 @@ import java.nio.file.StandardCopyOption;
 public final class TokenStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
+    private final Path selfFenced;
 
     public TokenStore(Path dir) {
         this.file = dir.resolve("fencing-token.json");
+        this.selfFenced = dir.resolve("self-fenced");
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -43,6 +45,28 @@ public final class TokenStore {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether this agent fenced its primary by itself and has not lifted it. Kept on disk: the
+     * fence is (ALTER SYSTEM), so an agent restarted without it took a fence of its own for a
+     * coordinator's, never lifted it, and no command could (a switchover needs a writable
+     * primary): writes stayed down after the quorum came back.
+     */
+    public boolean selfFenced() {
+        return Files.exists(selfFenced);
+    }
+
+    public void selfFenced(boolean fenced) {
+        try {
+            if (fenced) {
+                Files.write(selfFenced, new byte[0]);
+            } else {
+                Files.deleteIfExists(selfFenced);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot " + (fenced ? "write " : "delete ") + selfFenced + ": " + e.getMessage(), e);
         }
     }
 }
