@@ -27,14 +27,30 @@ public final class BearerTokens {
         if (tokens.isEmpty()) {
             return open;
         }
+        return match(authorization) >= 0;
+    }
+
+    /**
+     * Which configured token (its index in the list given) the header's bearer token is, or -1.
+     * Compared with every token in constant time, never stopping early: a lookup that answers
+     * faster for a near miss tells an attacker something about the real tokens.
+     */
+    public int match(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
+            return -1;
         }
         byte[] given = authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
-        boolean ok = false;
-        for (byte[] t : tokens) {
-            ok |= MessageDigest.isEqual(t, given);
+        int found = -1;
+        for (int i = 0; i < tokens.size(); i++) {
+            if (MessageDigest.isEqual(tokens.get(i), given) && found < 0) {
+                found = i;
+            }
         }
-        return ok;
+        return found;
+    }
+
+    /** Configured tokens as an operator writes them: blank entries dropped, each stripped. */
+    public static List<String> clean(List<String> configured) {
+        return configured == null ? List.of() : configured.stream().filter(t -> !t.isBlank()).map(String::strip).toList();
     }
 }

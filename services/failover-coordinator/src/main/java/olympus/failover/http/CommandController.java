@@ -50,8 +50,7 @@ public class CommandController {
     private final Clock clock;
     private final ApiTokens tokens;
     private final io.micrometer.core.instrument.Counter unauthenticated;
-    private final java.util.concurrent.atomic.AtomicLong nextWarnNanos = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
-    private final java.util.concurrent.atomic.AtomicLong sinceWarn = new java.util.concurrent.atomic.AtomicLong();
+    private final olympus.auth.Throttle warn = new olympus.auth.Throttle(10_000_000_000L, System::nanoTime);
 
     public CommandController(Coordinator coordinator, FailoverConfiguration config, Clock clock,
                              io.micrometer.core.instrument.MeterRegistry meters) {
@@ -70,11 +69,8 @@ public class CommandController {
      */
     private HttpResponse<CommandResult> unauthenticated(String verb) {
         unauthenticated.increment();
-        long n = sinceWarn.incrementAndGet();
-        long now = System.nanoTime();
-        long next = nextWarnNanos.get();
-        if (now - next >= 0 && nextWarnNanos.compareAndSet(next, now + 10_000_000_000L)) {
-            sinceWarn.addAndGet(-n);
+        long n = warn.count();
+        if (n > 0) {
             LOG.warn("{} HTTP request(s) without a valid API token refused (401) since the last warning, the latest for '{}'", n, verb);
         }
         return HttpResponse.<CommandResult>status(HttpStatus.UNAUTHORIZED).body(new CommandResult(UUID.randomUUID().toString(), verb,

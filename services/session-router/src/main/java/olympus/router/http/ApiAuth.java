@@ -1,6 +1,7 @@
 package olympus.router.http;
 
 import olympus.auth.BearerTokens;
+import olympus.auth.Throttle;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,9 +57,7 @@ public final class ApiAuth {
     private final BearerTokens tokens;
     private final boolean open;
     private final MeterRegistry meters;
-    private final LongSupplier nanoTime;
-    private final AtomicLong nextWarnAt;
-    private final AtomicLong sinceWarn = new AtomicLong();
+    private final Throttle warn;
     private final AtomicLong warnings = new AtomicLong();
 
     @Inject
@@ -83,13 +82,12 @@ public final class ApiAuth {
         this.tokens = new BearerTokens(t, true);
         this.open = t.isEmpty();
         this.meters = meters;
-        this.nanoTime = nanoTime;
-        this.nextWarnAt = new AtomicLong(nanoTime.getAsLong());
+        this.warn = new Throttle(WARN_EVERY_NANOS, nanoTime);
     }
 
     /** Blank entries dropped, each stripped (as the hook tokens are). */
     static List<String> tokens(List<String> configured) {
-        return configured == null ? List.of() : configured.stream().filter(t -> !t.isBlank()).map(String::strip).toList();
+        return BearerTokens.clean(configured);
     }
 
     /** Why the service must not start with this configuration, or null when it may. */
@@ -140,11 +138,8 @@ public final class ApiAuth {
         private void refuse(HttpRequest<?> request, String authorization) {
             refused.increment();
             Refused r = authorization == null ? MISSING : WRONG;
-            long n = sinceWarn.incrementAndGet();
-            long now = nanoTime.getAsLong();
-            long at = nextWarnAt.get();
-            if (now - at >= 0 && nextWarnAt.compareAndSet(at, now + WARN_EVERY_NANOS)) {
-                sinceWarn.addAndGet(-n);
+            long n = warn.count();
+            if (n > 0) {
                 warnings.incrementAndGet();
                 // Never the token itself: a wrong one may be a real token of another service.
                 LOG.warn("refused {} API request(s) without a valid bearer token since the last such warning; this one: {} {} from {}: {} "

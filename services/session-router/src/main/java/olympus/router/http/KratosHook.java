@@ -117,7 +117,6 @@ public final class KratosHook {
      * identity it is told of.
      */
     public static BearerTokens tokens(List<String> configured) {
-        return new BearerTokens(configured == null ? List.of()
-                : configured.stream().filter(t -> !t.isBlank()).map(String::strip).toList(), false);
+        return new BearerTokens(BearerTokens.clean(configured), false);
     }
 }
