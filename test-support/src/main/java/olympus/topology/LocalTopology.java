@@ -56,17 +56,36 @@ public final class LocalTopology {
     private final TopologySpec spec;
     private final Credentials creds;
     private final Consumer<String> progress;
+    /** Mutual TLS on every NATS link ({@link #tlsFiles}); on unless {@value #TLS_ENV} turns it off. */
+    private final boolean tls;
 
-    private LocalTopology(TopologySpec spec, Credentials creds, Consumer<String> progress) {
+    private LocalTopology(TopologySpec spec, Credentials creds, Consumer<String> progress, boolean tls) {
         this.spec = spec;
         this.creds = creds;
         this.progress = progress;
+        this.tls = tls;
+    }
+
+    /**
+     * Env variable that turns TLS off ({@code 0}, {@code false} or {@code no}): for the
+     * benchmarks' side-by-side run without TLS, never for a deployment.
+     */
+    public static final String TLS_ENV = "OLYMPUS_TOPOLOGY_TLS";
+
+    /** Whether {@value #TLS_ENV} leaves TLS on (the default). */
+    public static boolean tlsFromEnv() {
+        String v = System.getenv(TLS_ENV);
+        return v == null || !List.of("0", "false", "no", "off").contains(v.strip().toLowerCase(java.util.Locale.ROOT));
     }
 
     /** A topology to bring up (or one already up in the same directory, which {@link #up()} reuses). */
     public static LocalTopology of(TopologySpec spec, Consumer<String> progress) {
+        return of(spec, progress, tlsFromEnv());
+    }
+
+    private static LocalTopology of(TopologySpec spec, Consumer<String> progress, boolean tls) {
         return new LocalTopology(spec, Credentials.loadOrGenerate(spec.workDir()).withRegionUsers(spec.regions())
-                .withOperators(operators()), progress);
+                .withOperators(operators()), progress, tls);
     }
 
     /** Env variable naming the local topology's operators (comma list); default {@link #DEFAULT_OPERATORS}. */
@@ -94,8 +113,11 @@ public final class LocalTopology {
             String user = Naming.operatorUser(op);
             Path f = d.resolve(op + ".json");
             try {
+                olympus.tls.TlsFiles t = tlsFiles(null);
+                String tlsFields = t == null ? "" : ", \"ca\": \"" + t.ca() + "\", \"cert\": \"" + t.cert() + "\", \"key\": \"" + t.key() + "\"";
                 Files.writeString(f, "{\"description\": \"olympus local topology, operator " + op + "\", \"url\": \""
-                        + natsUrl(primaryRegion()) + "\", \"user\": \"" + user + "\", \"password\": \"" + creds.natsPassword(user) + "\"}\n");
+                        + natsUrl(primaryRegion()) + "\", \"user\": \"" + user + "\", \"password\": \"" + creds.natsPassword(user) + "\""
+                        + tlsFields + "}\n");
                 Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -105,12 +127,12 @@ public final class LocalTopology {
 
     /** For port arithmetic only: no credentials, nothing on disk. */
     static LocalTopology of0(TopologySpec spec) {
-        return new LocalTopology(spec, new Credentials(java.util.Map.of(), java.util.Map.of(), java.util.Map.of()), s -> { });
+        return new LocalTopology(spec, new Credentials(java.util.Map.of(), java.util.Map.of(), java.util.Map.of()), s -> { }, false);
     }
 
     /** With given credentials, nothing started: for checking what it writes (LocalConfigsTest). */
     static LocalTopology withCredentials(TopologySpec spec, Credentials creds) {
-        return new LocalTopology(spec, creds, s -> { });
+        return new LocalTopology(spec, creds, s -> { }, false);
     }
 
     /** The topology described by {@code dir/topology.json}, as written by a completed {@link #up()}. */
@@ -121,7 +143,8 @@ public final class LocalTopology {
         }
         try {
             State s = new ObjectMapper().readValue(f.toFile(), State.class);
-            return of(new TopologySpec(s.regions(), s.basePort(), dir, Boolean.TRUE.equals(s.hosts())), progress);
+            return of(new TopologySpec(s.regions(), s.basePort(), dir, Boolean.TRUE.equals(s.hosts())), progress,
+                    Boolean.TRUE.equals(s.tls()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + f, e);
         }
@@ -133,10 +156,11 @@ public final class LocalTopology {
 
     /**
      * Written when {@link #up()} completes; what other tools read to find the servers.
-     * {@code hosts}: hosts mode (absent, so null, in files written before it existed).
+     * {@code hosts}: hosts mode (absent, so null, in files written before it existed); {@code tls}
+     * likewise.
      */
     public record State(List<String> regions, int basePort, String primary, Map<String, Map<String, Object>> endpoints,
-                        Boolean hosts) {}
+                        Boolean hosts, Boolean tls) {}
 
     public TopologySpec spec() {
         return spec;
@@ -152,6 +176,57 @@ public final class LocalTopology {
 
     public Ports ports() {
         return spec.ports();
+    }
+
+    /** Whether every NATS link is mutual TLS against the topology's own CA ({@link #tlsFiles}). */
+    public boolean tls() {
+        return tls;
+    }
+
+    /** Name of the TLS files of the tools and tests (operators, checkers): a client certificate of the same CA. */
+    public static final String CLIENT_CERT = "client";
+
+    /**
+     * The TLS files a process on {@code node}'s host uses (its servers and its services): the
+     * topology's CA and the node's certificate; {@code node} null: the tools' client certificate.
+     * Null when TLS is off.
+     */
+    public olympus.tls.TlsFiles tlsFiles(String node) {
+        if (!tls) {
+            return null;
+        }
+        String name = node == null ? CLIENT_CERT : node;
+        Path d = dir("tls");
+        return new olympus.tls.TlsFiles(d.resolve(olympus.render.Certs.CA_CERT), d.resolve(name + ".crt"), d.resolve(name + ".key"));
+    }
+
+    /** {@link #tlsFiles} as the settings an in-process service reads (olympus.tls.*); empty when TLS is off. */
+    public Map<String, Object> tlsProperties(String node) {
+        olympus.tls.TlsFiles f = tlsFiles(node);
+        return f == null ? Map.of() : new java.util.HashMap<>(f.settings());
+    }
+
+    private NatsConfigs.Tls natsTls(String node) {
+        olympus.tls.TlsFiles f = tlsFiles(node);
+        return f == null ? null : new NatsConfigs.Tls(f.cert().toString(), f.key().toString(), f.ca().toString());
+    }
+
+    /**
+     * The topology's CA ({@code tls/ca.crt}, its key beside it) and a certificate per node, valid
+     * for 127.0.0.1 and the node's hosts-mode address, plus the tools' client certificate. Made once
+     * per topology directory; kept across restarts.
+     */
+    private void writeCerts() {
+        Path d = dir("tls");
+        olympus.render.Certs.ensureCa(d, "olympus local topology");
+        for (int i = 0; i < spec.controlNodes(); i++) {
+            List<String> ips = new ArrayList<>(List.of("127.0.0.1"));
+            if (spec.hosts()) {
+                ips.add(spec.host(i));
+            }
+            olympus.render.Certs.issue(d, d, spec.controlNodeRegion(i), ips, List.of("localhost", spec.controlNodeRegion(i)));
+        }
+        olympus.render.Certs.issue(d, d, CLIENT_CERT, List.of("127.0.0.1"), List.of("localhost"));
     }
 
     /** Whether each region runs in its own network namespace ({@link TopologySpec#hosts()}). */
@@ -433,6 +508,9 @@ public final class LocalTopology {
             PgNode.write(dir("link-control.port"), ports().linkControl() + "\n");
             writeLinks();
         }
+        if (tls) {
+            writeCerts();
+        }
         writeNatsConfigs();
         writeRedisConfigs();
 
@@ -677,7 +755,8 @@ public final class LocalTopology {
             }
         }
         return new NatsConfigs.RegionServer(spec.regions().get(i), natsListen(), p.nats(i), p.natsMonitor(i),
-                d.resolve("nats.pid").toString(), d.resolve("nats.log").toString(), d.resolve("jetstream").toString(), leaves, null);
+                d.resolve("nats.pid").toString(), d.resolve("nats.log").toString(), d.resolve("jetstream").toString(), leaves,
+                natsTls(spec.regions().get(i)));
     }
 
     /**
@@ -698,7 +777,7 @@ public final class LocalTopology {
         String advertise = spec.hosts() ? spec.host(i) + ":" + p.controlRoute(i) : "127.0.0.1:" + p.unused(i);
         return new NatsConfigs.ControlNode(spec.controlNodeRegion(i), natsListen(), p.control(i), p.controlMonitor(i),
                 d.resolve("nats.pid").toString(), d.resolve("nats.log").toString(), d.resolve("jetstream").toString(),
-                p.controlRoute(i), advertise, routes, p.controlLeaf(i));
+                p.controlRoute(i), advertise, routes, p.controlLeaf(i), natsTls(spec.controlNodeRegion(i)));
     }
 
     void writeNatsConfigs() {
@@ -876,7 +955,7 @@ public final class LocalTopology {
         }
         try {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(dir(STATE_FILE).toFile(),
-                    new State(spec.regions(), spec.basePort(), primaryRegion(), endpoints, spec.hosts()));
+                    new State(spec.regions(), spec.basePort(), primaryRegion(), endpoints, spec.hosts(), tls));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -947,10 +1026,17 @@ public final class LocalTopology {
     public Options.Builder natsOptions(String url, NatsRole role, String region) {
         // SRE: the first operator's user (tests and the demo act as one operator).
         String user = role == NatsRole.SRE ? Naming.operatorUser(operators().get(0)) : role.perRegion() ? role.user(region) : role.user();
-        return new Options.Builder().server(url).userInfo(user, creds.natsPassword(user))
-                .inboxPrefix(olympus.nats.Inboxes.prefix(user))
-                .connectionName(user).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
-                .connectionTimeout(Duration.ofSeconds(3)).errorListener(QUIET_FLOW_CONTROL);
+        return olympus.nats.NatsClient.options(url, user, creds.natsPassword(user), user, tlsFiles(role.perRegion() ? region : null))
+                .errorListener(QUIET_FLOW_CONTROL);
+    }
+
+    /**
+     * Options for any user and password (a wrong one, another region's: the refusal tests), with
+     * the tools' client certificate when TLS is on, so that what is refused is the credential.
+     */
+    public Options.Builder natsOptionsAs(String url, String user, String password) {
+        return olympus.nats.NatsClient.options(url, user, password, user, tlsFiles(null)).maxReconnects(0)
+                .connectionTimeout(Duration.ofSeconds(2));
     }
 
     /** jnats logs every flow-control reply at INFO; keep errors, drop that noise. */
@@ -1085,7 +1171,7 @@ public final class LocalTopology {
                 String.join(",", spec.regions().stream().map(r -> r + "=" + redisUri(r)).toList()),
                 postgresEndpointsFrom(region), pgBouncerPort(region), spec.workDir().toString(), http,
                 new ServiceEnv.AgentPaths(PgNode.BIN, pgData(region).toString(), dir("pg", region, "postgres.log").toString(),
-                        pgBouncerIni(region).toString(), dir("agent", region).toString()));
+                        pgBouncerIni(region).toString(), dir("agent", region).toString()), natsTls(region));
         return ServiceEnv.format(ServiceEnv.all(in, role, creds));
     }
 

@@ -206,7 +206,7 @@ class PermissionsIT {
 
     @Test
     void a_regions_password_does_not_log_in_as_the_same_role_of_another_region(LocalTopology t) {
-        Options o = new Options.Builder().server(t.natsUrl(REGION)).userInfo(NatsRole.REVOCATION_BUS.user(REGION),
+        Options o = t.natsOptionsAs(t.natsUrl(REGION), NatsRole.REVOCATION_BUS.user(REGION),
                         t.credentials().natsPassword(NatsRole.REVOCATION_BUS, OTHER))
                 .maxReconnects(0).connectionTimeout(Duration.ofSeconds(2)).build();
         assertThatThrownBy(() -> Nats.connect(o)).hasMessageContaining("Authorization Violation");
@@ -262,7 +262,7 @@ class PermissionsIT {
     @Test
     void the_leaf_credential_is_no_client_credential(LocalTopology t) {
         String leaf = NatsRole.LEAF.user(REGION);
-        Options o = new Options.Builder().server(t.natsUrl(REGION)).userInfo(leaf, t.credentials().natsPassword(leaf))
+        Options o = t.natsOptionsAs(t.natsUrl(REGION), leaf, t.credentials().natsPassword(leaf))
                 .maxReconnects(0).connectionTimeout(Duration.ofSeconds(2)).build();
         assertThatThrownBy(() -> Nats.connect(o)).hasMessageContaining("Authorization Violation");
     }
@@ -300,7 +300,7 @@ class PermissionsIT {
 
     @Test
     void a_wrong_password_is_refused(LocalTopology t) {
-        Options o = new Options.Builder().server(t.natsUrl(REGION)).userInfo(Naming.operatorUser("alice"), "not-the-password")
+        Options o = t.natsOptionsAs(t.natsUrl(REGION), Naming.operatorUser("alice"), "not-the-password")
                 .maxReconnects(0).connectionTimeout(Duration.ofSeconds(2)).build();
         assertThatThrownBy(() -> Nats.connect(o)).hasMessageContaining("Authorization Violation");
     }

@@ -35,7 +35,11 @@ public final class NatsConfigs {
         }
     }
 
-    /** TLS for client connections: file paths (PEM) on the host that runs the server. */
+    /**
+     * TLS of a server: file paths (PEM) on the host that runs it. With a CA, every link is mutual
+     * TLS: clients, leaf connections and routes must present a certificate signed by that CA
+     * ({@code verify: true}), and a server dialing another (leaf remote, route) checks the other's.
+     */
     public record Tls(String certFile, String keyFile, String caFile) {}
 
     /**
@@ -55,7 +59,7 @@ public final class NatsConfigs {
      * gossip; {@code routes}: every other control node's route address.
      */
     public record ControlNode(String node, String listen, int port, int httpPort, String pidFile, String logFile,
-                              String storeDir, int routePort, String advertise, List<Remote> routes, int leafPort) {
+                              String storeDir, int routePort, String advertise, List<Remote> routes, int leafPort, Tls tls) {
         public ControlNode {
             routes = List.copyOf(routes);
         }
@@ -94,7 +98,7 @@ public final class NatsConfigs {
                       urls: [%s]
                       account: "%s"
                       no_randomize: true
-                      # Every region has streams of the same names (the views), so consumers of the
+                %s      # Every region has streams of the same names (the views), so consumers of the
                       # same name in two regions share ack subjects ($JS.ACK.<stream>.<consumer>...).
                       # Without this, one region's acks cross the leaf node and acknowledge the
                       # other region's unapplied messages. Nothing legitimate acks across regions:
@@ -105,7 +109,8 @@ public final class NatsConfigs {
                   ]
                 }
                 """.formatted(s.region(), s.listen(), s.port(), s.listen(), s.httpPort(), files(s.pidFile(), s.logFile()),
-                tls(s.tls()), s.storeDir(), Naming.domain(s.region()), REGION_FILE_STORE_BYTES, accounts(regions, operators, secrets), quoteAll(leafUrls), ACCOUNT);
+                tls(s.tls()), s.storeDir(), Naming.domain(s.region()), REGION_FILE_STORE_BYTES, accounts(regions, operators, secrets), quoteAll(leafUrls), ACCOUNT,
+                indent(dialTls(s.tls()), "      "));
     }
 
     public static String controlNode(ControlNode s, List<String> regions, List<String> operators, Secrets secrets) {
@@ -118,7 +123,7 @@ public final class NatsConfigs {
                 server_name: "control-%s"
                 listen: "%s:%d"
                 http: "%s:%d"
-                %sjetstream {
+                %s%sjetstream {
                   store_dir: "%s"
                   domain: "%s"
                   max_memory_store: 128MB
@@ -135,13 +140,13 @@ public final class NatsConfigs {
                   # real address).
                   advertise: "%s"
                   connect_retries: 120
-                  authorization { user: "%s", password: "%s" }
+                %s  authorization { user: "%s", password: "%s" }
                   routes: [%s]
                 }
                 leafnodes {
                   listen: "%s:%d"
                   no_advertise: true
-                  # One user per region's server, bound to the account; accepted here only, never
+                %s  # One user per region's server, bound to the account; accepted here only, never
                   # as a client; bcrypt hashes, not the passwords.
                   authorization {
                     users: [
@@ -149,21 +154,38 @@ public final class NatsConfigs {
                   }
                 }
                 """.formatted(s.node(), s.listen(), s.port(), s.listen(), s.httpPort(), files(s.pidFile(), s.logFile()),
-                s.storeDir(), Naming.CONTROL_DOMAIN, accounts(regions, operators, secrets), s.listen(), s.routePort(), s.advertise(),
-                NatsRole.ROUTE.user(), secrets.natsPassword(NatsRole.ROUTE.user()), quoteAll(routes), s.listen(), s.leafPort(),
-                leafUsers(regions, secrets));
+                tls(s.tls()), s.storeDir(), Naming.CONTROL_DOMAIN, accounts(regions, operators, secrets), s.listen(), s.routePort(),
+                s.advertise(), indent(tls(s.tls()), "  "), NatsRole.ROUTE.user(), secrets.natsPassword(NatsRole.ROUTE.user()),
+                quoteAll(routes), s.listen(), s.leafPort(), indent(tls(s.tls()), "  "), leafUsers(regions, secrets));
     }
 
     private static String files(String pidFile, String logFile) {
         return (pidFile == null ? "" : "pid_file: \"" + pidFile + "\"\n") + (logFile == null ? "" : "log_file: \"" + logFile + "\"\n");
     }
 
+    /** A listener's TLS (client port, routes, leaf port): with a CA, the peer's certificate is required and checked. */
     private static String tls(Tls tls) {
         if (tls == null) {
             return "";
         }
         return "tls {\n  cert_file: \"" + tls.certFile() + "\"\n  key_file: \"" + tls.keyFile() + "\"\n"
-                + (tls.caFile() == null ? "" : "  ca_file: \"" + tls.caFile() + "\"\n") + "}\n";
+                + (tls.caFile() == null ? "" : "  ca_file: \"" + tls.caFile() + "\"\n  verify: true\n") + "  timeout: 2\n}\n";
+    }
+
+    /** A leaf remote's TLS: this server's certificate, and the CA it checks the control node's against. */
+    private static String dialTls(Tls tls) {
+        if (tls == null) {
+            return "";
+        }
+        return "tls {\n  cert_file: \"" + tls.certFile() + "\"\n  key_file: \"" + tls.keyFile() + "\"\n"
+                + (tls.caFile() == null ? "" : "  ca_file: \"" + tls.caFile() + "\"\n") + "  timeout: 2\n}\n";
+    }
+
+    private static String indent(String block, String by) {
+        if (block.isEmpty()) {
+            return "";
+        }
+        return block.lines().map(l -> by + l + "\n").collect(Collectors.joining());
     }
 
     /** The OLYMPUS account: every client role's user, one user per region of each per-region role, one per operator. */

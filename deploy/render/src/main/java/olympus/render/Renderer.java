@@ -91,9 +91,9 @@ public final class Renderer {
         String advertise = self.address() + ":" + self.ports().controlRoute();
         Topology.Ports p = self.ports();
         return compose()
-                ? new NatsConfigs.ControlNode(self.name(), "0.0.0.0", 4222, 8222, null, null, "/data", 6222, advertise, routes, 7422)
+                ? new NatsConfigs.ControlNode(self.name(), "0.0.0.0", 4222, 8222, null, null, "/data", 6222, advertise, routes, 7422, t.tls())
                 : new NatsConfigs.ControlNode(self.name(), "0.0.0.0", p.control(), p.controlMonitor(), null, null,
-                t.paths().controlData(), p.controlRoute(), advertise, routes, p.controlLeaf());
+                t.paths().controlData(), p.controlRoute(), advertise, routes, p.controlLeaf(), t.tls());
     }
 
     RedisConf redis(Topology.Region r) {
@@ -145,6 +145,6 @@ public final class Renderer {
                 String.join(",", t.regions().stream().map(x -> x.name() + "=redis://" + x.address() + ":" + x.ports().redis()).toList()),
                 String.join(",", t.regions().stream().map(x -> x.name() + "=" + x.postgresAddress() + ":" + x.ports().postgres()).toList()),
                 r.ports().pgbouncer(), null, http,
-                new ServiceEnv.AgentPaths(p.pgBin(), p.pgData(), p.pgLog(), p.pgbouncerDir() + "/pgbouncer.ini", p.agentState()));
+                new ServiceEnv.AgentPaths(p.pgBin(), p.pgData(), p.pgLog(), p.pgbouncerDir() + "/pgbouncer.ini", p.agentState()), t.tls());
     }
 }

@@ -24,10 +24,15 @@ public final class ServiceEnv {
      * @param redisLocalUri  the same for the request-path services placed beside it (a Unix socket where there is one)
      * @param topologyDir    the local topology's working directory; null on real hosts
      * @param httpPorts      HTTP port per service name (revocation-bus, lag-monitor, ...)
+     * @param tls            the host's TLS files as its services see them; null: plain connections
      */
     public record Inputs(String region, List<String> regions, String primaryRegion, String natsUrl, String controlUrl,
                          String redisUri, String redisLocalUri, String redisEndpoints, String postgresEndpoints,
-                         int pgBouncerPort, String topologyDir, Map<String, Integer> httpPorts, AgentPaths agent) {}
+                         int pgBouncerPort, String topologyDir, Map<String, Integer> httpPorts, AgentPaths agent,
+                         NatsConfigs.Tls tls) {}
+
+    /** The TLS settings every service reads (olympus.tls.ca|cert|key, shared TlsFiles). */
+    static final Set<String> TLS = Set.of("OLYMPUS_TLS_CA", "OLYMPUS_TLS_CERT", "OLYMPUS_TLS_KEY");
 
     public static final String CAEP_ISSUER = "https://olympus.local/ssf";
     public static final String CAEP_AUDIENCE = "https://olympus.local/revocation-bus";
@@ -42,6 +47,13 @@ public final class ServiceEnv {
         e.put("NATS_CONTROL_URL", in.controlUrl());
         e.put("NATS_USER", role.user(in.region()));
         e.put("NATS_PASSWORD", secrets.natsPassword(role.user(in.region())));
+        if (in.tls() != null) {
+            // One CA and one certificate per host: the services present the host's certificate to
+            // NATS, Redis and PostgreSQL, and trust servers signed by the deployment's CA only.
+            e.put("OLYMPUS_TLS_CA", in.tls().caFile());
+            e.put("OLYMPUS_TLS_CERT", in.tls().certFile());
+            e.put("OLYMPUS_TLS_KEY", in.tls().keyFile());
+        }
         // The request-path services reach their region's Redis over its Unix socket where it is
         // on the same host: a lookup costs less CPU on both sides than over TCP loopback (both
         // services ship Netty's native epoll transport, which Lettuce needs for sockets).
@@ -127,7 +139,7 @@ public final class ServiceEnv {
         Set<String> reads = READS.get(service);
         Map<String, String> e = new LinkedHashMap<>();
         all(in, role(service), secrets).forEach((k, v) -> {
-            if (reads.contains(k)) {
+            if (reads.contains(k) || TLS.contains(k)) {
                 e.put(k, v);
             }
         });

@@ -37,11 +37,10 @@ public class Wiring {
     }
 
     @Singleton
-    Connection nats(NatsConfiguration c, FailoverConfiguration f) throws IOException, InterruptedException {
-        return Nats.connect(new Options.Builder().server(c.url()).userInfo(c.user(), c.password())
-                .inboxPrefix(olympus.nats.Inboxes.prefix(c.user()))
-                .connectionName("failover-coordinator-" + f.region()).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
-                .connectionTimeout(Duration.ofSeconds(3)).build());
+    Connection nats(NatsConfiguration c, FailoverConfiguration f, io.micronaut.context.env.Environment env)
+            throws IOException, InterruptedException {
+        return Nats.connect(olympus.nats.NatsClient.options(c.url(), c.user(), c.password(), "failover-coordinator-" + f.region(),
+                olympus.tls.TlsFiles.from(k -> env.getProperty(k, String.class).orElse(null))).build());
     }
 
     @Singleton

@@ -28,11 +28,10 @@ import java.util.UUID;
 @Factory
 public class Wiring {
     @Singleton
-    Connection nats(NatsConfiguration c, AgentConfiguration a) throws IOException, InterruptedException {
-        return Nats.connect(new Options.Builder().server(c.url()).userInfo(c.user(), c.password())
-                .inboxPrefix(olympus.nats.Inboxes.prefix(c.user()))
-                .connectionName("node-agent-" + a.region()).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
-                .connectionTimeout(Duration.ofSeconds(3)).build());
+    Connection nats(NatsConfiguration c, AgentConfiguration a, io.micronaut.context.env.Environment env)
+            throws IOException, InterruptedException {
+        return Nats.connect(olympus.nats.NatsClient.options(c.url(), c.user(), c.password(), "node-agent-" + a.region(),
+                olympus.tls.TlsFiles.from(k -> env.getProperty(k, String.class).orElse(null))).build());
     }
 
     @Singleton

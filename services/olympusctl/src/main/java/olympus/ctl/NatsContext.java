@@ -14,11 +14,11 @@ import java.nio.file.Path;
 /**
  * Where olympusctl's NATS identity comes from: a NATS context, the nats CLI's JSON file
  * ({@code url}, {@code user} and {@code password}, or {@code nkey}: the path of an nkey seed
- * file), named (looked up in {@code $XDG_CONFIG_HOME/nats/context/NAME.json}, else
+ * file), and for TLS {@code ca}, {@code cert} and {@code key} (PEM paths, as the nats CLI names them), named (looked up in {@code $XDG_CONFIG_HOME/nats/context/NAME.json}, else
  * {@code ~/.config/nats/context/NAME.json}) or given as a path. Never a password on the command
  * line, where every user of the host can read it in the process list.
  */
-record NatsContext(String url, String user, String password, String nkeySeedFile) {
+record NatsContext(String url, String user, String password, String nkeySeedFile, String ca, String cert, String key) {
 
     static NatsContext load(String nameOrPath) throws IOException {
         Path f = Path.of(nameOrPath);
@@ -31,7 +31,8 @@ record NatsContext(String url, String user, String password, String nkeySeedFile
             throw new IOException("no NATS context '" + nameOrPath + "' (neither a file nor " + f + ")");
         }
         JsonNode n = new ObjectMapper().readTree(f.toFile());
-        return new NatsContext(text(n, "url"), text(n, "user"), text(n, "password"), text(n, "nkey"));
+        return new NatsContext(text(n, "url"), text(n, "user"), text(n, "password"), text(n, "nkey"), text(n, "ca"), text(n, "cert"),
+                text(n, "key"));
     }
 
     private static String text(JsonNode n, String field) {
@@ -59,6 +60,15 @@ record NatsContext(String url, String user, String password, String nkeySeedFile
         }
         if (user != null) {
             b.inboxPrefix(olympus.nats.Inboxes.prefix(user));
+        }
+        // Mutual TLS when the context names a CA: the servers ask for a client certificate.
+        olympus.tls.TlsFiles tls = olympus.tls.TlsFiles.from(k -> switch (k) {
+            case olympus.tls.TlsFiles.CA -> ca;
+            case olympus.tls.TlsFiles.CERT -> cert;
+            default -> key;
+        });
+        if (tls != null) {
+            b.sslContext(tls.sslContext());
         }
         return b;
     }

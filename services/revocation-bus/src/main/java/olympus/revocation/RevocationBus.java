@@ -54,7 +54,8 @@ public final class RevocationBus implements AutoCloseable {
     private final ScheduledExecutorService lingerTimer;
     private volatile long lastPendingPollOk;
 
-    public RevocationBus(RevocationConfiguration config, MeterRegistry registry, EventLoopGroupRegistry loops) throws Exception {
+    public RevocationBus(RevocationConfiguration config, MeterRegistry registry, EventLoopGroupRegistry loops,
+                         io.micronaut.context.env.Environment env) throws Exception {
         this.config = config;
         Clock clock = Clock.systemUTC();
         // First, before any connection: a SET verifier that cannot verify safely (short HS256
@@ -62,15 +63,9 @@ public final class RevocationBus implements AutoCloseable {
         this.caep = CaepSet.of(config, clock);
         EventCodec codec = new EventCodec();
         this.metrics = new Metrics(registry, config.region());
-        Options.Builder ob = new Options.Builder().server(config.natsUrl())
-                .connectionName("revocation-bus-" + config.region())
-                // Reconnect forever: the durable consumer resumes where it stopped, nothing is lost.
-                .maxReconnects(-1).reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(3));
-        if (config.natsUser() != null && !config.natsUser().isBlank()) {
-            ob.userInfo(config.natsUser(), config.natsPassword() == null ? "" : config.natsPassword())
-                    .inboxPrefix(olympus.nats.Inboxes.prefix(config.natsUser()));
-        }
-        this.nc = Nats.connect(ob.build());
+        // Reconnects forever: the durable consumer resumes where it stopped, nothing is lost.
+        this.nc = Nats.connect(olympus.nats.NatsClient.options(config.natsUrl(), config.natsUser(), config.natsPassword(),
+                "revocation-bus-" + config.region(), olympus.tls.TlsFiles.from(k -> env.getProperty(k, String.class).orElse(null))).build());
         this.redis = new RedisDenylist(config.redisUri(), config.redisTimeout(), checkReaders(config, loops));
         this.lingerTimer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "revocation-linger");

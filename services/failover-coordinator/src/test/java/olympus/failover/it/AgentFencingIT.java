@@ -111,9 +111,8 @@ class AgentFencingIT {
             // jnats may end the request at once on the permissions violation: the same outcome
         }
         // eu-west's agent user may not take us-east's requests.
-        io.nats.client.Options o = new io.nats.client.Options.Builder().server(topo.natsUrl("eu-west"))
-                .userInfo(NatsRole.NODE_AGENT.user("eu-west"), topo.credentials().natsPassword(NatsRole.NODE_AGENT, "eu-west"))
-                .inboxPrefix(NatsRole.inboxPrefix(NatsRole.NODE_AGENT.user("eu-west")))
+        io.nats.client.Options o = topo.natsOptionsAs(topo.natsUrl("eu-west"),
+                NatsRole.NODE_AGENT.user("eu-west"), topo.credentials().natsPassword(NatsRole.NODE_AGENT, "eu-west"))
                 .errorListener(new io.nats.client.ErrorListener() { }).build();
         try (io.nats.client.Connection impostor = io.nats.client.Nats.connect(o)) {
             io.nats.client.Subscription sub = impostor.subscribe(Naming.agentSubject("us-east"));

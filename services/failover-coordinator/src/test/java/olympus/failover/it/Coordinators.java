@@ -41,6 +41,7 @@ public final class Coordinators implements AutoCloseable {
         stop(r);
         Map<String, Object> p = new HashMap<>();
         p.put("micronaut.server.port", -1);
+        p.putAll(topo.tlsProperties(r));
         p.put("olympus.nats.url", topo.natsUrl(r));
         p.put("olympus.nats.user", NatsRole.FAILOVER_COORDINATOR.user(r));
         p.put("olympus.nats.password", topo.credentials().natsPassword(NatsRole.FAILOVER_COORDINATOR, r));

@@ -77,11 +77,14 @@ public class LagMonitor implements RemoteLag {
     private ReplicaProbe replicaProbe;
     private PrimaryProbe primaryProbe;
     private volatile long cycles;
+    /** The host's TLS files (null: plain), read at construction. */
+    private final olympus.tls.TlsFiles tls;
 
     private record RemoteEntry(ReplicaLagSampled sample, Instant receivedAt) {}
 
-    public LagMonitor(LagMonitorConfiguration cfg, MeterRegistry registry) {
+    public LagMonitor(LagMonitorConfiguration cfg, MeterRegistry registry, io.micronaut.context.env.Environment env) {
         this.cfg = cfg;
+        this.tls = olympus.tls.TlsFiles.from(k -> env.getProperty(k, String.class).orElse(null));
         this.clock = Clock.systemUTC();
         this.metrics = new LagMetrics(registry);
         long interval = cfg.interval().toMillis();
@@ -104,9 +107,7 @@ public class LagMonitor implements RemoteLag {
         replicaProbe = new ReplicaProbe(endpoints, cfg.region(), cfg.postgresDatabase(), cfg.postgresUser(),
                 cfg.postgresPassword(), timeout);
         primaryProbe = new PrimaryProbe(endpoints, cfg.postgresDatabase(), cfg.postgresUser(), cfg.postgresPassword(), timeout);
-        Options options = new Options.Builder().server(cfg.natsUrl()).userInfo(cfg.natsUser(), cfg.natsPassword())
-                .inboxPrefix(olympus.nats.Inboxes.prefix(cfg.natsUser()))
-                .connectionName("lag-monitor-" + cfg.region()).maxReconnects(-1).reconnectWait(Duration.ofMillis(250))
+        Options options = olympus.nats.NatsClient.options(cfg.natsUrl(), cfg.natsUser(), cfg.natsPassword(), "lag-monitor-" + cfg.region(), tls)
                 .connectionTimeout(Duration.ofSeconds(2)).build();
         // Start even when NATS is down: measuring and the check API do not need it.
         nc = Nats.connectReconnectOnConnect(options);

@@ -19,6 +19,7 @@ final class Monitors {
     static Map<String, Object> properties(LocalTopology t, String region, String interval) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("micronaut.server.port", t.ports().lagMonitorHttp(t.regions().indexOf(region)));
+        p.putAll(t.tlsProperties(region));
         p.put("lag-monitor.region", region);
         p.put("lag-monitor.primary-region", t.primaryRegion());
         p.put("lag-monitor.interval", interval);

@@ -126,6 +126,7 @@ public final class RevocationBench {
     static EmbeddedServer startService(LocalTopology t, String region) {
         Map<String, Object> p = new HashMap<>();
         p.put("micronaut.server.port", t.ports().revocationBusHttp(t.regions().indexOf(region)));
+        p.putAll(t.tlsProperties(region));
         p.put("revocation.region", region);
         p.put("revocation.regions", t.regions());
         p.put("revocation.nats-url", t.natsUrl(region));

@@ -53,6 +53,7 @@ final class Region implements AutoCloseable {
     static Map<String, Object> props(LocalTopology t, String region, int port) {
         Map<String, Object> p = new HashMap<>();
         p.put("micronaut.server.port", port);
+        p.putAll(t.tlsProperties(region));
         p.put("revocation.region", region);
         p.put("revocation.regions", t.regions());
         p.put("revocation.nats-url", t.natsUrl(region));

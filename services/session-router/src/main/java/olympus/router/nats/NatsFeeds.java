@@ -77,7 +77,8 @@ public class NatsFeeds {
     private volatile String lastControlError;
     private volatile boolean lagWarmed;
 
-    public NatsFeeds(RoutingState state, RouterConfiguration router, NatsConfiguration cfg, Clock clock, MeterRegistry meters)
+    public NatsFeeds(RoutingState state, RouterConfiguration router, NatsConfiguration cfg, Clock clock, MeterRegistry meters,
+                     io.micronaut.context.env.Environment env)
             throws java.io.IOException, InterruptedException {
         this.state = state;
         this.router = router;
@@ -93,10 +94,8 @@ public class NatsFeeds {
             }
         }
         Gauge.builder("olympus.router.topology.epoch", state, s -> s.view().topology().epoch()).register(meters);
-        Options o = new Options.Builder().server(cfg.url()).userInfo(cfg.user(), cfg.password() == null ? "" : cfg.password())
-                .inboxPrefix(olympus.nats.Inboxes.prefix(cfg.user()))
-                .connectionName("session-router-" + router.region()).maxReconnects(-1)
-                .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(3)).build();
+        Options o = olympus.nats.NatsClient.options(cfg.url(), cfg.user(), cfg.password(), "session-router-" + router.region(),
+                olympus.tls.TlsFiles.from(k -> env.getProperty(k, String.class).orElse(null))).build();
         this.nc = Nats.connectReconnectOnConnect(o);
         Dispatcher d = nc.createDispatcher();
         d.subscribe("olympus.lag.*.sample", this::onSample);

@@ -26,6 +26,7 @@ public final class EmbeddedRouter implements AutoCloseable {
     public static Map<String, Object> properties(LocalTopology t, String region) {
         Map<String, Object> p = new HashMap<>();
         p.put("micronaut.server.port", -1);
+        p.putAll(t.tlsProperties(region));
         p.put("router.region", region);
         p.put("router.regions", String.join(",", t.regions()));
         p.put("router.primary-region", t.primaryRegion());
