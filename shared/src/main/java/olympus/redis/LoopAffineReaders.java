@@ -82,7 +82,7 @@ public final class LoopAffineReaders implements AutoCloseable {
         }
     }
 
-    public LoopAffineReaders(EventLoopGroup group, String uri, Duration timeout) {
+    public LoopAffineReaders(EventLoopGroup group, RedisClients.Endpoint redis, Duration timeout) {
         int loops = 0;
         for (EventExecutor ignored : group) {
             loops++;
@@ -111,10 +111,7 @@ public final class LoopAffineReaders implements AutoCloseable {
                 return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
             }
         }).computationThreadPoolSize(1).build();
-        this.client = RedisClient.create(resources, RedisURI.create(uri));
-        client.setOptions(ClientOptions.builder().autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout)).build());
+        this.client = RedisClients.create(resources, redis, RedisClients.failFast(timeout));
         Map<Thread, LoopConnection> m = new HashMap<>();
         for (int i = 0; i < loops * 3 && m.size() < loops; i++) {
             StatefulRedisConnection<String, String> c = client.connect();

@@ -17,7 +17,8 @@ import java.util.Map;
  * Passwords the topology generates on first start and keeps in {@code credentials.json}
  * (mode 0600) in its working directory: one NATS user per role, PostgreSQL roles, PgBouncer admin.
  */
-public record Credentials(Map<String, String> nats, Map<String, String> postgres, Map<String, String> tokens)
+public record Credentials(Map<String, String> nats, Map<String, String> postgres, Map<String, String> tokens,
+                          Map<String, String> redis)
         implements olympus.render.Secrets {
     public static final String FILE = "credentials.json";
 
@@ -28,6 +29,22 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
         nats = Map.copyOf(nats);
         postgres = Map.copyOf(postgres);
         tokens = tokens == null ? Map.of() : Map.copyOf(tokens);
+        // Absent from files written before Redis had ACL users: made by withRedisUsers.
+        redis = redis == null ? Map.of() : Map.copyOf(redis);
+    }
+
+    @Override
+    public String redisPassword(String user) {
+        return require(redis, user);
+    }
+
+    /** The same, with a password for every Redis ACL user of every region that has none yet; saved on the next up. */
+    Credentials withRedisUsers(java.util.List<String> regions) {
+        Map<String, String> m = new LinkedHashMap<>(redis);
+        for (String r : regions) {
+            olympus.render.RedisAcl.users(r, regions).forEach(u -> m.computeIfAbsent(u, k -> secret()));
+        }
+        return m.equals(redis) ? this : new Credentials(nats, postgres, tokens, m);
     }
 
     @Override
@@ -64,7 +81,7 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
                 n.putIfAbsent(role.user(r), secret());
             }
         }
-        return n.equals(nats) ? this : new Credentials(n, postgres, tokens);
+        return n.equals(nats) ? this : new Credentials(n, postgres, tokens, redis);
     }
 
     /** The same, with a password for every operator's user (sre-<operator>) that has none yet; saved on the next up. */
@@ -73,7 +90,7 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
         for (String op : operators) {
             n.putIfAbsent(olympus.wire.Naming.operatorUser(op), secret());
         }
-        return n.equals(nats) ? this : new Credentials(n, postgres, tokens);
+        return n.equals(nats) ? this : new Credentials(n, postgres, tokens, redis);
     }
 
     @Override
@@ -104,7 +121,7 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
         for (String k : TOKENS) {
             t.put(k, secret(k));
         }
-        return new Credentials(n, p, t);
+        return new Credentials(n, p, t, Map.of());
     }
 
     /**
@@ -120,7 +137,7 @@ public record Credentials(Map<String, String> nats, Map<String, String> postgres
                 t.put(k, secret(k));
             }
         }
-        return new Credentials(nats, postgres, t);
+        return new Credentials(nats, postgres, t, redis);
     }
 
     /** The credentials in {@code dir}, or new ones (not yet saved) when there are none. */

@@ -85,6 +85,7 @@ public final class LocalTopology {
 
     private static LocalTopology of(TopologySpec spec, Consumer<String> progress, boolean tls) {
         return new LocalTopology(spec, Credentials.loadOrGenerate(spec.workDir()).withRegionUsers(spec.regions())
+                .withRedisUsers(spec.regions())
                 .withOperators(operators()), progress, tls);
     }
 
@@ -127,7 +128,7 @@ public final class LocalTopology {
 
     /** For port arithmetic only: no credentials, nothing on disk. */
     static LocalTopology of0(TopologySpec spec) {
-        return new LocalTopology(spec, new Credentials(java.util.Map.of(), java.util.Map.of(), java.util.Map.of()), s -> { }, false);
+        return new LocalTopology(spec, new Credentials(java.util.Map.of(), java.util.Map.of(), java.util.Map.of(), java.util.Map.of()), s -> { }, false);
     }
 
     /** With given credentials, nothing started: for checking what it writes (LocalConfigsTest). */
@@ -801,7 +802,8 @@ public final class LocalTopology {
                     spec.hosts() ? "127.0.0.1 " + spec.host(i) : "127.0.0.1", true, d.resolve("redis.pid").toString(),
                     d.resolve("redis.log").toString(), d.toString(),
                     redisSocketFits(spec.regions().get(i)) ? d.resolve("redis.sock").toString() : null,
-                    "the path would exceed the kernel's limit; services use TCP").render());
+                    "the path would exceed the kernel's limit; services use TCP", natsTls(spec.regions().get(i)),
+                    olympus.render.RedisAcl.lines(spec.regions().get(i), spec.regions(), creds)).render());
         }
     }
 
@@ -975,9 +977,21 @@ public final class LocalTopology {
         return "nats://" + host(region) + ":" + ports().control(index(region));
     }
 
+    /** The region's Redis address: {@code rediss://} (TLS only) when the topology has TLS. */
     public String redisUri(String region) {
-        return "redis://" + host(region) + ":" + ports().redis(index(region));
+        return (tls ? "rediss://" : "redis://") + host(region) + ":" + ports().redis(index(region));
     }
+
+    /** The region's Redis as ACL user {@code user} ({@link olympus.render.RedisAcl#users}), with the client certificate. */
+    public olympus.redis.RedisClients.Endpoint redisAs(String region, String user) {
+        return new olympus.redis.RedisClients.Endpoint(redisUri(region), user, creds.redisPassword(user), tlsFiles(null));
+    }
+
+    /** A client of the region's Redis as its admin user: for tests and tools (default options: it queues while disconnected). */
+    public io.lettuce.core.RedisClient redisClient(String region) {
+        return olympus.redis.RedisClients.create(null, redisAs(region, olympus.render.RedisAcl.ADMIN), io.lettuce.core.ClientOptions.builder());
+    }
+
 
     /**
      * The same Redis over its Unix socket: for a service on the same host (a sidecar Redis), a

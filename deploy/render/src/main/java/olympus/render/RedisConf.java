@@ -9,12 +9,26 @@ package olympus.render;
  * @param pidFile     null: none
  * @param logFile     a path, or {@code ""} for standard output
  * @param unixSocket  null: none, and {@code noSocketReason} says why in the file
+ * @param tls         null: plain TCP; else TCP is TLS only ({@code port 0}), and a client must present a
+ *                    certificate of the same CA (the services present their host's)
+ * @param acl         the {@code user} lines ({@link RedisAcl#lines}); empty: Redis' default user, no password
  */
 public record RedisConf(int port, String bind, boolean daemonize, String pidFile, String logFile, String dir,
-                        String unixSocket, String noSocketReason) {
+                        String unixSocket, String noSocketReason, NatsConfigs.Tls tls, java.util.List<String> acl) {
+    public RedisConf {
+        acl = acl == null ? java.util.List.of() : java.util.List.copyOf(acl);
+    }
+
     public String render() {
+        String listen = tls == null ? "port " + port : """
+                port 0
+                tls-port %d
+                tls-cert-file %s
+                tls-key-file %s
+                tls-ca-cert-file %s
+                tls-auth-clients yes""".formatted(port, tls.certFile(), tls.keyFile(), tls.caFile());
         return """
-                port %d
+                %s
                 bind %s
                 protected-mode yes
                 daemonize %s
@@ -29,11 +43,13 @@ public record RedisConf(int port, String bind, boolean daemonize, String pidFile
                 # The revocation-bus hears a denylist key deleted or evicted behind its back and rebuilds.
                 notify-keyspace-events Eeg
                 %s
-                """.formatted(port, bind, daemonize ? "yes" : "no", pidFile == null ? "" : "pidfile " + pidFile + "\n",
+                %s
+                """.formatted(listen, bind, daemonize ? "yes" : "no", pidFile == null ? "" : "pidfile " + pidFile + "\n",
                 logFile.isEmpty() ? "\"\"" : logFile, dir,
                 unixSocket != null
                         // Services placed beside this Redis use the socket (LocalTopology.redisSocketUri).
                         ? "unixsocket " + unixSocket + "\nunixsocketperm 700"
-                        : "# no unixsocket: " + noSocketReason);
+                        : "# no unixsocket: " + noSocketReason,
+                acl.isEmpty() ? "" : "# One ACL user per role (RedisAcl); passwords as SHA-256.\n" + String.join("\n", acl));
     }
 }

@@ -97,10 +97,21 @@ public final class Renderer {
     }
 
     RedisConf redis(Topology.Region r) {
+        List<String> acl = RedisAcl.lines(r.name(), t.regionNames(), secrets);
         return compose()
-                ? new RedisConf(6379, "0.0.0.0", false, null, "", "/tmp", null, "services reach Redis over TCP (redis://redis:6379)")
+                ? new RedisConf(6379, "0.0.0.0", false, null, "", "/tmp", null, "services reach Redis over TCP (" + redisScheme()
+                + "redis:6379)", t.tls(), acl)
                 : new RedisConf(r.ports().redis(), "127.0.0.1 " + r.address(), false, null, "", t.paths().redisDir(), null,
-                "services reach Redis over TCP (redis://" + r.address() + ":" + r.ports().redis() + ")");
+                "services reach Redis over TCP (" + redisUri(r) + ")", t.tls(), acl);
+    }
+
+    /** TLS when the topology has certificates: Redis then listens for TLS only. */
+    private String redisScheme() {
+        return t.tls() == null ? "redis://" : "rediss://";
+    }
+
+    private String redisUri(Topology.Region r) {
+        return redisScheme() + r.address() + ":" + r.ports().redis();
     }
 
     /** Every region's PgBouncer points at the primary's PostgreSQL, at its address. */
@@ -138,11 +149,11 @@ public final class Renderer {
     ServiceEnv.Inputs env(Topology.Region r) {
         Map<String, Integer> http = new LinkedHashMap<>();
         ServiceEnv.SERVICES.forEach(s -> http.put(s, r.ports().http(s)));
-        String redis = "redis://" + r.address() + ":" + r.ports().redis();
+        String redis = redisUri(r);
         Topology.Paths p = t.paths();
         return new ServiceEnv.Inputs(r.name(), t.regionNames(), t.primary(), "nats://" + r.address() + ":" + r.ports().nats(),
                 "nats://" + r.address() + ":" + r.ports().control(), redis, redis,
-                String.join(",", t.regions().stream().map(x -> x.name() + "=redis://" + x.address() + ":" + x.ports().redis()).toList()),
+                String.join(",", t.regions().stream().map(x -> x.name() + "=" + redisUri(x)).toList()),
                 String.join(",", t.regions().stream().map(x -> x.name() + "=" + x.postgresAddress() + ":" + x.ports().postgres()).toList()),
                 r.ports().pgbouncer(), null, http,
                 new ServiceEnv.AgentPaths(p.pgBin(), p.pgData(), p.pgLog(), p.pgbouncerDir() + "/pgbouncer.ini", p.agentState()), t.tls());

@@ -41,6 +41,11 @@ public final class SecretSource implements Secrets {
     }
 
     @Override
+    public String redisPassword(String user) {
+        return lookup("redis", user);
+    }
+
+    @Override
     public String token(String name) {
         return lookup("token", name);
     }

@@ -12,6 +12,9 @@ public interface Secrets {
     /** Password of PostgreSQL role (or PgBouncer user) {@code role}. */
     String pgPassword(String role);
 
+    /** Password of Redis ACL user {@code user} ({@link RedisAcl#users}). */
+    String redisPassword(String user);
+
     /** An HTTP API token or key the services take from configuration (names in {@link #TOKENS}). */
     String token(String name);
 

@@ -58,6 +58,11 @@ public final class ServiceEnv {
         // on the same host: a lookup costs less CPU on both sides than over TCP loopback (both
         // services ship Netty's native epoll transport, which Lettuce needs for sockets).
         e.put("REDIS_URI", role == NatsRole.SESSION_ROUTER || role == NatsRole.REVOCATION_BUS ? in.redisLocalUri() : in.redisUri());
+        if (role == NatsRole.SESSION_ROUTER || role == NatsRole.REVOCATION_BUS) {
+            // Its own ACL user (RedisAcl): the bus may write the denylist, the router its markers.
+            e.put("REDIS_USER", role.user(in.region()));
+            e.put("REDIS_PASSWORD", secrets.redisPassword(role.user(in.region())));
+        }
         e.put("OLYMPUS_REDIS_ENDPOINTS", in.redisEndpoints());
         e.put("OLYMPUS_POSTGRES_ENDPOINTS", in.postgresEndpoints());
         e.put("PGBOUNCER_PORT", Integer.toString(in.pgBouncerPort()));
@@ -118,12 +123,13 @@ public final class ServiceEnv {
     /** The variables each service reads (its application.yml), of those {@link #all} makes. */
     static final Map<String, Set<String>> READS = Map.of(
             "revocation-bus", Set.of("OLYMPUS_REGION", "OLYMPUS_REGIONS", "NATS_URL", "NATS_USER", "NATS_PASSWORD", "REDIS_URI",
+                    "REDIS_USER", "REDIS_PASSWORD",
                     "REVOCATION_INGEST_TOKENS", "REVOCATION_CHECK_TOKENS", "REVOCATION_CAEP_HMAC_SECRET", "REVOCATION_CAEP_ISSUER",
                     "REVOCATION_CAEP_AUDIENCE", "REVOCATION_HOOK_TOKENS", "HTTP_PORT_REVOCATION_BUS"),
             "lag-monitor", Set.of("OLYMPUS_REGION", "OLYMPUS_PRIMARY_REGION", "NATS_URL", "NATS_USER", "NATS_PASSWORD",
                     "OLYMPUS_POSTGRES_ENDPOINTS", "PGDATABASE", "PG_MONITOR_USER", "PG_MONITOR_PASSWORD", "HTTP_PORT_LAG_MONITOR"),
             "session-router", Set.of("OLYMPUS_REGION", "OLYMPUS_REGIONS", "OLYMPUS_PRIMARY_REGION", "NATS_URL", "NATS_USER",
-                    "NATS_PASSWORD", "REDIS_URI", "OLYMPUS_REDIS_ENDPOINTS", "OLYMPUS_POSTGRES_ENDPOINTS", "PGDATABASE", "PG_APP_USER",
+                    "NATS_PASSWORD", "REDIS_URI", "REDIS_USER", "REDIS_PASSWORD", "OLYMPUS_REDIS_ENDPOINTS", "OLYMPUS_POSTGRES_ENDPOINTS", "PGDATABASE", "PG_APP_USER",
                     "PG_APP_PASSWORD", "ROUTER_HOOK_TOKENS", "ROUTER_API_TOKENS", "HTTP_PORT_SESSION_ROUTER"),
             "failover-coordinator", Set.of("OLYMPUS_REGION", "OLYMPUS_REGIONS", "NATS_URL", "NATS_USER", "NATS_PASSWORD",
                     "FAILOVER_API_TOKENS", "PGBOUNCER_PORT", "PGDATABASE", "PG_APP_USER", "PG_APP_PASSWORD",

@@ -65,7 +65,8 @@ class RenderTest {
                 assertThat(out.resolve(h).resolve("env").resolve(s + ".env")).isRegularFile();
             }
         }
-        assertThat(warnings).contains("render: WARNING: 39 secrets not found", "$OLYMPUS_SECRET_NATS_ROUTE",
+        assertThat(warnings).contains("render: WARNING: 47 secrets not found", "$OLYMPUS_SECRET_NATS_ROUTE",
+                "$OLYMPUS_SECRET_REDIS_REVOCATION_BUS_EU_WEST", "$OLYMPUS_SECRET_REDIS_ADMIN",
                 "$OLYMPUS_SECRET_TOKEN_ROUTER_API");
         // A set: compare as one, its toString order is not fixed.
         assertThat(Files.getPosixFilePermissions(out.resolve("olympus-us-east-1/pgbouncer/userlist.txt")))
@@ -130,13 +131,33 @@ class RenderTest {
         assertThat(read("olympus-ap-south-1/pgbouncer/userlist.txt")).contains("\"olympus\" ", "\"olympus_monitor\" ",
                 "\"pgbouncer_admin\" ", "\"postgres\" ");
         assertThat(read("olympus-eu-west-1/redis/redis.conf")).contains("port 6379", "bind 0.0.0.0", "daemonize no", "save \"\"",
-                "appendonly no");
+                "appendonly no", "notify-keyspace-events Eeg");
         assertThat(read("olympus-eu-west-1/postgresql/olympus.conf")).contains("listen_addresses = 'localhost,10.10.2.20'",
                 "port = 5432", "wal_level = replica", "hot_standby_feedback = on", "wal_receiver_status_interval = 1s",
                 "max_slot_wal_keep_size = 2GB", "wal_log_hints = on").doesNotContain("fsync = off");
         assertThat(read("olympus-eu-west-1/postgresql/pg_hba.olympus.conf")).contains(
                 "host replication replicator 10.10.1.20/32", "host replication replicator 10.10.3.20/32",
                 "host all all 10.10.3.10/32 scram-sha-256").doesNotContain("10.10.2.20/32");
+    }
+
+    /** Issue 17: one ACL user per role, no default user, passwords only as SHA-256. */
+    @Test
+    void redisHasAUserPerRoleAndNoDefaultUser() throws IOException {
+        render(EXAMPLE, Map.of("OLYMPUS_SECRET_REDIS_REVOCATION_BUS_EU_WEST", "bus-password-0123456789"));
+        String conf = read("olympus-eu-west-1/redis/redis.conf");
+        assertThat(conf).contains("user default off resetkeys resetchannels -@all",
+                "user revocation-bus-eu-west on #" + RedisAcl.sha256("bus-password-0123456789") + " resetkeys resetchannels ~rv:* ~ic:*",
+                "user session-router-us-east on #", "user session-router-ap-south on #", "~olympus:router:*",
+                "user revocation-reader on #", "%R~rv:*", "user admin on #")
+                .doesNotContain("bus-password-0123456789", "revocation-bus-us-east", "+@all +flushall");
+        // Only the bus writes the denylist; no service user may run FLUSHALL, CONFIG SET or KEYS.
+        for (String line : conf.lines().filter(l -> l.startsWith("user ") && !l.startsWith("user admin")).toList()) {
+            assertThat(line).doesNotContain("+@all", "+flushall", "+config|set", "+keys");
+        }
+        assertThat(read("olympus-eu-west-1/env/revocation-bus.env")).contains("REDIS_USER=revocation-bus-eu-west\n",
+                "REDIS_PASSWORD=bus-password-0123456789\n");
+        assertThat(read("olympus-eu-west-1/env/session-router.env")).contains("REDIS_USER=session-router-eu-west\n");
+        assertThat(read("olympus-eu-west-1/env/lag-monitor.env")).doesNotContain("REDIS_");
     }
 
     @Test

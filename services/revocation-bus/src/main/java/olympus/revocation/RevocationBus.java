@@ -9,6 +9,7 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import jakarta.annotation.PreDestroy;
 import olympus.redis.LoopAffineReaders;
+import olympus.redis.RedisClients;
 import olympus.revocation.config.RevocationConfiguration;
 import olympus.revocation.core.ApplyPlanner;
 import olympus.revocation.core.Ingest;
@@ -64,9 +65,11 @@ public final class RevocationBus implements AutoCloseable {
         EventCodec codec = new EventCodec();
         this.metrics = new Metrics(registry, config.region());
         // Reconnects forever: the durable consumer resumes where it stopped, nothing is lost.
+        olympus.tls.TlsFiles tls = olympus.tls.TlsFiles.from(k -> env.getProperty(k, String.class).orElse(null));
         this.nc = Nats.connect(olympus.nats.NatsClient.options(config.natsUrl(), config.natsUser(), config.natsPassword(),
-                "revocation-bus-" + config.region(), olympus.tls.TlsFiles.from(k -> env.getProperty(k, String.class).orElse(null))).build());
-        this.redis = new RedisDenylist(config.redisUri(), config.redisTimeout(), checkReaders(config, loops));
+                "revocation-bus-" + config.region(), tls).build());
+        RedisClients.Endpoint redisAt = new RedisClients.Endpoint(config.redisUri(), config.redisUser(), config.redisPassword(), tls);
+        this.redis = new RedisDenylist(redisAt, config.redisTimeout(), checkReaders(config, redisAt, loops));
         this.lingerTimer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "revocation-linger");
             t.setDaemon(true);
@@ -100,7 +103,7 @@ public final class RevocationBus implements AutoCloseable {
         });
         poller.scheduleWithFixedDelay(this::pollPending, 0, 2, TimeUnit.SECONDS);
         LOG.info("revocation-bus up in {}: NATS {}, Redis {}, ingest subject {}", config.region(), config.natsUrl(),
-                config.redisUri(), listener.subject());
+                redisAt, listener.subject());
     }
 
     private void pollPending() {
@@ -161,9 +164,9 @@ public final class RevocationBus implements AutoCloseable {
         redis.close();
     }
 
-    private static LoopAffineReaders checkReaders(RevocationConfiguration config, EventLoopGroupRegistry loops) {
+    private static LoopAffineReaders checkReaders(RevocationConfiguration config, RedisClients.Endpoint redisAt, EventLoopGroupRegistry loops) {
         try {
-            return new LoopAffineReaders(loops.getDefaultEventLoopGroup(), config.redisUri(), config.redisTimeout());
+            return new LoopAffineReaders(loops.getDefaultEventLoopGroup(), redisAt, config.redisTimeout());
         } catch (RuntimeException e) {
             // Redis down at start, say: checks share the main connection until a restart.
             LOG.warn("check connections on the server loops not available ({}): checks share one connection", e.toString());

@@ -19,7 +19,8 @@ import java.util.List;
  * @param natsUrl the region's own NATS server. Never another region's: the durable consumer and
  *     ingest must keep working when this region is cut off
  * @param natsUser NATS user; authority to publish revocations comes from its permissions
- * @param redisUri the region's Redis (the denylist)
+ * @param redisUri the region's Redis (the denylist); {@code rediss://} is TLS against olympus.tls.ca
+ * @param redisUser its ACL user (REDIS_USER, revocation-bus-REGION; none: Redis' default user), with redisPassword
  * @param redisTimeout per Redis command. Shorter makes checks fail closed (UNKNOWN) sooner when
  *     Redis stalls; longer rides out a slow fork/failover. Default 2s
  * @param ingestTokens bearer tokens allowed to POST revocations. Empty refuses every HTTP ingest
@@ -102,6 +103,8 @@ public record RevocationConfiguration(
         String natsUser,
         String natsPassword,
         @NotBlank String redisUri,
+        String redisUser,
+        String redisPassword,
         @NotNull Duration redisTimeout,
         List<String> ingestTokens,
         List<String> checkTokens,

@@ -149,8 +149,8 @@ public final class RedisDenylist implements AutoCloseable {
     private volatile String applySha;
     private volatile String casSha;
 
-    public RedisDenylist(String uri, Duration timeout) {
-        this(uri, timeout, null);
+    public RedisDenylist(olympus.redis.RedisClients.Endpoint redis, Duration timeout) {
+        this(redis, timeout, null);
     }
 
     /**
@@ -159,19 +159,14 @@ public final class RedisDenylist implements AutoCloseable {
      *     hand-off: with one shared connection, every check's reply and HTTP response ran on the
      *     one Redis I/O thread, which capped checks near 3,000/s on this machine.
      */
-    public RedisDenylist(String uri, Duration timeout, LoopAffineReaders checkReaders) {
-        this.uri = uri;
+    public RedisDenylist(olympus.redis.RedisClients.Endpoint redis, Duration timeout, LoopAffineReaders checkReaders) {
+        this.uri = redis.uri();
         this.timeout = timeout;
         this.checkReaders = checkReaders;
         this.resources = olympus.redis.RedisResources.builder().build();
-        this.client = RedisClient.create(resources, RedisURI.create(uri));
         // Reject rather than queue while disconnected: a check must answer UNKNOWN fast, and an
         // apply must nak, instead of both hanging until the timeout.
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .build());
+        this.client = olympus.redis.RedisClients.create(resources, redis, olympus.redis.RedisClients.failFast(timeout));
         this.write = client.connect();
         this.read = client.connect();
     }

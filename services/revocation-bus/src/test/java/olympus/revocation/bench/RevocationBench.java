@@ -134,6 +134,8 @@ public final class RevocationBench {
         p.put("revocation.nats-password", t.credentials().natsPassword(NatsRole.REVOCATION_BUS, region));
         // As deployed (LocalTopology.env): the service reaches its region's Redis over the socket.
         p.put("revocation.redis-uri", Boolean.getBoolean("redisTcp") ? t.redisUri(region) : t.redisSocketUri(region));
+        p.put("revocation.redis-user", NatsRole.REVOCATION_BUS.user(region));
+        p.put("revocation.redis-password", t.credentials().redisPassword(NatsRole.REVOCATION_BUS.user(region)));
         p.put("revocation.ingest-tokens", List.of(TOKEN));
         p.put("revocation.consumer-name", "revocation-bus");
         return ApplicationContext.run(EmbeddedServer.class, p);
@@ -314,7 +316,7 @@ public final class RevocationBench {
         Tracker tracker = new Tracker(regions.size(), true);
         Tracker[] current = {warm};
         for (String r : regions) {
-            subs.add(AppliedSubscriber.start(RedisClient.create(t.redisUri(r)), new AppliedSubscriber.Listener() {
+            subs.add(AppliedSubscriber.start(t.redisClient(r), new AppliedSubscriber.Listener() {
                 @Override
                 public void applied(String kind, String eventId) {
                     current[0].arrived(eventId);
@@ -373,7 +375,7 @@ public final class RevocationBench {
         Tracker tracker = new Tracker(t.regions().size(), true);
         Tracker[] current = {warm};
         for (String r : t.regions()) {
-            RedisClient c = RedisClient.create(t.redisUri(r));
+            RedisClient c = t.redisClient(r);
             clients.add(c);
             StatefulRedisPubSubConnection<String, String> sub = c.connectPubSub();
             sub.addListener(new RedisPubSubAdapter<>() {
@@ -409,7 +411,7 @@ public final class RevocationBench {
         List<RedisClient> clients = new ArrayList<>();
         try {
             return fanOut(t, run, "bench.revocation.samework", "s", region -> {
-                RedisClient rc = RedisClient.create(t.redisUri(region));
+                RedisClient rc = t.redisClient(region);
                 clients.add(rc);
                 StatefulRedisConnection<String, String> redis = rc.connect();
                 return (id, arrived) -> redis.async().set("bench:samework:" + id, "1", io.lettuce.core.SetArgs.Builder.ex(60))
@@ -461,7 +463,7 @@ public final class RevocationBench {
     /** Stop the region's service, build a backlog in its view stream, restart it and time the drain. */
     static double applyRate(LocalTopology t, String region, Map<String, EmbeddedServer> servers, String run) throws Exception {
         servers.get(region).getApplicationContext().close();
-        RedisClient rc = RedisClient.create(t.redisUri(region));
+        RedisClient rc = t.redisClient(region);
         try (StatefulRedisConnection<String, String> redis = rc.connect();
              Connection bus = t.connect(region, NatsRole.REVOCATION_BUS)) {
             JetStream js = bus.jetStream();

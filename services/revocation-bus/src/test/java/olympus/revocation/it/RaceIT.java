@@ -56,7 +56,7 @@ class RaceIT {
         String run = Cluster.runId();
         String jti = "race-" + run;
         Region west = cluster.region("eu-west");
-        RedisClient rc = RedisClient.create(topology.redisUri("eu-west"));
+        RedisClient rc = topology.redisClient("eu-west");
         try (StatefulRedisConnection<String, String> conn = rc.connect()) {
             IntrospectionCache cache = new IntrospectionCache(conn, Clock.systemUTC(), Duration.ofMinutes(5));
             Instant iat = Instant.now().minusSeconds(10);
@@ -98,7 +98,7 @@ class RaceIT {
         Region south = cluster.region("ap-south");
         List<String> applied = new CopyOnWriteArrayList<>();
         CountDownLatch gap = new CountDownLatch(1);
-        try (AppliedSubscriber sub = AppliedSubscriber.start(RedisClient.create(topology.redisUri("ap-south")),
+        try (AppliedSubscriber sub = AppliedSubscriber.start(topology.redisClient("ap-south"),
                 new AppliedSubscriber.Listener() {
                     @Override
                     public void applied(String kind, String eventId) {

@@ -45,7 +45,7 @@ final class Region implements AutoCloseable {
         this.topology = t;
         this.name = name;
         this.port = port;
-        this.redisClient = RedisClient.create(t.redisUri(name));
+        this.redisClient = t.redisClient(name);
         this.redisConn = redisClient.connect();
         this.redis = redisConn.sync();
     }
@@ -60,6 +60,8 @@ final class Region implements AutoCloseable {
         p.put("revocation.nats-user", NatsRole.REVOCATION_BUS.user(region));
         p.put("revocation.nats-password", t.credentials().natsPassword(NatsRole.REVOCATION_BUS, region));
         p.put("revocation.redis-uri", t.redisUri(region));
+        p.put("revocation.redis-user", NatsRole.REVOCATION_BUS.user(region));
+        p.put("revocation.redis-password", t.credentials().redisPassword(NatsRole.REVOCATION_BUS.user(region)));
         p.put("revocation.ingest-tokens", List.of(TOKEN));
         p.put("revocation.hook-tokens", List.of(HOOK_TOKEN));
         p.put("revocation.caep-tokens", List.of(CAEP_TOKEN));

@@ -21,6 +21,9 @@ import java.time.Duration;
  * @param loopAffinity  default true. Read-path lookups use one connection per HTTP server event loop,
  *                      registered on that loop, so a decision never changes threads (see
  *                      LoopAffineReaders). False: every lookup shares one connection (more thread hand-offs).
+ * @param user          REDIS_USER, with REDIS_PASSWORD: the router's ACL user (session-router-REGION), the same
+ *                      in every region's Redis; none: Redis' default user. {@code rediss://} addresses are
+ *                      TLS against olympus.tls.ca, presenting olympus.tls.cert.
  * @param ioThreads     default 1. Lettuce I/O threads. One suffices for a single connection per region
  *                      and avoids wake-ups between threads on small machines.
  */
@@ -30,5 +33,7 @@ public record RedisConfiguration(@NotBlank String uri,
                                  @Bindable(defaultValue = "200ms") Duration timeout,
                                  @Bindable(defaultValue = "500ms") Duration probeInterval,
                                  @Bindable(defaultValue = "1") int ioThreads,
-                                 @Bindable(defaultValue = "true") boolean loopAffinity) {
+                                 @Bindable(defaultValue = "true") boolean loopAffinity,
+                                 @io.micronaut.core.annotation.Nullable String user,
+                                 @io.micronaut.core.annotation.Nullable String password) {
 }

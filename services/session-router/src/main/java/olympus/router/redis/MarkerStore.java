@@ -12,6 +12,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
 import olympus.redis.LoopAffineReaders;
+import olympus.redis.RedisClients;
 import olympus.router.config.RedisConfiguration;
 import olympus.router.config.RouterConfiguration;
 import olympus.router.core.Marker;
@@ -77,22 +78,18 @@ public class MarkerStore {
         volatile String lastError;
         int failedProbes;
 
-        RegionRedis(String region, String uri, Duration timeout, ClientResources resources) {
+        RegionRedis(String region, RedisClients.Endpoint redis, Duration timeout, ClientResources resources) {
             this.region = region;
-            this.client = RedisClient.create(resources, RedisURI.create(uri));
-            client.setOptions(ClientOptions.builder()
-                    .autoReconnect(true)
-                    // Queued commands would make the read path wait for a Redis that is gone.
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                    .timeoutOptions(TimeoutOptions.builder().timeoutSource(new TimeoutOptions.TimeoutSource() {
+            // Fail fast: queued commands would make the read path wait for a Redis that is gone.
+            this.client = RedisClients.create(resources, redis, RedisClients.failFast(
+                    TimeoutOptions.builder().timeoutSource(new TimeoutOptions.TimeoutSource() {
                         @Override
                         public long getTimeout(io.lettuce.core.protocol.RedisCommand<?, ?, ?> command) {
                             // The health probe may wait longer than a lookup (see probe()).
                             return command.getType() == io.lettuce.core.protocol.CommandType.PING
                                     ? Math.max(2000, timeout.toMillis() * 5) : timeout.toMillis();
                         }
-                    }).build())
-                    .build());
+                    }).build()));
             tryConnect();
         }
 
@@ -124,24 +121,26 @@ public class MarkerStore {
     private final LoopAffineReaders loopReaders;
 
     public MarkerStore(RedisConfiguration cfg, RouterConfiguration router,
-                       io.micronaut.http.netty.channel.EventLoopGroupRegistry loops) {
+                       io.micronaut.http.netty.channel.EventLoopGroupRegistry loops, io.micronaut.context.env.Environment env) {
         this.timeout = cfg.timeout();
+        RedisClients.Endpoint redis = new RedisClients.Endpoint(cfg.uri(), cfg.user(), cfg.password(),
+                olympus.tls.TlsFiles.from(k -> env.getProperty(k, String.class).orElse(null)));
         this.localRegion = router.region();
         // One I/O thread: the router's Redis traffic is many tiny commands, and on a small machine
         // extra threads cost more in wake-ups than they add in parallelism.
         this.resources = olympus.redis.RedisResources.builder().ioThreadPoolSize(cfg.ioThreads()).computationThreadPoolSize(1).build();
-        this.local = new RegionRedis(router.region(), cfg.uri(), cfg.timeout(), resources);
+        this.local = new RegionRedis(router.region(), redis, cfg.timeout(), resources);
         for (String part : cfg.regions().split(",")) {
             String p = part.strip();
             int eq = p.indexOf('=');
             if (eq > 0 && !p.substring(0, eq).equals(router.region())) {
-                remote.put(p.substring(0, eq), new RegionRedis(p.substring(0, eq), p.substring(eq + 1), cfg.timeout(), resources));
+                remote.put(p.substring(0, eq), new RegionRedis(p.substring(0, eq), redis.at(p.substring(eq + 1)), cfg.timeout(), resources));
             }
         }
         LoopAffineReaders lr = null;
         if (cfg.loopAffinity() && local.cmd != null) {
             try {
-                lr = new LoopAffineReaders(loops.getDefaultEventLoopGroup(), cfg.uri(), cfg.timeout());
+                lr = new LoopAffineReaders(loops.getDefaultEventLoopGroup(), redis, cfg.timeout());
             } catch (RuntimeException e) {
                 LOG.warn("read-path connections on the server loops not available ({}): using the shared connection", e.toString());
             }

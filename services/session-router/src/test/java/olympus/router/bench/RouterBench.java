@@ -88,7 +88,7 @@ public final class RouterBench {
             // ahead of the primary's WAL (no commit has one), and a real unreplayed one would not
             // stay unreplayed for the rounds.
             try (RawHttp c = new RawHttp("127.0.0.1", router.port(), token);
-                 io.lettuce.core.RedisClient rc = io.lettuce.core.RedisClient.create(t.redisUri(REGION));
+                 io.lettuce.core.RedisClient rc = t.redisClient(REGION);
                  io.lettuce.core.api.StatefulRedisConnection<String, String> redis = rc.connect()) {
                 long epoch = new com.fasterxml.jackson.databind.ObjectMapper().readTree(c.get("/v1/route").body()).path("epoch").asLong();
                 String far = new olympus.router.core.Marker(olympus.router.core.Marker.Kind.WRITE, epoch,

@@ -120,7 +120,7 @@ class RouterIT {
         assertEquals(REGION, after[0].path("region").asText());
 
         // once every replica has passed it the token is dropped: the key is gone from Redis
-        try (RedisClient rc = RedisClient.create(t.redisUri(REGION)); StatefulRedisConnection<String, String> c = rc.connect()) {
+        try (RedisClient rc = t.redisClient(REGION); StatefulRedisConnection<String, String> c = rc.connect()) {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
                 http.route(user);
                 return c.sync().get("olympus:router:w:u:" + user) == null;
@@ -160,7 +160,7 @@ class RouterIT {
         assertEquals(0, forgedRetries, "forged session ids must never be sent to the primary");
 
         // the marker was also stored in ap-south's Redis before the call returned
-        try (RedisClient rc = RedisClient.create(t.redisUri("ap-south")); StatefulRedisConnection<String, String> c = rc.connect()) {
+        try (RedisClient rc = t.redisClient("ap-south"); StatefulRedisConnection<String, String> c = rc.connect()) {
             assertNotNull(c.sync().get("olympus:router:n:s:" + session));
         }
 
@@ -223,7 +223,7 @@ class RouterIT {
             assertEquals(401, new Http(router.uri()).postRaw("/v1/writes", "{\"userId\":".getBytes()).status());
             assertEquals(401, new Http(router.uri()).postRaw("/v1/sessions", new byte[0]).status());
             // nothing was recorded: with replay paused a marker would send the user to the primary
-            try (RedisClient rc = RedisClient.create(t.redisUri(REGION)); StatefulRedisConnection<String, String> c = rc.connect()) {
+            try (RedisClient rc = t.redisClient(REGION); StatefulRedisConnection<String, String> c = rc.connect()) {
                 assertEquals(null, c.sync().get("olympus:router:w:u:" + victim));
             }
             JsonNode route = http.route(victim).body();

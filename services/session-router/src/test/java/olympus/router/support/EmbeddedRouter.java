@@ -34,6 +34,8 @@ public final class EmbeddedRouter implements AutoCloseable {
         p.put("router.nats.user", NatsRole.SESSION_ROUTER.user(region));
         p.put("router.nats.password", t.credentials().natsPassword(NatsRole.SESSION_ROUTER, region));
         p.put("router.redis.uri", t.redisUri(region));
+        p.put("router.redis.user", NatsRole.SESSION_ROUTER.user(region));
+        p.put("router.redis.password", t.credentials().redisPassword(NatsRole.SESSION_ROUTER.user(region)));
         StringBuilder redis = new StringBuilder();
         for (String r : t.regions()) {
             redis.append(redis.isEmpty() ? "" : ",").append(r).append('=').append(t.redisUri(r));

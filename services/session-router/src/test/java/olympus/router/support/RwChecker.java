@@ -209,7 +209,7 @@ public final class RwChecker {
         try (Connection bouncer = connect(t.pgBouncerJdbcUrl(t.primaryRegion()));
              Connection replica = connect(t.jdbcUrl(readRegion));
              Connection primary = connect(t.jdbcUrl(t.primaryRegion()));
-             RedisClient rc = RedisClient.create(t.redisUri(readRegion));
+             RedisClient rc = t.redisClient(readRegion);
              StatefulRedisConnection<String, String> redisConn = rc.connect();
              RawHttp http = new RawHttp(routerUri.getHost(), routerUri.getPort(), apiToken)) {
             RedisCommands<String, String> redis = redisConn.sync();
@@ -276,7 +276,7 @@ public final class RwChecker {
     private void laterReads() throws Exception {
         try (Connection replica = connect(t.jdbcUrl(readRegion));
              Connection primary = connect(t.jdbcUrl(t.primaryRegion()));
-             RedisClient rc = RedisClient.create(t.redisUri(readRegion));
+             RedisClient rc = t.redisClient(readRegion);
              StatefulRedisConnection<String, String> redisConn = rc.connect();
              RawHttp http = new RawHttp(routerUri.getHost(), routerUri.getPort(), apiToken)) {
             Readers readers = new Readers(replica, primary);
