@@ -228,6 +228,46 @@ public final class LocalTopology {
             olympus.render.Certs.issue(d, d, spec.controlNodeRegion(i), ips, List.of("localhost", spec.controlNodeRegion(i)));
         }
         olympus.render.Certs.issue(d, d, CLIENT_CERT, List.of("127.0.0.1"), List.of("localhost"));
+        try {
+            // The CA certificate is public; PostgreSQL's own processes (walreceiver, pg_basebackup
+            // run by the agent as postgres) read it from here.
+            Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(d.resolve(olympus.render.Certs.CA_CERT),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            // PostgreSQL and PgBouncer run as postgres and PostgreSQL wants its key owned by its
+            // user, mode 0600: each region gets a copy of its files in its pg directory.
+            for (String r : spec.regions()) {
+                Path own = dir("pg", r, "tls");
+                mkdirs(own);
+                olympus.tls.TlsFiles f = tlsFiles(r);
+                Files.copy(f.ca(), own.resolve("ca.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(f.cert(), own.resolve("server.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(f.key(), own.resolve("server.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.setPosixFilePermissions(own.resolve("server.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                PgNode.chown(own);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The region's PostgreSQL and PgBouncer TLS files (postgres' copies, {@link #writeCerts}); null when TLS is off. */
+    NatsConfigs.Tls pgServerTls(String region) {
+        if (!tls) {
+            return null;
+        }
+        Path own = dir("pg", region, "tls");
+        return new NatsConfigs.Tls(own.resolve("server.crt").toString(), own.resolve("server.key").toString(), own.resolve("ca.crt").toString());
+    }
+
+    /** libpq's TLS keywords (psql, pg_basebackup) for this JVM's tools: verify-full against the topology's CA, or plain. */
+    public String pgConninfoSsl() {
+        return olympus.tls.PgTls.conninfo(tlsFiles(null));
+    }
+
+    /** pgjdbc's TLS parameters for this JVM's connections: verify-full against the topology's CA, or plain. */
+    public String pgSslParams() {
+        return olympus.tls.PgTls.jdbcParams(tlsFiles(null));
     }
 
     /** Whether each region runs in its own network namespace ({@link TopologySpec#hosts()}). */
@@ -262,7 +302,7 @@ public final class LocalTopology {
         String sql = "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'";
         String password = creds.pgPassword(PgRoles.SUPERUSER);
         if (!hostsMode()) {
-            try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl(region) + "?connectTimeout=1&socketTimeout=2",
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl(region) + "&connectTimeout=1&socketTimeout=2",
                     PgRoles.SUPERUSER, password); java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(sql)) {
                 rs.next();
                 return rs.getBoolean(1);
@@ -272,7 +312,7 @@ public final class LocalTopology {
         }
         try {
             String out = Proc.run(inRegion(region, List.of("psql", "-X", "-qAt", "-c", sql, "host=127.0.0.1 port=" + postgresPort(region)
-                    + " dbname=postgres user=" + PgRoles.SUPERUSER + " connect_timeout=1")), Duration.ofSeconds(5),
+                    + " dbname=postgres user=" + PgRoles.SUPERUSER + " connect_timeout=1 " + pgConninfoSsl())), Duration.ofSeconds(5),
                     Map.of("PGPASSWORD", password, "PGOPTIONS", "-c statement_timeout=2000"));
             return out.strip().equals("t");
         } catch (RuntimeException e) {
@@ -384,7 +424,7 @@ public final class LocalTopology {
     }
 
     PgNode pg(int i) {
-        return new PgNode(spec, creds, i);
+        return new PgNode(spec, creds, i, tls ? pgServerTls(spec.regions().get(i)) : null);
     }
 
     private void start(Server s) {
@@ -822,7 +862,7 @@ public final class LocalTopology {
             PgNode.write(d.resolve("pgbouncer.ini"), new PgBouncerConf(targetHost, target,
                     spec.hosts() ? "127.0.0.1," + spec.host(i) : "127.0.0.1", ports().pgbouncer(i),
                     d.resolve("userlist.txt").toString(), d.resolve("pgbouncer.pid").toString(),
-                    d.resolve("pgbouncer.log").toString()).ini());
+                    d.resolve("pgbouncer.log").toString(), pgServerTls(r)).ini());
             PgNode.write(d.resolve("userlist.txt"), PgBouncerConf.userlist(creds));
             PgNode.chown(d);
         }
@@ -1023,12 +1063,12 @@ public final class LocalTopology {
 
     /** JDBC URL of a region's PostgreSQL (primary or replica), database olympus. */
     public String jdbcUrl(String region) {
-        return "jdbc:postgresql://" + host(region) + ":" + postgresPort(region) + "/" + PgRoles.DATABASE;
+        return "jdbc:postgresql://" + host(region) + ":" + postgresPort(region) + "/" + PgRoles.DATABASE + "?" + pgSslParams();
     }
 
     /** JDBC URL through a region's PgBouncer (transaction pooling: no server-side prepared statements). */
     public String pgBouncerJdbcUrl(String region) {
-        return "jdbc:postgresql://" + host(region) + ":" + pgBouncerPort(region) + "/" + PgRoles.DATABASE + "?prepareThreshold=0";
+        return "jdbc:postgresql://" + host(region) + ":" + pgBouncerPort(region) + "/" + PgRoles.DATABASE + "?prepareThreshold=0&" + pgSslParams();
     }
 
     /** Options for a role that has one user for all regions (sre, observer, admin). */

@@ -24,8 +24,11 @@ final class PgNode {
     final int index;
     final String region;
     final Path dir;
+    /** This node's TLS files (postgres' copies); null: plain. */
+    private final olympus.render.NatsConfigs.Tls tls;
 
-    PgNode(TopologySpec spec, Credentials creds, int index) {
+    PgNode(TopologySpec spec, Credentials creds, int index, olympus.render.NatsConfigs.Tls tls) {
+        this.tls = tls;
         this.spec = spec;
         this.creds = creds;
         this.index = index;
@@ -59,7 +62,7 @@ final class PgNode {
      */
     private String settings() {
         return new olympus.render.PostgresConf("olympus local topology", listenAddresses(), port(),
-                spec.workDir().resolve("sock").toString(), true).render();
+                spec.workDir().resolve("sock").toString(), true, null).render();
     }
 
     /**
@@ -86,15 +89,18 @@ final class PgNode {
                 "--locale=C", "--no-sync")), Duration.ofSeconds(60));
         delete(pw);
         append(data().resolve("postgresql.conf"), settings());
+        ownTlsSettings();
+        // With TLS every TCP line is hostssl: a connection without TLS matches none and is refused.
+        String host = tls == null ? "host" : "hostssl";
         write(data().resolve("pg_hba.conf"), """
                 local all all trust
-                host all all 127.0.0.1/32 scram-sha-256
-                host replication %s 127.0.0.1/32 scram-sha-256
-                """.formatted(PgRoles.REPLICATOR) + (spec.hosts() ? """
+                %1$s all all 127.0.0.1/32 scram-sha-256
+                %1$s replication %2$s 127.0.0.1/32 scram-sha-256
+                """.formatted(host, PgRoles.REPLICATOR) + (spec.hosts() ? """
                 # hosts mode: the other regions' namespaces and the root namespace (10.X.i.1)
-                host all all %s scram-sha-256
-                host replication %s %s scram-sha-256
-                """.formatted(spec.net().subnet(), PgRoles.REPLICATOR, spec.net().subnet()) : ""));
+                %1$s all all %3$s scram-sha-256
+                %1$s replication %2$s %3$s scram-sha-256
+                """.formatted(host, PgRoles.REPLICATOR, spec.net().subnet()) : ""));
         chown(dir);
         start();
         try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
@@ -126,7 +132,7 @@ final class PgNode {
         String upstreamHost = spec.hosts() ? primary.host() : "127.0.0.1";
         int upstream = spec.hosts() ? primary.port() : spec.ports().link(index, primary.index, LinkKind.POSTGRES);
         String conn = "host=" + upstreamHost + " port=" + upstream + " user=" + PgRoles.REPLICATOR
-                + " password=" + creds.pgPassword(PgRoles.REPLICATOR) + " application_name=" + region;
+                + " password=" + creds.pgPassword(PgRoles.REPLICATOR) + " application_name=" + region + " " + libpqSsl();
         try (Connection c = primary.connect("postgres"); Statement s = c.createStatement()) {
             s.execute("SELECT pg_create_physical_replication_slot('" + slotName(region) + "') "
                     + "WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slotName(region) + "')");
@@ -140,9 +146,27 @@ final class PgNode {
                 primary_conninfo = '%s'
                 primary_slot_name = '%s'
                 """.formatted(port(), conn, slotName(region)));
+        // The copy has the primary's certificate settings: this node presents its own.
+        ownTlsSettings();
         write(data().resolve("standby.signal"), "");
         chown(dir);
         start();
+    }
+
+    /**
+     * In postgresql.auto.conf, which is this node's own: a base backup's copy is replaced by it
+     * (and the node agent keeps it across a rewind or a re-clone), so each node keeps presenting
+     * its own certificate wherever the primary is.
+     */
+    private void ownTlsSettings() {
+        if (tls != null) {
+            append(data().resolve("postgresql.auto.conf"), olympus.render.PostgresConf.tlsSettings(tls));
+        }
+    }
+
+    /** libpq's TLS keywords for connections from this node (replication): verify-full against the CA. */
+    private String libpqSsl() {
+        return tls == null ? "sslmode=disable" : "sslmode=verify-full sslrootcert=" + tls.caFile();
     }
 
     void start() {
@@ -167,7 +191,8 @@ final class PgNode {
 
     Connection connect(String database) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://" + host() + ":" + port() + "/" + database
-                        + "?connectTimeout=3&socketTimeout=10&ApplicationName=olympus-topology",
+                        + "?connectTimeout=3&socketTimeout=10&ApplicationName=olympus-topology&"
+                        + (tls == null ? "sslmode=disable" : "sslmode=verify-full&sslrootcert=" + tls.caFile()),
                 PgRoles.SUPERUSER, creds.pgPassword(PgRoles.SUPERUSER));
     }
 

@@ -96,7 +96,7 @@ class HostNetTest {
         LocalTopology old = LocalTopology.of0(spec);
         assertThat(old.host("eu-west")).isEqualTo("127.0.0.1");
         assertThat(old.natsUrl("eu-west")).isEqualTo("nats://127.0.0.1:24010");
-        assertThat(old.jdbcUrl("eu-west")).isEqualTo("jdbc:postgresql://127.0.0.1:24017/olympus");
+        assertThat(old.jdbcUrl("eu-west")).isEqualTo("jdbc:postgresql://127.0.0.1:24017/olympus?sslmode=disable");
         assertThat(old.postgresHostFrom("eu-west", "us-east")).isEqualTo("127.0.0.1");
         assertThat(old.postgresPortFrom("eu-west", "us-east")).isEqualTo(spec.ports().link(1, 0, Ports.LinkKind.POSTGRES));
         assertThat(old.inRegion("eu-west", List.of("true"))).containsExactly("true");
@@ -108,8 +108,8 @@ class HostNetTest {
         assertThat(hosts.natsUrl("eu-west")).isEqualTo("nats://" + h1 + ":24010");
         assertThat(hosts.controlUrl("eu-west")).isEqualTo("nats://" + h1 + ":24012");
         assertThat(hosts.redisUri("eu-west")).isEqualTo("redis://" + h1 + ":24016");
-        assertThat(hosts.jdbcUrl("eu-west")).isEqualTo("jdbc:postgresql://" + h1 + ":24017/olympus");
-        assertThat(hosts.pgBouncerJdbcUrl("eu-west")).isEqualTo("jdbc:postgresql://" + h1 + ":24018/olympus?prepareThreshold=0");
+        assertThat(hosts.jdbcUrl("eu-west")).isEqualTo("jdbc:postgresql://" + h1 + ":24017/olympus?sslmode=disable");
+        assertThat(hosts.pgBouncerJdbcUrl("eu-west")).isEqualTo("jdbc:postgresql://" + h1 + ":24018/olympus?prepareThreshold=0&sslmode=disable");
         assertThat(hosts.postgresHostFrom("eu-west", "us-east")).isEqualTo(spec.net().host(0));
         assertThat(hosts.postgresPortFrom("eu-west", "us-east")).isEqualTo(24007);
         assertThat(hosts.postgresEndpointsFrom("eu-west")).isEqualTo("us-east=" + spec.net().host(0) + ":24007,eu-west="

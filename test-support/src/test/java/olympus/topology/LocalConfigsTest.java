@@ -23,7 +23,7 @@ class LocalConfigsTest {
 
     private LocalTopology write(int regions, boolean hosts) {
         TopologySpec spec = new TopologySpec(TopologySpec.regionNames(regions), 25000, tmp.resolve("n" + regions + "-" + hosts), hosts);
-        LocalTopology t = LocalTopology.withCredentials(spec, Credentials.generate().withRegionUsers(spec.regions()).withOperators(LocalTopology.operators()));
+        LocalTopology t = LocalTopology.withCredentials(spec, Credentials.generate().withRegionUsers(spec.regions()).withRedisUsers(spec.regions()).withOperators(LocalTopology.operators()));
         t.writeNatsConfigs();
         t.writeRedisConfigs();
         return t;

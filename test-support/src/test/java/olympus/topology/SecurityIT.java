@@ -135,6 +135,38 @@ class SecurityIT {
         assertThat(tryRedis(bus, "SET", "rv:security-it", "x", "PX", "60000")).isEqualTo("OK");
     }
 
+    /** psql (libpq reads PEM client keys, pgjdbc does not) against {@code port}; its output, or the error. */
+    private static String psql(LocalTopology t, int port, String ssl) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("psql", "-X", "-qAt", "-c", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                "host=127.0.0.1 port=" + port + " dbname=" + olympus.render.PgRoles.DATABASE + " user=" + olympus.render.PgRoles.APP
+                        + " connect_timeout=5 " + ssl).redirectErrorStream(true);
+        pb.environment().put("PGPASSWORD", t.credentials().pgPassword(olympus.render.PgRoles.APP));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        p.waitFor();
+        return out;
+    }
+
+    @Test
+    void postgres_and_pgbouncer_refuse_plain_connections_and_another_cas_certificate(LocalTopology t) throws Exception {
+        assumeTrue(!t.hostsMode(), "asked at 127.0.0.1 from the test's namespace");
+        String ca = "sslrootcert=" + t.tlsFiles(null).ca();
+        String foreign = " sslcert=" + foreignWithOurCa.cert() + " sslkey=" + foreignWithOurCa.key();
+        for (String region : List.of(t.primaryRegion(), "eu-west")) {
+            for (int port : List.of(t.postgresPort(region), t.pgBouncerPort(region))) {
+                String where = region + ":" + port;
+                // The good path: verified TLS, and the session says it is encrypted.
+                assertThat(psql(t, port, "sslmode=verify-full " + ca)).as(where).isEqualTo("t");
+                assertThat(psql(t, port, "sslmode=disable")).as(where).containsAnyOf("no encryption", "SSL required");
+                assertThat(psql(t, port, "sslmode=verify-full " + ca + foreign)).as(where)
+                        .containsAnyOf("unknown ca", "certificate verify failed", "SSL error");
+                // A client trusting another CA refuses our server (an impostor primary is refused the same way).
+                assertThat(psql(t, port, "sslmode=verify-full sslrootcert=" + ourCertTrustingForeignCa.ca())).as(where)
+                        .contains("certificate verify failed");
+            }
+        }
+    }
+
     /** What a bus and a router of one region present when they dial another region's Redis: RedisURI with the ACL user. */
     @Test
     void the_endpoint_never_prints_its_password(LocalTopology t) {

@@ -8,9 +8,26 @@ package olympus.render;
  * @param listenAddr comma-separated addresses
  * @param pidFile    null: none
  * @param logFile    null: standard error
+ * @param tls        null: plain connections both ways
  */
 public record PgBouncerConf(String primaryHost, int primaryPort, String listenAddr, int listenPort, String authFile,
-                            String pidFile, String logFile) {
+                            String pidFile, String logFile, NatsConfigs.Tls tls) {
+    /**
+     * Clients must use TLS (Hydra, Kratos, Athena and the services: sslmode=verify-full against
+     * the deployment's CA, so PgBouncer presents the host's certificate); PgBouncer itself
+     * verifies the primary's certificate and address against the same CA.
+     */
+    private String tlsSettings() {
+        return tls == null ? "" : """
+                client_tls_sslmode = require
+                client_tls_cert_file = %s
+                client_tls_key_file = %s
+                client_tls_ca_file = %s
+                server_tls_sslmode = verify-full
+                server_tls_ca_file = %s
+                """.formatted(tls.certFile(), tls.keyFile(), tls.caFile(), tls.caFile());
+    }
+
     public String ini() {
         return """
                 [databases]
@@ -39,6 +56,7 @@ public record PgBouncerConf(String primaryHost, int primaryPort, String listenAd
                 ignore_startup_parameters = extra_float_digits,options
                 """.formatted(PgRoles.DATABASE, primaryHost, primaryPort, PgRoles.DATABASE, primaryHost, primaryPort,
                 listenAddr, listenPort, authFile, PgRoles.PGBOUNCER_ADMIN, PgRoles.MONITOR)
+                + tlsSettings()
                 + (pidFile == null ? "" : "pidfile = " + pidFile + "\n")
                 + (logFile == null ? "" : "logfile = " + logFile + "\n");
     }

@@ -9,8 +9,26 @@ package olympus.render;
  * @param listenAddresses   PostgreSQL's {@code listen_addresses}
  * @param socketDir         null: PostgreSQL's default
  * @param fsyncOff          the local topology only (a killed process loses nothing; a machine crash would)
+ * @param tls               null: no TLS settings here (the local topology writes them per node, {@link #tlsSettings})
  */
-public record PostgresConf(String header, String listenAddresses, int port, String socketDir, boolean fsyncOff) {
+public record PostgresConf(String header, String listenAddresses, int port, String socketDir, boolean fsyncOff,
+                           NatsConfigs.Tls tls) {
+    /**
+     * TLS for every TCP connection (pg_hba's {@code hostssl} lines refuse the rest). The CA is
+     * set so PostgreSQL asks clients for a certificate: one signed by another CA fails the
+     * handshake; clients without one log in with SCRAM over the verified channel. The key must
+     * belong to the server's user, mode 0600 (PostgreSQL refuses to start otherwise).
+     */
+    public static String tlsSettings(NatsConfigs.Tls tls) {
+        return """
+                ssl = on
+                ssl_cert_file = '%s'
+                ssl_key_file = '%s'
+                ssl_ca_file = '%s'
+                ssl_min_protocol_version = 'TLSv1.2'
+                """.formatted(tls.certFile(), tls.keyFile(), tls.caFile());
+    }
+
     public String render() {
         return """
 
@@ -36,12 +54,12 @@ public record PostgresConf(String header, String listenAddresses, int port, Stri
                 track_commit_timestamp = on
                 %sfull_page_writes = on
                 log_line_prefix = '%%m [%%p] %%q%%u@%%d '
-                """.formatted(header, listenAddresses, port,
+                %s""".formatted(header, listenAddresses, port,
                 socketDir == null ? "" : "unix_socket_directories = '" + socketDir + "'\n",
                 fsyncOff ? """
                         # Local topology only: a killed process loses nothing with fsync off (the OS keeps
                         # the page cache); only a machine crash would. Keeps tests and demos fast.
                         fsync = off
-                        """ : "");
+                        """ : "", tls == null ? "" : tlsSettings(tls));
     }
 }

@@ -46,7 +46,7 @@ public final class Renderer {
                 files.put(n.host() + "/pgbouncer/pgbouncer.ini", pgBouncer(r).ini());
                 files.put(n.host() + "/pgbouncer/userlist.txt", PgBouncerConf.userlist(secrets));
                 files.put(n.host() + "/postgresql/olympus.conf", new PostgresConf("olympus, rendered by deploy/render",
-                        "localhost," + r.postgresAddress(), r.ports().postgres(), null, false).render());
+                        "localhost," + r.postgresAddress(), r.ports().postgres(), null, false, t.tls()).render());
                 files.put(n.host() + "/postgresql/pg_hba.olympus.conf", pgHba(r));
                 for (String service : ServiceEnv.SERVICES) {
                     files.put(n.host() + "/env/" + service + ".env", ServiceEnv.format(ServiceEnv.forService(env(r), service, secrets)));
@@ -119,9 +119,9 @@ public final class Renderer {
         Topology.Region primary = t.region(t.primary());
         return compose()
                 ? new PgBouncerConf(primary.postgresAddress(), primary.ports().postgres(), "0.0.0.0", 6432, "/etc/pgbouncer/userlist.txt",
-                null, null)
+                null, null, t.tls())
                 : new PgBouncerConf(primary.postgresAddress(), primary.ports().postgres(), "127.0.0.1," + r.address(),
-                r.ports().pgbouncer(), t.paths().pgbouncerDir() + "/userlist.txt", null, null);
+                r.ports().pgbouncer(), t.paths().pgbouncerDir() + "/userlist.txt", null, null, t.tls());
     }
 
     /**
@@ -131,16 +131,18 @@ public final class Renderer {
      */
     String pgHba(Topology.Region self) {
         StringBuilder sb = new StringBuilder("# olympus, rendered by deploy/render: include_if_exists from pg_hba.conf, or append\n");
+        // With TLS, TCP connections without it match no line and are refused.
+        String host = t.tls() == null ? "host" : "hostssl";
         for (Topology.Region r : t.regions()) {
             if (!r.name().equals(self.name())) {
-                sb.append("host replication ").append(PgRoles.REPLICATOR).append(' ').append(r.postgresAddress())
+                sb.append(host).append(" replication ").append(PgRoles.REPLICATOR).append(' ').append(r.postgresAddress())
                         .append("/32 scram-sha-256   # ").append(r.name()).append('\n');
             }
         }
         java.util.Set<String> hosts = new java.util.LinkedHashSet<>();
         t.regions().forEach(r -> hosts.add(r.address()));
         for (String a : hosts) {
-            sb.append("host all all ").append(a).append("/32 scram-sha-256\n");
+            sb.append(host).append(" all all ").append(a).append("/32 scram-sha-256\n");
         }
         return sb.toString();
     }

@@ -66,6 +66,8 @@ public final class ServiceEnv {
         e.put("OLYMPUS_REDIS_ENDPOINTS", in.redisEndpoints());
         e.put("OLYMPUS_POSTGRES_ENDPOINTS", in.postgresEndpoints());
         e.put("PGBOUNCER_PORT", Integer.toString(in.pgBouncerPort()));
+        // pgjdbc's default (prefer) verifies nothing: verify-full against OLYMPUS_TLS_CA, or plain.
+        e.put("PG_SSLMODE", in.tls() == null ? "disable" : "verify-full");
         e.put("PGDATABASE", PgRoles.DATABASE);
         e.put("PG_APP_USER", PgRoles.APP);
         e.put("PG_APP_PASSWORD", secrets.pgPassword(PgRoles.APP));
@@ -132,7 +134,7 @@ public final class ServiceEnv {
                     "NATS_PASSWORD", "REDIS_URI", "REDIS_USER", "REDIS_PASSWORD", "OLYMPUS_REDIS_ENDPOINTS", "OLYMPUS_POSTGRES_ENDPOINTS", "PGDATABASE", "PG_APP_USER",
                     "PG_APP_PASSWORD", "ROUTER_HOOK_TOKENS", "ROUTER_API_TOKENS", "HTTP_PORT_SESSION_ROUTER"),
             "failover-coordinator", Set.of("OLYMPUS_REGION", "OLYMPUS_REGIONS", "NATS_URL", "NATS_USER", "NATS_PASSWORD",
-                    "FAILOVER_API_TOKENS", "PGBOUNCER_PORT", "PGDATABASE", "PG_APP_USER", "PG_APP_PASSWORD",
+                    "FAILOVER_API_TOKENS", "PGBOUNCER_PORT", "PG_SSLMODE", "PGDATABASE", "PG_APP_USER", "PG_APP_PASSWORD",
                     "HTTP_PORT_FAILOVER_COORDINATOR"),
             "node-agent", Set.of("OLYMPUS_REGION", "OLYMPUS_REGIONS", "NATS_URL", "NATS_USER", "NATS_PASSWORD",
                     "OLYMPUS_POSTGRES_ENDPOINTS", "PGBOUNCER_PORT", "PGDATABASE", "PG_APP_USER", "PG_APP_PASSWORD", "PG_SUPERUSER",

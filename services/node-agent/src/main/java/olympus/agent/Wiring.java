@@ -35,13 +35,15 @@ public class Wiring {
     }
 
     @Singleton
-    Agent agent(AgentConfiguration a, Credentials creds, NatsConfiguration n, Connection nc, MeterRegistry metrics) {
+    Agent agent(AgentConfiguration a, Credentials creds, NatsConfiguration n, Connection nc, MeterRegistry metrics,
+                io.micronaut.context.env.Environment env) {
         List<String> bad = FenceTiming.violations(a.fenceAfter(), a.heartbeatEvery(), n.requestTimeout(), a.fenceActionTimeout(),
                 a.maxClockSkew(), a.failoverFenceGrace());
         if (a.selfFence() && !bad.isEmpty()) {
             throw new IllegalStateException("unsafe self-fence settings, not starting: " + String.join("; ", bad));
         }
-        PostgresHost host = new PostgresHost(a, creds, a.fenceActionTimeout().multipliedBy(2));
+        PostgresHost host = new PostgresHost(a, creds, a.fenceActionTimeout().multipliedBy(2),
+                olympus.tls.TlsFiles.from(k -> env.getProperty(k, String.class).orElse(null)));
         String id = "node-agent-" + a.region() + "-" + UUID.randomUUID().toString().substring(0, 8);
         return new Agent(id, host, new TokenStore(Path.of(a.stateDir())), new ControlWatch(nc, a.region(), n.requestTimeout()),
                 new Agent.Timing(a.selfFence(), a.fenceAfter(), a.heartbeatEvery(), a.fenceActionTimeout()),

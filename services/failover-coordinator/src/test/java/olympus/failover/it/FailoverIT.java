@@ -46,7 +46,7 @@ class FailoverIT {
     }
 
     private Connection app(String region) throws SQLException {
-        return DriverManager.getConnection(topo.jdbcUrl(region) + "?connectTimeout=3", PgRoles.APP, topo.credentials().pgPassword(PgRoles.APP));
+        return DriverManager.getConnection(topo.jdbcUrl(region) + "&connectTimeout=3", PgRoles.APP, topo.credentials().pgPassword(PgRoles.APP));
     }
 
     @Test
@@ -169,7 +169,7 @@ class FailoverIT {
     }
 
     private boolean streamingFrom(String primary, String replica) {
-        try (Connection c = DriverManager.getConnection(topo.jdbcUrl(primary) + "?connectTimeout=2", PgRoles.SUPERUSER,
+        try (Connection c = DriverManager.getConnection(topo.jdbcUrl(primary) + "&connectTimeout=2", PgRoles.SUPERUSER,
                 topo.credentials().pgPassword(PgRoles.SUPERUSER)); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_replication WHERE application_name = '" + replica
                      + "' AND state = 'streaming'")) {

@@ -65,7 +65,7 @@ class ImageIT {
     private static void bouncer(LocalTopology t, String command) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", command,
                 "host=" + t.host(REGION) + " port=" + t.pgBouncerPort(REGION) + " dbname=pgbouncer user=" + PgRoles.PGBOUNCER_ADMIN
-                        + " connect_timeout=5").redirectErrorStream(true);
+                        + " connect_timeout=5 " + t.pgConninfoSsl()).redirectErrorStream(true);
         pb.environment().put("PGPASSWORD", t.credentials().pgPassword(PgRoles.PGBOUNCER_ADMIN));
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());

@@ -47,7 +47,7 @@ class PartitionIT {
     }
 
     private boolean readOnly(String region) {
-        try (Connection c = DriverManager.getConnection(topo.jdbcUrl(region) + "?connectTimeout=2", PgRoles.SUPERUSER,
+        try (Connection c = DriverManager.getConnection(topo.jdbcUrl(region) + "&connectTimeout=2", PgRoles.SUPERUSER,
                 topo.credentials().pgPassword(PgRoles.SUPERUSER)); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SHOW default_transaction_read_only")) {
             rs.next();

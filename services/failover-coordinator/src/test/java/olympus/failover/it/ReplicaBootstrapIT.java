@@ -68,7 +68,7 @@ class ReplicaBootstrapIT {
     }
 
     private static Connection superuser(LocalTopology t, String region) throws SQLException {
-        return DriverManager.getConnection(t.jdbcUrl(region) + "?connectTimeout=2&socketTimeout=10", PgRoles.SUPERUSER,
+        return DriverManager.getConnection(t.jdbcUrl(region) + "&connectTimeout=2&socketTimeout=10", PgRoles.SUPERUSER,
                 t.credentials().pgPassword(PgRoles.SUPERUSER));
     }
 

@@ -8,9 +8,14 @@ import java.util.Map;
  * each region's PostgreSQL. Following the primary after a failover is a lookup here by the
  * topology's primary region, so no address ever comes from a message.
  */
-public record PgEndpoints(Map<String, String> hostPorts) {
+public record PgEndpoints(Map<String, String> hostPorts, olympus.tls.TlsFiles tls) {
     public PgEndpoints {
         hostPorts = Map.copyOf(hostPorts);
+    }
+
+    /** The same endpoints reached over TLS, verify-full against {@code tls}' CA (null: plain). */
+    public PgEndpoints withTls(olympus.tls.TlsFiles tls) {
+        return new PgEndpoints(hostPorts, tls);
     }
 
     public static PgEndpoints parse(String spec) {
@@ -28,7 +33,7 @@ public record PgEndpoints(Map<String, String> hostPorts) {
                 m.put(p.substring(0, eq).strip(), p.substring(eq + 1).strip());
             }
         }
-        return new PgEndpoints(m);
+        return new PgEndpoints(m, null);
     }
 
     public String hostPort(String region) {
@@ -42,6 +47,6 @@ public record PgEndpoints(Map<String, String> hostPorts) {
     public String jdbcUrl(String region, String database, int timeoutSeconds) {
         return "jdbc:postgresql://" + hostPort(region) + "/" + database + "?connectTimeout=" + timeoutSeconds
                 + "&socketTimeout=" + timeoutSeconds + "&loginTimeout=" + timeoutSeconds
-                + "&tcpKeepAlive=true&ApplicationName=olympus-lag-monitor";
+                + "&tcpKeepAlive=true&ApplicationName=olympus-lag-monitor&" + olympus.tls.PgTls.jdbcParams(tls);
     }
 }

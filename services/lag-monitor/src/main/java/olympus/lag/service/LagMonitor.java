@@ -102,7 +102,7 @@ public class LagMonitor implements RemoteLag {
 
     @PostConstruct
     void start() throws InterruptedException, java.io.IOException {
-        PgEndpoints endpoints = PgEndpoints.parse(cfg.postgresEndpoints());
+        PgEndpoints endpoints = PgEndpoints.parse(cfg.postgresEndpoints()).withTls(tls);
         int timeout = (int) Math.max(1, (cfg.queryTimeout().toMillis() + 999) / 1000);
         replicaProbe = new ReplicaProbe(endpoints, cfg.region(), cfg.postgresDatabase(), cfg.postgresUser(),
                 cfg.postgresPassword(), timeout);

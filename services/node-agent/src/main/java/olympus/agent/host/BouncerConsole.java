@@ -62,13 +62,16 @@ final class BouncerConsole implements AutoCloseable {
      * Connects and authenticates to database {@code pgbouncer}; {@code timeout} bounds the
      * connect and every later read (a PAUSE waits for server connections to be released).
      */
-    static BouncerConsole open(String host, int port, String user, String password, Duration connectTimeout, Duration timeout)
-            throws IOException {
+    static BouncerConsole open(String host, int port, String user, String password, Duration connectTimeout, Duration timeout,
+                               olympus.tls.TlsFiles tls) throws IOException {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
             s.connect(new InetSocketAddress(host, port), (int) Math.max(1, connectTimeout.toMillis()));
             s.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+            if (tls != null) {
+                s = startTls(s, host, port, tls);
+            }
             BouncerConsole c = new BouncerConsole(s);
             c.startup(user, password == null ? "" : password);
             return c;
@@ -76,6 +79,29 @@ final class BouncerConsole implements AutoCloseable {
             s.close();
             throw e;
         }
+    }
+
+    /**
+     * The protocol's SSLRequest, then a TLS handshake verifying PgBouncer's certificate against the
+     * deployment's CA and the address dialled (as pgjdbc's verify-full): the admin password never
+     * crosses the network in a channel an impostor could hold.
+     */
+    private static Socket startTls(Socket plain, String host, int port, olympus.tls.TlsFiles tls) throws IOException {
+        DataOutputStream o = new DataOutputStream(plain.getOutputStream());
+        o.writeInt(8);
+        o.writeInt(80877103);
+        o.flush();
+        int answer = plain.getInputStream().read();
+        if (answer != 'S') {
+            throw new IOException("PgBouncer at " + host + ":" + port + " refused TLS (answered '" + (char) answer
+                    + "'): set client_tls_sslmode and its key files in pgbouncer.ini");
+        }
+        javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.sslContext().getSocketFactory().createSocket(plain, host, port, true);
+        javax.net.ssl.SSLParameters p = ssl.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        ssl.setSSLParameters(p);
+        ssl.startHandshake();
+        return ssl;
     }
 
     /** Runs each command in turn; the first refusal ends the run with PgBouncer's message. */

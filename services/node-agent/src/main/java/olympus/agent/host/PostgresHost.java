@@ -67,7 +67,11 @@ public final class PostgresHost {
     private final Credentials creds;
     private final Duration probeTimeout;
 
-    public PostgresHost(AgentConfiguration c, Credentials creds, Duration probeTimeout) {
+    /** verify-full against the deployment's CA for every connection this host makes (null: plain). */
+    private final olympus.tls.TlsFiles tls;
+
+    public PostgresHost(AgentConfiguration c, Credentials creds, Duration probeTimeout, olympus.tls.TlsFiles tls) {
+        this.tls = tls;
         this.region = c.region();
         this.regions = List.copyOf(c.regions());
         this.bin = c.pgBin().endsWith("/") ? c.pgBin() : c.pgBin() + "/";
@@ -123,7 +127,7 @@ public final class PostgresHost {
         return DriverManager.getConnection("jdbc:postgresql://" + e.host() + ":" + e.port() + "/postgres?connectTimeout="
                         + Math.max(1, Math.min(probeTimeout.toSeconds(), socketTimeout.toSeconds())) + "&socketTimeout="
                         + Math.max(1, socketTimeout.toSeconds())
-                        + "&ApplicationName=olympus-node-agent",
+                        + "&ApplicationName=olympus-node-agent&" + olympus.tls.PgTls.jdbcParams(tls),
                 creds.superuser(), creds.superuserPassword());
     }
 
@@ -181,7 +185,7 @@ public final class PostgresHost {
      */
     private void bouncerAdmin(List<String> commands, Duration timeout) {
         try (BouncerConsole c = BouncerConsole.open(bouncerHost, bouncerPort, creds.bouncerAdmin(), nz(creds.bouncerAdminPassword()),
-                probeTimeout, timeout)) {
+                probeTimeout, timeout, tls)) {
             c.run(commands);
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
@@ -449,7 +453,8 @@ public final class PostgresHost {
      */
     private String commandConninfo(String primary) {
         Endpoint e = endpoint(primary);
-        return "host=" + e.host() + " port=" + e.port() + " user=" + creds.replicator() + " application_name=" + region;
+        return "host=" + e.host() + " port=" + e.port() + " user=" + creds.replicator() + " application_name=" + region + " "
+                + olympus.tls.PgTls.conninfo(tls);
     }
 
     private Map<String, String> replicatorEnv() {
@@ -567,7 +572,7 @@ public final class PostgresHost {
         } else {
             try {
                 String out = run(asPostgres(List.of(bin + "pg_rewind", "-D", data.toString(), "--source-server=host=" + source.host()
-                                + " port=" + source.port() + " user=" + creds.superuser() + " dbname=postgres")),
+                                + " port=" + source.port() + " user=" + creds.superuser() + " dbname=postgres " + olympus.tls.PgTls.conninfo(tls))),
                         timeout, Map.of("PGPASSWORD", nz(creds.superuserPassword())));
                 did.append(out.contains("no rewind required") ? "no rewind required; " : "pg_rewind done; ");
             } catch (RuntimeException e) {
@@ -606,7 +611,8 @@ public final class PostgresHost {
     public long apply(String sql, Duration timeout) {
         Endpoint e = endpoint(region);
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + e.host() + ":" + e.port() + "/" + creds.appDatabase()
-                + "?connectTimeout=3&socketTimeout=" + Math.max(1, timeout.toSeconds()) + "&preferQueryMode=simple", creds.appUser(),
+                + "?connectTimeout=3&socketTimeout=" + Math.max(1, timeout.toSeconds()) + "&preferQueryMode=simple&"
+                + olympus.tls.PgTls.jdbcParams(tls), creds.appUser(),
                 creds.appPassword())) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {

@@ -32,8 +32,12 @@ public class PrimaryLsnReader {
     private final Map<String, String> endpoints = new LinkedHashMap<>();
     private final Map<String, HikariDataSource> pools = new ConcurrentHashMap<>();
 
-    public PrimaryLsnReader(PostgresConfiguration cfg) {
+    /** verify-full against the deployment's CA when TLS is configured (olympus.tls.*). */
+    private final String sslParams;
+
+    public PrimaryLsnReader(PostgresConfiguration cfg, io.micronaut.context.env.Environment env) {
         this.cfg = cfg;
+        this.sslParams = olympus.tls.PgTls.jdbcParams(olympus.tls.TlsFiles.from(k -> env.getProperty(k, String.class).orElse(null)));
         for (String part : cfg.endpoints().split(",")) {
             String p = part.strip();
             int eq = p.indexOf('=');
@@ -64,7 +68,7 @@ public class PrimaryLsnReader {
         hc.setPoolName("primary-lsn-" + region);
         hc.setJdbcUrl("jdbc:postgresql://" + hostPort + "/" + cfg.database()
                 + "?connectTimeout=" + Math.max(1, cfg.connectTimeout().toSeconds())
-                + "&socketTimeout=" + Math.max(2, cfg.connectTimeout().toSeconds() * 2));
+                + "&socketTimeout=" + Math.max(2, cfg.connectTimeout().toSeconds() * 2) + "&" + sslParams);
         hc.setUsername(cfg.user());
         hc.setPassword(cfg.password());
         hc.setMaximumPoolSize(cfg.poolSize());
