@@ -3,6 +3,7 @@ package olympus.router;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
 import olympus.router.config.RouterConfiguration;
+import olympus.router.core.MarkerLimits;
 import olympus.router.core.PrimaryGuard;
 import olympus.router.core.Router;
 import olympus.router.core.RoutingPolicy;
@@ -32,5 +33,10 @@ public class RouterFactory {
         RoutingPolicy p = new RoutingPolicy(cfg.maxSampleAge(), cfg.writeWindow(), cfg.freshSessionWindow(),
                 new HashSet<>(cfg.pinnedOperations()), cfg.holdRetry());
         return new Router(p, new PrimaryGuard(cfg.guardRate(), cfg.guardBurst()));
+    }
+
+    @Singleton
+    MarkerLimits markerLimits(RouterConfiguration cfg) {
+        return new MarkerLimits(cfg.markerRate(), cfg.markerBurst());
     }
 }

@@ -49,6 +49,22 @@ class MigrationIT {
         topo.repair();
     }
 
+    /** Client backends per region's PostgreSQL, ours excluded (asked as the superuser, over TLS). */
+    private static Map<String, Integer> backends() throws Exception {
+        Map<String, Integer> n = new java.util.TreeMap<>();
+        for (String region : topo.regions()) {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(topo.jdbcUrl(region), olympus.topology.PgRoles.SUPERUSER,
+                    topo.credentials().pgPassword(olympus.topology.PgRoles.SUPERUSER));
+                 java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                         + "AND pid <> pg_backend_pid()")) {
+                rs.next();
+                n.put(region, rs.getInt(1));
+            }
+        }
+        return n;
+    }
+
     @SuppressWarnings("unchecked")
     private static String writesState() throws Exception {
         CommandResult s = coordinators.run("status", Map.of());
@@ -132,14 +148,28 @@ class MigrationIT {
             HttpClientResponseException anonymousStatus = assertThrows(HttpClientResponseException.class,
                     () -> http.toBlocking().exchange(HttpRequest.GET("/status"), CommandResult.class));
             assertEquals(401, anonymousStatus.getStatus().getCode());
+            // Issue 17: GET /status opened fresh superuser connections to every region per call.
+            // A flood (anonymous and with a token) must leave each region's connection count as it was.
+            Map<String, Integer> before = backends();
+            int anonymousFlood = 200;
+            for (int i = 0; i < anonymousFlood; i++) {
+                assertEquals(401, assertThrows(HttpClientResponseException.class,
+                        () -> http.toBlocking().exchange(HttpRequest.GET("/status"), CommandResult.class)).getStatus().getCode());
+            }
             long t0 = System.nanoTime();
             for (int i = 0; i < 50; i++) {
                 CommandResult st = http.toBlocking().retrieve(HttpRequest.GET("/status").bearerAuth("viewer-token"), CommandResult.class);
                 assertEquals(CommandResult.DONE, st.outcome(), st.reason());
             }
-            System.out.printf("50 status calls with a viewer token: %.2f s%n", (System.nanoTime() - t0) / 1e9);
+            System.out.printf("%d anonymous and 50 viewer status calls: %.2f s; backends per region before %s, after %s%n",
+                    anonymousFlood, (System.nanoTime() - t0) / 1e9, before, backends());
+            Map<String, Integer> after = backends();
+            for (String region : before.keySet()) {
+                assertTrue(after.get(region) <= before.get(region) + 2,
+                        region + ": PostgreSQL connections grew under a status flood, before " + before + ", after " + after);
+            }
             io.micrometer.core.instrument.MeterRegistry meters = ctx.getBean(io.micrometer.core.instrument.MeterRegistry.class);
-            assertEquals(2.0, meters.counter("olympus_failover_http_unauthenticated").count(), "both anonymous calls counted");
+            assertEquals(2.0 + anonymousFlood, meters.counter("olympus_failover_http_unauthenticated").count(), "every anonymous call counted");
             HttpClientResponseException badRegion = assertThrows(HttpClientResponseException.class, () -> http.toBlocking().exchange(
                     HttpRequest.POST("/commands/switchover", Map.of("to", "nowhere")).bearerAuth("sre-token"), CommandResult.class));
             assertEquals(400, badRegion.getStatus().getCode());

@@ -48,6 +48,14 @@ import java.util.List;
  *                           unless apiOpen.
  * @param apiOpen            default false (ROUTER_API_OPEN). With no apiTokens, serve those APIs without
  *                           authentication (a WARN at start). Ignored when apiTokens are set.
+ * @param markerRate         default 1000 (ROUTER_MARKER_RATE). Markers per second each caller (each API
+ *                           token, each Kratos hook token, each address when the APIs are open) may
+ *                           record; beyond it the call gets 429 with Retry-After and records nothing.
+ *                           Each marker sends a user's reads to the primary and costs a Redis key per
+ *                           region: one caller must not pin everyone or spend the others' budget.
+ *                           Set it above the caller's peak write rate (writes, new sessions, profile
+ *                           changes per second in this region); 0 disables the limit.
+ * @param markerBurst        default 2000 (ROUTER_MARKER_BURST). Burst allowance of that budget.
  */
 @ConfigurationProperties("router")
 public record RouterConfiguration(
@@ -64,5 +72,7 @@ public record RouterConfiguration(
         @Bindable(defaultValue = "100") double guardBurst,
         @Bindable(defaultValue = "") List<String> hookTokens,
         @Bindable(defaultValue = "") List<String> apiTokens,
-        @Bindable(defaultValue = "false") boolean apiOpen) {
+        @Bindable(defaultValue = "false") boolean apiOpen,
+        @Bindable(defaultValue = "1000") double markerRate,
+        @Bindable(defaultValue = "2000") double markerBurst) {
 }

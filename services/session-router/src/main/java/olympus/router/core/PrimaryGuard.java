@@ -7,38 +7,25 @@ package olympus.router.core;
  * with nothing pending, never a user's own write. Thread-safe; time is passed in.
  */
 public final class PrimaryGuard {
-    private final double ratePerSecond;
-    private final double burst;
-    private double tokens;
-    private long lastNanos;
-    private boolean started;
+    private final TokenBucket bucket;
     private long refused;
 
     /** {@code ratePerSecond <= 0} disables the guard (every lag-induced read may go to the primary). */
     public PrimaryGuard(double ratePerSecond, double burst) {
-        this.ratePerSecond = ratePerSecond;
-        this.burst = Math.max(1, burst);
-        this.tokens = this.burst;
+        this.bucket = new TokenBucket(ratePerSecond, burst);
     }
 
     public static PrimaryGuard unlimited() {
         return new PrimaryGuard(0, 1);
     }
 
-    public synchronized boolean tryAcquire(long nowNanos) {
-        if (ratePerSecond <= 0) {
+    public boolean tryAcquire(long nowNanos) {
+        if (bucket.take(nowNanos) == 0) {
             return true;
         }
-        if (started) {
-            tokens = Math.min(burst, tokens + (nowNanos - lastNanos) / 1e9 * ratePerSecond);
+        synchronized (this) {
+            refused++;
         }
-        started = true;
-        lastNanos = nowNanos;
-        if (tokens >= 1) {
-            tokens -= 1;
-            return true;
-        }
-        refused++;
         return false;
     }
 
@@ -47,6 +34,6 @@ public final class PrimaryGuard {
     }
 
     public double ratePerSecond() {
-        return ratePerSecond;
+        return bucket.ratePerSecond();
     }
 }

@@ -55,6 +55,8 @@ public final class ApiAuth {
     static final Refused WRONG = new Refused("the bearer token is not one of router.api-tokens");
 
     private final BearerTokens tokens;
+    /** api-token-1, api-token-2, ...: built once, so the read path allocates no name. */
+    private final String[] names;
     private final boolean open;
     private final MeterRegistry meters;
     private final Throttle warn;
@@ -81,6 +83,10 @@ public final class ApiAuth {
         // open = true only reaches BearerTokens with an empty list when api-open was asked for.
         this.tokens = new BearerTokens(t, true);
         this.open = t.isEmpty();
+        this.names = new String[t.size()];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = "api-token-" + (i + 1);
+        }
         this.meters = meters;
         this.warn = new Throttle(WARN_EVERY_NANOS, nanoTime);
     }
@@ -99,6 +105,21 @@ public final class ApiAuth {
                 + "tokens that every caller of /v1/route, /v1/writes, /v1/sessions, /v1/empty-result, /v1/writes/check and "
                 + "/v1/state must send as 'Authorization: Bearer <token>'), or set ROUTER_API_OPEN=true (router.api-open) to "
                 + "serve those APIs without authentication";
+    }
+
+    /** What {@link Guard#check} answers when the APIs are open: no token tells callers apart. */
+    public static final String OPEN = "open";
+
+    /**
+     * The caller for per-caller limits: the token's name, or with open APIs the client's address
+     * (built here, off the read path, which never needs it).
+     */
+    public static String caller(String checked, HttpRequest<?> request) {
+        if (checked != OPEN) {
+            return checked;
+        }
+        var a = request.getRemoteAddress();
+        return "open:" + (a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress());
     }
 
     /** Whether the APIs answer without a token (router.api-open=true and no token configured). */
@@ -127,12 +148,22 @@ public final class ApiAuth {
             this.refused = refused;
         }
 
-        /** @throws Refused unless the request carries one of the tokens (or the APIs are open) */
-        public void check(HttpRequest<?> request) {
+        /**
+         * @return which caller this is, for per-caller limits: the token's name
+         *         ({@code api-token-N}, its place in router.api-tokens, never the token itself), or
+         *         {@link #OPEN} when the APIs are open (see {@link #caller})
+         * @throws Refused unless the request carries one of the tokens (or the APIs are open)
+         */
+        public String check(HttpRequest<?> request) {
+            if (open) {
+                return OPEN;
+            }
             String authorization = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
-            if (!tokens.allows(authorization)) {
+            int i = tokens.match(authorization);
+            if (i < 0) {
                 refuse(request, authorization);
             }
+            return names[i];
         }
 
         private void refuse(HttpRequest<?> request, String authorization) {

@@ -23,9 +23,12 @@ public class DecisionMetrics {
     private final Map<EmptyResultDecision.Reason, Counter> empty = new EnumMap<>(EmptyResultDecision.Reason.class);
     private final Counter[] readByOrdinal;
     private final Counter callerLsnRefused;
+    private final MeterRegistry meters;
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter> markersLimited = new java.util.concurrent.ConcurrentHashMap<>();
     private final io.micrometer.core.instrument.Timer readDuration;
 
     public DecisionMetrics(MeterRegistry meters, Router router) {
+        this.meters = meters;
         for (ReadReason r : ReadReason.values()) {
             read.put(r, Counter.builder("olympus.router.decisions").description("routing decisions by kind, target and reason")
                     .tag("kind", "read").tag("target", r.target().name()).tag("reason", r.name()).register(meters));
@@ -53,6 +56,14 @@ public class DecisionMetrics {
         Gauge.builder("olympus.router.guard.refused", router.guard(), g -> g.refused())
                 .description("lag-induced primary reads the guard kept on the replica").register(meters);
         Gauge.builder("olympus.router.guard.rate", router.guard(), g -> g.ratePerSecond()).register(meters);
+    }
+
+    /** Marker calls refused 429 by the per-caller limit; tagged by token name ("open" for every address). */
+    public void markersLimited(String caller) {
+        String tag = caller.startsWith(ApiAuth.OPEN + ":") ? ApiAuth.OPEN : caller;
+        markersLimited.computeIfAbsent(tag, c -> Counter.builder("olympus.router.markers.limited")
+                .description("marker calls refused with 429: the caller was over router.marker-rate")
+                .tag("caller", c).register(meters)).increment();
     }
 
     public void callerLsnRefused() {

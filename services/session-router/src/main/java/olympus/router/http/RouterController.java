@@ -29,6 +29,7 @@ import olympus.router.config.RouterConfiguration;
 import olympus.router.core.CallerLsn;
 import olympus.router.core.EmptyResultDecision;
 import olympus.router.core.Marker;
+import olympus.router.core.MarkerLimits;
 import olympus.router.core.Markers;
 import olympus.router.core.ReadDecision;
 import olympus.router.core.ReadReason;
@@ -67,7 +68,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
 @Tag(name = "routing")
 public class RouterController {
     private static final Logger LOG = LoggerFactory.getLogger(RouterController.class);
-    private static final int MAX_ID = 256;
 
     private final Router router;
     private final RoutingState state;
@@ -78,6 +78,8 @@ public class RouterController {
     private final Clock clock;
     private final olympus.auth.BearerTokens hookTokens;
     private final JsonMapper json;
+    private final MarkerLimits limits;
+    private final olympus.auth.Throttle limitedWarn = new olympus.auth.Throttle(LOG_QUIET_NANOS, System::nanoTime);
     /*
      * The API token is checked inside each method, first, not in an HTTP filter: once any
      * path-pattern filter exists, Micronaut builds a filter list for every request (an ArrayList,
@@ -112,7 +114,8 @@ public class RouterController {
     }
 
     public RouterController(Router router, RoutingState state, MarkerStore markers, PrimaryLsnReader lsnReader,
-                            DecisionMetrics metrics, RouterConfiguration cfg, Clock clock, ApiAuth auth, JsonMapper json) {
+                            DecisionMetrics metrics, RouterConfiguration cfg, Clock clock, ApiAuth auth, JsonMapper json,
+                            MarkerLimits limits) {
         this.router = router;
         this.state = state;
         this.markers = markers;
@@ -122,6 +125,7 @@ public class RouterController {
         this.clock = clock;
         this.hookTokens = KratosHook.tokens(cfg.hookTokens());
         this.json = json;
+        this.limits = limits;
         this.routeAuth = auth.guard("/v1/route");
         this.writesAuth = auth.guard("/v1/writes");
         this.sessionsAuth = auth.guard("/v1/sessions");
@@ -159,7 +163,7 @@ public class RouterController {
             responses = {
                     @ApiResponse(responseCode = "200", description = "the decision",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.ReadRoute.class))),
-                    @ApiResponse(responseCode = "400", description = "an id too long or with control characters (field names it)",
+                    @ApiResponse(responseCode = "400", description = "an id too long, with control characters or not valid UTF-8, or a query that is not valid percent-encoding (field names it)",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
                     @ApiResponse(responseCode = "401", description = "no valid bearer token (one of router.api-tokens)",
                     headers = @io.swagger.v3.oas.annotations.headers.Header(name = "WWW-Authenticate", description = "Bearer",
@@ -172,8 +176,14 @@ public class RouterController {
         // JSON bytes directly (same fields and order as Api.ReadRoute, nulls omitted).
         long t0 = System.nanoTime();
         routeAuth.check(request);
-        HttpParameters params = request.getParameters();
-        ReadRequest req = new ReadRequest(id("user", params.get("user")), id("session", params.get("session")), params.get("op"));
+        ReadRequest req;
+        try {
+            HttpParameters params = request.getParameters();
+            req = new ReadRequest(id("user", params.get("user")), id("session", params.get("session")), params.get("op"));
+        } catch (IllegalArgumentException e) {
+            // Netty's query decoder: "%zz", a "%" at the end. Unanswered, it would be a 500.
+            throw new BadRequestException("query", "the query string is not valid percent-encoding: " + e.getMessage());
+        }
         RoutingView view = state.view();
         Instant now = clock.instant();
         ReadDecision early = router.decideWithoutMarkers(req, view, now);
@@ -227,23 +237,27 @@ public class RouterController {
                     headers = @io.swagger.v3.oas.annotations.headers.Header(name = "WWW-Authenticate", description = "Bearer",
                             schema = @Schema(implementation = String.class)),
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "429", description = "this caller (its token) is over router.marker-rate: nothing recorded; Retry-After says when to retry",
+                    headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Retry-After", description = "seconds",
+                            schema = @Schema(implementation = Integer.class)),
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
                     @ApiResponse(responseCode = "503", description = "not stored in this region's marker store: no read-your-writes guarantee for this write",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = Api.RecordWrite.class)))
     @SecurityRequirement(name = Application.API_TOKEN)
     public HttpResponse<Api.Recorded> recordWrite(HttpRequest<?> request, @Body @Nullable byte[] raw) {
-        writesAuth.check(request);
+        String caller = ApiAuth.caller(writesAuth.check(request), request);
         Api.RecordWrite body = body(raw, Api.RecordWrite.class);
-        return recordWrite(id("userId", body.userId()), id("sessionId", body.sessionId()), body.lsn(), body.regions());
+        return recordWrite(caller, id("userId", body.userId()), id("sessionId", body.sessionId()), body.lsn(), body.regions());
     }
 
     /** The write marker of {@code POST /v1/writes}; the Kratos hook records its markers through here too. */
-    private HttpResponse<Api.Recorded> recordWrite(String user, String session, String lsn, List<String> regions) {
+    private HttpResponse<Api.Recorded> recordWrite(String caller, String user, String session, String lsn, List<String> regions) {
         if (user == null && session == null) {
             throw new BadRequestException("userId", "userId or sessionId is required");
         }
-        return record(lsn, regions, Marker.Kind.WRITE,
+        return record(caller, lsn, regions, Marker.Kind.WRITE,
                 (region, m, ttl) -> markers.recordWrite(region, user, session, m, ttl));
     }
 
@@ -256,6 +270,10 @@ public class RouterController {
                     @ApiResponse(responseCode = "400", description = "not the expected Jsonnet body (field names the offending field)",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
                     @ApiResponse(responseCode = "401", description = "no valid bearer token, or no router.hook-tokens configured",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "429", description = "this caller (its token) is over router.marker-rate: nothing recorded; Retry-After says when to retry",
+                    headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Retry-After", description = "seconds",
+                            schema = @Schema(implementation = Integer.class)),
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
                     @ApiResponse(responseCode = "503", description = "not stored in this region's marker store",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
@@ -286,6 +304,10 @@ public class RouterController {
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
                     @ApiResponse(responseCode = "401", description = "no valid bearer token, or no router.hook-tokens configured",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "429", description = "this caller (its token) is over router.marker-rate: nothing recorded; Retry-After says when to retry",
+                    headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Retry-After", description = "seconds",
+                            schema = @Schema(implementation = Integer.class)),
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
                     @ApiResponse(responseCode = "503", description = "not stored in this region's marker store",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
@@ -298,13 +320,14 @@ public class RouterController {
     }
 
     private HttpResponse<?> kratosHook(String flow, String auth, byte[] body) {
-        if (!hookTokens.allows(auth)) {
+        int token = hookTokens.match(auth);
+        if (token < 0) {
             return HttpResponse.unauthorized().body(new Api.Problem(hookTokens.configured()
                     ? "a valid 'Authorization: Bearer <token>' header is required (one of router.hook-tokens)"
                     : "the Kratos hook is disabled: no router.hook-tokens (ROUTER_HOOK_TOKENS) configured", "Authorization"));
         }
         KratosHook.Change c = KratosHook.parse(body);
-        HttpResponse<Api.Recorded> r = recordWrite(c.identityId(), c.sessionId(), null, c.regions());
+        HttpResponse<Api.Recorded> r = recordWrite("hook-token-" + (token + 1), c.identityId(), c.sessionId(), null, c.regions());
         Api.Recorded rec = r.body();
         LOG.info("Kratos {} hook: identity {} session {} flow {} marked at {} ({}) in {}{}", flow, c.identityId(), c.sessionId(),
                 c.flowId(), rec == null ? null : rec.lsn(), rec == null ? null : rec.lsnSource(),
@@ -326,20 +349,24 @@ public class RouterController {
                     headers = @io.swagger.v3.oas.annotations.headers.Header(name = "WWW-Authenticate", description = "Bearer",
                             schema = @Schema(implementation = String.class)),
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
+                    @ApiResponse(responseCode = "429", description = "this caller (its token) is over router.marker-rate: nothing recorded; Retry-After says when to retry",
+                    headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Retry-After", description = "seconds",
+                            schema = @Schema(implementation = Integer.class)),
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Problem.class))),
                     @ApiResponse(responseCode = "503", description = "not stored in this region's marker store",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.Recorded.class)))})
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = Api.RecordSession.class)))
     @SecurityRequirement(name = Application.API_TOKEN)
     public HttpResponse<Api.Recorded> recordSession(HttpRequest<?> request, @Body @Nullable byte[] raw) {
-        sessionsAuth.check(request);
+        String caller = ApiAuth.caller(sessionsAuth.check(request), request);
         Api.RecordSession body = body(raw, Api.RecordSession.class);
         String session = id("sessionId", body.sessionId());
         if (session == null) {
             throw new BadRequestException("sessionId", "sessionId is required");
         }
         String user = id("userId", body.userId());
-        return record(body.lsn(), body.regions(), Marker.Kind.SESSION, (region, m, ttl) -> {
+        return record(caller, body.lsn(), body.regions(), Marker.Kind.SESSION, (region, m, ttl) -> {
             CompletableFuture<Void> f = markers.recordSession(region, session, m, ttl);
             return user == null ? f : CompletableFuture.allOf(f, markers.recordWrite(region, user, null,
                     new Marker(Marker.Kind.WRITE, m.epoch(), m.lsn(), m.windowFrom(), m.region()), ttl));
@@ -350,18 +377,42 @@ public class RouterController {
         CompletableFuture<Void> write(String region, Marker m, Duration ttl);
     }
 
-    private HttpResponse<Api.Recorded> record(String callerLsn, List<String> regions, Marker.Kind kind, RegionWriter writer) {
-        Topology t = state.view().topology();
-        Long lsn;
-        String source;
-        String detail = null;
+    private HttpResponse<Api.Recorded> record(String caller, String callerLsn, List<String> regions, Marker.Kind kind, RegionWriter writer) {
+        Long given = null;
         if (callerLsn != null) {
-            long given;
             try {
                 given = Lsn.parse(callerLsn.strip());
             } catch (IllegalArgumentException e) {
                 throw new BadRequestException("lsn", e.getMessage());
             }
+        }
+        Set<String> targets = new LinkedHashSet<>();
+        targets.add(cfg.region());
+        if (regions != null) {
+            for (String r : regions) {
+                if (r == null || !state.regions().contains(r)) {
+                    throw new BadRequestException("regions", "unknown region '" + r + "', known: " + state.regions());
+                }
+                targets.add(r);
+            }
+        }
+        // After the input checks (a bad call is a 400 and spends nothing), before the primary is
+        // asked for its position: a refused call costs no query and writes no key.
+        MarkerLimits.Verdict admitted = limits.admit(caller, System.nanoTime());
+        if (!admitted.admitted()) {
+            metrics.markersLimited(admitted.caller());
+            long n = limitedWarn.count();
+            if (n > 0) {
+                LOG.warn("refused {} marker call(s) over the per-caller limit since the last such warning; this one: {} "
+                        + "(olympus_router_markers_limited_total counts each)", n, admitted.detail());
+            }
+            throw new MarkersLimitedException(admitted);
+        }
+        Topology t = state.view().topology();
+        Long lsn;
+        String source;
+        String detail = null;
+        if (given != null) {
             Long replayed = state.view().maxReplayOfCurrentPrimary();
             CallerLsn v = CallerLsn.judge(given, replayed, t.primary(), null, null);
             if (v.verdict() == CallerLsn.Verdict.ASK_PRIMARY) {
@@ -398,16 +449,6 @@ public class RouterController {
                 detail = "primary " + t.primary() + " could not be asked (" + e.getMessage()
                         + "): time-window marker, no guarantee past the window";
                 LOG.warn("write marker without LSN: {}", detail);
-            }
-        }
-        Set<String> targets = new LinkedHashSet<>();
-        targets.add(cfg.region());
-        if (regions != null) {
-            for (String r : regions) {
-                if (r == null || !state.regions().contains(r)) {
-                    throw new BadRequestException("regions", "unknown region '" + r + "', known: " + state.regions());
-                }
-                targets.add(r);
             }
         }
         Instant now = clock.instant();
@@ -518,19 +559,8 @@ public class RouterController {
         return m;
     }
 
-    /** Null for absent or empty; 400 for ids too long or with control characters. */
+    /** See {@link Ids#check}. */
     static String id(String field, String v) {
-        if (v == null || v.isEmpty()) {
-            return null;
-        }
-        if (v.length() > MAX_ID) {
-            throw new BadRequestException(field, field + " is longer than " + MAX_ID + " characters");
-        }
-        for (int i = 0; i < v.length(); i++) {
-            if (Character.isISOControl(v.charAt(i))) {
-                throw new BadRequestException(field, field + " contains a control character");
-            }
-        }
-        return v;
+        return Ids.check(field, v);
     }
 }

@@ -5,6 +5,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import olympus.router.support.EmbeddedRouter;
 import olympus.router.support.Http;
+import olympus.router.support.RawHttp;
 import olympus.router.support.LagSampler;
 import olympus.topology.LocalTopology;
 import olympus.topology.PgRoles;
@@ -38,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(TopologyExtension.class)
 class RouterIT {
     static final String REGION = "eu-west";
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     static LocalTopology t;
     static LagSampler sampler;
     static EmbeddedRouter router;
@@ -127,6 +129,41 @@ class RouterIT {
             });
         }
         assertEquals("OK", http.route(user).body().path("reason").asText());
+    }
+
+    /**
+     * Issue 17: a sample dated in the future, published with the region's real lag-monitor
+     * credentials (the only user NATS lets publish it), claiming the replica replayed everything.
+     * Kept, it would read as the newest sample forever and let a pending marker read the stale
+     * replica. The router refuses it: the marker keeps the user on the primary.
+     */
+    @Test
+    void aLagSampleDatedInTheFutureIsRefusedAndAPendingWriteStaysOnThePrimary() throws Exception {
+        String user = "future-" + UUID.randomUUID();
+        t.pauseReplay(REGION);
+        try (io.nats.client.Connection lagMonitor = t.connect(REGION, olympus.render.NatsRole.LAG_MONITOR)) {
+            writeThroughPgBouncer(user);
+            assertEquals(200, http.post("/v1/writes", Map.of("userId", user)).status());
+            assertEquals("RECENT_WRITE", http.route(user).body().path("reason").asText());
+            long epoch = http.get("/v1/state").body().path("epoch").asLong();
+            olympus.wire.ReplicaLagSampled forged = new olympus.wire.ReplicaLagSampled(olympus.wire.EventCodec.newEventId(),
+                    olympus.wire.EventCodec.SCHEMA_VERSION, REGION, java.time.Instant.now().plus(Duration.ofHours(1)), REGION,
+                    t.primaryRegion(), epoch, null, null, null, null, 0L, "FFFF/0", "FFFF/0", false, null, null,
+                    olympus.wire.ReplicaLagSampled.OK, null);
+            byte[] encoded = new olympus.wire.EventCodec().encode(forged);
+            for (int i = 0; i < 20; i++) {
+                lagMonitor.publish(olympus.wire.Naming.subject(olympus.wire.Naming.Family.LAG, REGION, "sample"), encoded);
+                lagMonitor.flush(Duration.ofSeconds(1));
+                Thread.sleep(50);
+                JsonNode d = http.route(user).body();
+                assertEquals("RECENT_WRITE", d.path("reason").asText(), "after forged sample " + (i + 1) + ": " + d);
+            }
+            long age = http.get("/v1/state").body().path("lag").path(REGION).path("ageMs").asLong();
+            assertTrue(age >= 0, "the router's newest sample is a real one, not dated ahead: ageMs " + age);
+        } finally {
+            t.resumeReplay(REGION);
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> "REPLICA".equals(http.route(user).body().path("target").asText()));
     }
 
     @Test
@@ -281,6 +318,85 @@ class RouterIT {
         assertEquals("REPLICA", http.route(victim).body().path("target").asText());
         // the router still answers after all of it
         assertEquals(200, http.get("/v1/route").status());
+    }
+
+    /**
+     * Issue 17's router sanity, over the wire: ids that are not UTF-8 (they decoded to one shared
+     * U+FFFD key before), bad escapes, a body over the limit and an unknown path all answer in the
+     * API's {"error","field"} body; an empty or absent id is an anonymous read (README).
+     */
+    @Test
+    void badBytesAndFrameworkErrorsAnswerInTheApisOneErrorBody() throws Exception {
+        try (RawHttp raw = new RawHttp("127.0.0.1", router.uri().getPort(), router.apiToken())) {
+            for (String bad : List.of("%E2%82", "%ED%A0%80", "%FF")) {
+                RawHttp.Response r = raw.get("/v1/route?user=victim" + bad);
+                assertEquals(400, r.status(), bad + ": " + r.body());
+                JsonNode b = JSON.readTree(r.body());
+                assertEquals("user", b.path("field").asText(), bad + ": " + r.body());
+                assertTrue(b.path("error").asText().contains("not valid UTF-8"), r.body());
+            }
+            // JSON bodies: invalid UTF-8 bytes, and a lone surrogate escape
+            Http.Response badBytes = http.postRaw("/v1/writes", new byte[]{'{', '"', 'u', 's', 'e', 'r', 'I', 'd', '"', ':', '"', 'a', (byte) 0xFF, '"', '}'});
+            assertEquals(400, badBytes.status(), String.valueOf(badBytes.body()));
+            assertTrue(badBytes.body().has("error"), String.valueOf(badBytes.body()));
+            Http.Response surrogate = http.postRaw("/v1/writes", "{\"userId\":\"a\\ud800\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(400, surrogate.status(), String.valueOf(surrogate.body()));
+            assertEquals("userId", surrogate.body().path("field").asText(), String.valueOf(surrogate.body()));
+            for (String escape : List.of("/v1/route?user=%zz", "/v1/route?user=a%", "/v1/route?user=%E")) {
+                RawHttp.Response r = raw.get(escape);
+                assertEquals(400, r.status(), escape + ": " + r.body());
+                JsonNode b = JSON.readTree(r.body());
+                assertTrue(b.has("error") && !b.has("_embedded"), escape + ": " + r.body());
+                assertTrue(List.of("uri", "query").contains(b.path("field").asText()), escape + ": " + r.body());
+            }
+            RawHttp.Response big = raw.post("/v1/writes", "{\"userId\":\"" + "x".repeat(100_000) + "\"}");
+            assertEquals(413, big.status(), big.body());
+            JsonNode bigBody = JSON.readTree(big.body());
+            assertEquals("body", bigBody.path("field").asText(), big.body());
+            assertTrue(bigBody.path("error").asText().contains("max-request-size"), big.body());
+            RawHttp.Response missing = raw.get("/v1/nowhere");
+            assertEquals(404, missing.status(), missing.body());
+            assertTrue(JSON.readTree(missing.body()).has("error"), missing.body());
+            // An empty or absent id is no id: an anonymous read, decided without markers.
+            String marked = "marked-" + UUID.randomUUID();
+            http.post("/v1/sessions", Map.of("sessionId", marked));
+            assertEquals("OK", http.get("/v1/route").body().path("reason").asText());
+            assertEquals("OK", http.get("/v1/route?user=&session=").body().path("reason").asText());
+            // the empty user is ignored, the session is looked up (its marker: NEW_SESSION, or CAUGHT_UP once replayed)
+            String reason = http.get("/v1/route?user=&session=" + marked).body().path("reason").asText();
+            assertTrue(List.of("NEW_SESSION", "CAUGHT_UP").contains(reason), reason);
+            assertEquals(400, http.post("/v1/writes", Map.of("userId", "", "sessionId", "")).status());
+        }
+        assertEquals(200, http.get("/v1/route").status());
+    }
+
+    /** One caller over router.marker-rate gets 429 with Retry-After and records nothing; another caller is unaffected. */
+    @Test
+    void aCallerOverItsMarkerBudgetGets429AndOtherCallersDoNot() throws Exception {
+        try (EmbeddedRouter limited = EmbeddedRouter.start(t, REGION, Map.of("router.api-tokens", "athena-token,hydra-token",
+                "router.marker-rate", "1", "router.marker-burst", "3"))) {
+            Http athena = new Http(limited.uri(), "athena-token");
+            Http hydra = new Http(limited.uri(), "hydra-token");
+            await().atMost(Duration.ofSeconds(20)).until(() -> "OK".equals(athena.get("/v1/route").body().path("reason").asText()));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(200, athena.post("/v1/writes", Map.of("userId", "budget-" + i)).status());
+            }
+            String over = "over-" + UUID.randomUUID();
+            java.net.http.HttpResponse<String> refused = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(limited.uri().resolve("/v1/writes")).header("Authorization", "Bearer athena-token")
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"userId\":\"" + over + "\"}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(429, refused.statusCode(), refused.body());
+            assertTrue(refused.headers().firstValue("Retry-After").isPresent(), refused.headers().toString());
+            JsonNode b = JSON.readTree(refused.body());
+            assertTrue(b.path("error").asText().contains("api-token-1") && b.path("error").asText().contains("router.marker-rate"), refused.body());
+            assertFalse(refused.body().contains("athena-token"), "never the token itself");
+            assertEquals("REPLICA", athena.route(over).body().path("target").asText(), "the refused call recorded no marker");
+            assertEquals(200, hydra.post("/v1/writes", Map.of("userId", "hydra-1")).status(), "another caller keeps its budget");
+            assertTrue(new Http(limited.uri()).getText("/prometheus")
+                    .contains("olympus_router_markers_limited_total{caller=\"api-token-1\"}"), "counted");
+        }
     }
 
     @Test
