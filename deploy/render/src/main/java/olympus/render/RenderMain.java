@@ -30,6 +30,43 @@ public final class RenderMain {
         }
     }
 
+    /**
+     * {@code tls: {ca_dir: DIR}}: the deployment's CA in DIR (made once; its key never leaves
+     * DIR), and per host {@code OUT/<host>/tls/} with {@code ca.crt}, {@code host.crt} and
+     * {@code host.key}, kept across renders (delete a host's folder to issue it anew). The key is
+     * 0640: its owner is the servers' and services' user, its group the node agent's (see
+     * deploy/README.md, "TLS").
+     */
+    static void certificates(Topology t, Path out) {
+        Path caDir = out.resolve(t.tlsCaDir());
+        for (Topology.Node n : t.controlNodes()) {
+            if (caDir.toAbsolutePath().normalize().startsWith(out.resolve(n.host()).toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException("tls.ca_dir " + caDir + " is inside host " + n.host()
+                        + "'s folder, which is copied to that host: keep the CA key elsewhere");
+            }
+        }
+        Certs.ensureCa(caDir, "olympus deployment");
+        Renderer r = new Renderer(t, null);
+        for (int i = 0; i < t.controlNodes().size(); i++) {
+            Topology.Node n = t.controlNodes().get(i);
+            Path dir = out.resolve(n.host()).resolve("tls");
+            Renderer.CertNames names = r.certNames(i);
+            Path crt = dir.resolve(Topology.TLS_CERT);
+            boolean existed = Files.exists(crt);
+            Certs.issue(caDir, dir, "host", names.ips(), names.dnsNames());
+            try {
+                Files.copy(caDir.resolve(Certs.CA_CERT), dir.resolve(Certs.CA_CERT), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.setPosixFilePermissions(dir.resolve(Topology.TLS_KEY), PosixFilePermissions.fromString("rw-r-----"));
+                Files.setPosixFilePermissions(dir.resolve(Certs.CA_CERT), PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot write " + dir, e);
+            }
+            System.out.println("render: " + (existed ? "kept " : "issued ") + crt + " (valid for " + String.join(", ", names.ips())
+                    + ", " + String.join(", ", names.dnsNames()) + "), " + dir.resolve(Topology.TLS_KEY) + " (0640), "
+                    + dir.resolve(Certs.CA_CERT) + " (the CA in " + caDir + ")");
+        }
+    }
+
     /** Renders and writes; returns the exit status. */
     public static int run(Path topologyFile, Path out, Map<String, String> env) {
         Topology t = Topology.load(topologyFile);
@@ -45,6 +82,9 @@ public final class RenderMain {
                 throw new java.io.UncheckedIOException("cannot write " + p, e);
             }
             System.out.println("render: wrote " + p + (Renderer.secret(f.getKey()) ? " (0600, holds passwords)" : ""));
+        }
+        if (t.tlsCaDir() != null) {
+            certificates(t, out);
         }
         System.out.println("render: " + files.size() + " files for " + t.controlNodes().size() + " hosts in " + out
                 + " (" + t.runtime().name().toLowerCase(java.util.Locale.ROOT) + " runtime)");

@@ -58,6 +58,27 @@ public final class Renderer {
         return files;
     }
 
+    /** What a host's certificate must be valid for: every address and name its peers and its own services dial. */
+    public record CertNames(List<String> ips, List<String> dnsNames) {}
+
+    /**
+     * The names of host {@code i} of {@link Topology#controlNodes()}: its address, its region's
+     * database address (the same files serve the database host's PostgreSQL and node agent),
+     * loopback, and the names its own containers use for each other (compose service names and
+     * hostnames: nats, nats-control, redis, pgbouncer, nats-REGION, ...).
+     */
+    public CertNames certNames(int i) {
+        Topology.Node n = t.controlNodes().get(i);
+        java.util.Set<String> ips = new java.util.LinkedHashSet<>(List.of(n.address(), "127.0.0.1"));
+        java.util.Set<String> dns = new java.util.LinkedHashSet<>(List.of(n.host(), "localhost", "nats-control", "control-" + n.name()));
+        if (i < t.regions().size()) {
+            Topology.Region r = t.regions().get(i);
+            ips.add(r.postgresAddress());
+            dns.addAll(List.of("nats", "redis", "pgbouncer", "nats-" + r.name(), "redis-" + r.name(), "pgbouncer-" + r.name()));
+        }
+        return new CertNames(List.copyOf(ips), List.copyOf(dns));
+    }
+
     private boolean compose() {
         return t.runtime() == Topology.Runtime.COMPOSE;
     }

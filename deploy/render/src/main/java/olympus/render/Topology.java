@@ -24,7 +24,16 @@ import java.util.Set;
  * each naming its field ({@code regions[1].ports.redis}) and saying what to fix.
  */
 public record Topology(Runtime runtime, String primary, List<Region> regions, List<Node> witnesses, SecretsConf secrets,
-                       NatsConfigs.Tls tls, Paths paths, List<String> operators) {
+                       NatsConfigs.Tls tls, Paths paths, List<String> operators, Path tlsCaDir) {
+
+    /**
+     * Where each host's TLS files are, as its servers and services see them, when the renderer
+     * makes them ({@code tls: {ca_dir: ...}}): deploy/compose mounts {@code rendered/<host>/tls}
+     * there, and a host without containers installs that folder there.
+     */
+    public static final String TLS_DIR = "/etc/olympus/tls";
+    public static final String TLS_CERT = "host.crt";
+    public static final String TLS_KEY = "host.key";
 
     /** How the host runs the servers: the compose files (container ports fixed, topology ports published) or processes on the host. */
     public enum Runtime { COMPOSE, HOST }
@@ -240,9 +249,21 @@ public record Topology(Runtime runtime, String primary, List<Region> regions, Li
             SecretsConf secrets = new SecretsConf(sdir == null ? null : baseDir == null ? Path.of(sdir) : baseDir.resolve(sdir),
                     string(s, "secrets", "env_prefix", "", "OLYMPUS_SECRET_"));
             NatsConfigs.Tls tls = null;
-            if (m.get("tls") != null) {
+            Path caDir = null;
+            if (m.get("tls") != null && map(m.get("tls"), "tls").containsKey("ca_dir")) {
+                // Certificates made by the renderer: a CA kept in ca_dir, one certificate per host.
                 Map<String, Object> tm = map(m.get("tls"), "tls");
-                known(tm, "tls", Set.of("cert", "key", "ca"));
+                known(tm, "tls", Set.of("ca_dir"));
+                String dir = string(tm, "tls", "ca_dir", "name the folder that keeps the deployment's CA (made there if absent)", null);
+                if (dir != null) {
+                    // As given: a relative folder is relative to the output folder (RenderMain),
+                    // next to the hosts' folders but never inside one, so no host gets the CA key.
+                    caDir = Path.of(dir);
+                }
+                tls = new NatsConfigs.Tls(TLS_DIR + "/" + TLS_CERT, TLS_DIR + "/" + TLS_KEY, TLS_DIR + "/" + Certs.CA_CERT);
+            } else if (m.get("tls") != null) {
+                Map<String, Object> tm = map(m.get("tls"), "tls");
+                known(tm, "tls", Set.of("cert", "key", "ca", "ca_dir"));
                 tls = new NatsConfigs.Tls(string(tm, "tls", "cert", "set the PEM certificate path NATS serves clients with", null),
                         string(tm, "tls", "key", "set the PEM key path of tls.cert", null), string(tm, "tls", "ca", "", ""));
                 if (tls.caFile().isEmpty()) {
@@ -275,7 +296,7 @@ public record Topology(Runtime runtime, String primary, List<Region> regions, Li
                     }
                 }
             }
-            return new Topology(runtime, primary, regions, witnesses, secrets, tls, paths, List.copyOf(operators));
+            return new Topology(runtime, primary, regions, witnesses, secrets, tls, paths, List.copyOf(operators), caDir);
         }
 
         Region region(Map<String, Object> m, String f) {

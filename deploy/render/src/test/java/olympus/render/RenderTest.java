@@ -130,14 +130,17 @@ class RenderTest {
                 .doesNotContain("pidfile", "logfile");
         assertThat(read("olympus-ap-south-1/pgbouncer/userlist.txt")).contains("\"olympus\" ", "\"olympus_monitor\" ",
                 "\"pgbouncer_admin\" ", "\"postgres\" ");
-        assertThat(read("olympus-eu-west-1/redis/redis.conf")).contains("port 6379", "bind 0.0.0.0", "daemonize no", "save \"\"",
+        assertThat(read("olympus-eu-west-1/redis/redis.conf")).contains("port 0\n", "tls-port 6379", "tls-auth-clients yes",
+                "tls-cert-file /etc/olympus/tls/host.crt", "tls-ca-cert-file /etc/olympus/tls/ca.crt", "bind 0.0.0.0", "daemonize no", "save \"\"",
                 "appendonly no", "notify-keyspace-events Eeg");
         assertThat(read("olympus-eu-west-1/postgresql/olympus.conf")).contains("listen_addresses = 'localhost,10.10.2.20'",
                 "port = 5432", "wal_level = replica", "hot_standby_feedback = on", "wal_receiver_status_interval = 1s",
                 "max_slot_wal_keep_size = 2GB", "wal_log_hints = on").doesNotContain("fsync = off");
         assertThat(read("olympus-eu-west-1/postgresql/pg_hba.olympus.conf")).contains(
-                "host replication replicator 10.10.1.20/32", "host replication replicator 10.10.3.20/32",
-                "host all all 10.10.3.10/32 scram-sha-256").doesNotContain("10.10.2.20/32");
+                "hostssl replication replicator 10.10.1.20/32", "hostssl replication replicator 10.10.3.20/32",
+                "hostssl all all 10.10.3.10/32 scram-sha-256").doesNotContain("10.10.2.20/32", "\nhost ");
+        assertThat(read("olympus-eu-west-1/postgresql/olympus.conf")).contains("ssl = on", "/etc/olympus/tls/host.crt");
+        assertThat(read("olympus-eu-west-1/pgbouncer/pgbouncer.ini")).contains("server_tls_sslmode = verify-full");
     }
 
     /** Issue 17: one ACL user per role, no default user, passwords only as SHA-256. */
@@ -168,13 +171,15 @@ class RenderTest {
                 "OLYMPUS_POSTGRES_ENDPOINTS=us-east=10.10.1.20:5432,eu-west=10.10.2.20:5432,ap-south=10.10.3.20:5432\n",
                 "PG_SUPERUSER_PASSWORD=", "OLYMPUS_PGBOUNCER_INI=/etc/pgbouncer/pgbouncer.ini\n", "HTTP_PORT_NODE_AGENT=8085\n");
         String bus = read("olympus-eu-west-1/env/revocation-bus.env");
-        assertThat(bus).contains("NATS_USER=revocation-bus-eu-west\n", "REDIS_URI=redis://10.10.2.10:6379\n", "REVOCATION_INGEST_TOKENS=")
+        assertThat(bus).contains("NATS_USER=revocation-bus-eu-west\n", "REDIS_URI=rediss://10.10.2.10:6379\n", "OLYMPUS_TLS_CA=/etc/olympus/tls/ca.crt\n",
+                "OLYMPUS_TLS_KEY=/etc/olympus/tls/host.key\n", "REVOCATION_INGEST_TOKENS=")
                 .doesNotContain("PG_", "FAILOVER_API_TOKENS", "OLYMPUS_TOPOLOGY_DIR");
         // The router's API token and its Kratos hook's token, each rendered from its own secret.
         assertThat(read("olympus-eu-west-1/env/session-router.env")).contains("ROUTER_API_TOKENS=CHANGE_ME-token-router-api\n",
                 "ROUTER_HOOK_TOKENS=CHANGE_ME-token-router-hook\n").doesNotContain("REVOCATION_", "FAILOVER_API_TOKENS");
         assertThat(bus).doesNotContain("ROUTER_API_TOKENS");
-        assertThat(read("olympus-eu-west-1/env/failover-coordinator.env")).contains("NATS_USER=failover-coordinator-eu-west\n", "PGBOUNCER_PORT=6432\n")
+        assertThat(read("olympus-eu-west-1/env/failover-coordinator.env")).contains("NATS_USER=failover-coordinator-eu-west\n", "PGBOUNCER_PORT=6432\n",
+                        "PG_SSLMODE=verify-full\n")
                 .doesNotContain("PG_SUPERUSER", "PG_MONITOR_PASSWORD", "PGBOUNCER_ADMIN_PASSWORD");
     }
 
@@ -213,6 +218,61 @@ class RenderTest {
         return m.group(1);
     }
 
+    /**
+     * tls.ca_dir: a CA next to the hosts' folders (never inside one), per host ca.crt, host.crt
+     * valid for the host's address, its database address and the compose names, and a 0640 key;
+     * kept across renders.
+     */
+    @Test
+    void theRendererMakesTheCaAndACertificatePerHost() throws Exception {
+        String progress = render(EXAMPLE, Map.of());
+        assertThat(out.resolve("ca/ca.crt")).isRegularFile();
+        assertThat(out.resolve("ca/ca.key")).isRegularFile();
+        java.security.cert.CertificateFactory cf = java.security.cert.CertificateFactory.getInstance("X.509");
+        java.security.cert.X509Certificate ca;
+        try (var in = Files.newInputStream(out.resolve("ca/ca.crt"))) {
+            ca = (java.security.cert.X509Certificate) cf.generateCertificate(in);
+        }
+        for (String h : HOSTS) {
+            Path tls = out.resolve(h).resolve("tls");
+            try (Stream<Path> files = Files.list(tls)) {
+                assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("ca.crt", "host.crt", "host.key");
+            }
+            assertThat(Files.getPosixFilePermissions(tls.resolve("host.key"))).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+            java.security.cert.X509Certificate c;
+            try (var in = Files.newInputStream(tls.resolve("host.crt"))) {
+                c = (java.security.cert.X509Certificate) cf.generateCertificate(in);
+            }
+            c.verify(ca.getPublicKey());
+            List<String> names = c.getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))).toList();
+            assertThat(names).contains(h, "nats", "redis", "pgbouncer", "nats-control", "127.0.0.1");
+            assertThat(progress).contains("render: issued " + tls.resolve("host.crt"));
+        }
+        java.security.cert.X509Certificate eu;
+        try (var in = Files.newInputStream(out.resolve("olympus-eu-west-1/tls/host.crt"))) {
+            eu = (java.security.cert.X509Certificate) cf.generateCertificate(in);
+        }
+        assertThat(eu.getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))).toList()).contains("10.10.2.10", "10.10.2.20");
+        byte[] before = Files.readAllBytes(out.resolve("olympus-eu-west-1/tls/host.crt"));
+        assertThat(render(EXAMPLE, Map.of())).contains("render: kept " + out.resolve("olympus-eu-west-1/tls/host.crt"));
+        assertThat(Files.readAllBytes(out.resolve("olympus-eu-west-1/tls/host.crt"))).isEqualTo(before);
+    }
+
+    /** Without a tls section everything is plain: host lines, redis://, sslmode disable, no tls folder. */
+    @Test
+    void withoutTlsTheLinksArePlain() throws IOException {
+        Path topology = out.resolve("plain.yml");
+        Files.writeString(topology, Files.readString(EXAMPLE).replace("tls:\n  ca_dir: ca\n", ""));
+        Path plain = out.resolve("plain");
+        render(topology, plain, Map.of());
+        assertThat(plain.resolve("olympus-eu-west-1/tls")).doesNotExist();
+        assertThat(Files.readString(plain.resolve("olympus-eu-west-1/redis/redis.conf"))).contains("port 6379").doesNotContain("tls-");
+        assertThat(Files.readString(plain.resolve("olympus-eu-west-1/postgresql/pg_hba.olympus.conf"))).contains("\nhost all all ");
+        assertThat(Files.readString(plain.resolve("olympus-eu-west-1/env/revocation-bus.env"))).contains("REDIS_URI=redis://")
+                .doesNotContain("OLYMPUS_TLS_CA");
+        assertThat(Files.readString(plain.resolve("olympus-eu-west-1/env/failover-coordinator.env"))).contains("PG_SSLMODE=disable");
+    }
+
     /** nats-server -t: the configuration loads (it only tests the file and exits). */
     @Test
     void natsServerAcceptsEveryRenderedConfig() throws Exception {
@@ -233,6 +293,11 @@ class RenderTest {
         }
         assertThat(confs).hasSize(3 * 2 + 2 * 2 + 1);
         for (Path c : confs) {
+            // The certificate paths as on the host once installed: here, the host's rendered tls folder.
+            Path host = out.relativize(c).getName(0).toString().equals("host-runtime") ? null : out.resolve(out.relativize(c).getName(0));
+            if (host != null) {
+                Files.writeString(c, Files.readString(c).replace(Topology.TLS_DIR + "/", host.resolve("tls") + "/"));
+            }
             Process p = new ProcessBuilder(bin.toString(), "-t", "-c", c.toString()).redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes());
             assertThat(p.waitFor()).as("nats-server -t -c %s: %s", c, output).isZero();
