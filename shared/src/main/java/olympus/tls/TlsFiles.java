@@ -74,11 +74,25 @@ public record TlsFiles(Path ca, Path cert, Path key) {
         return java.util.Map.of("OLYMPUS_TLS_CA", ca.toString(), "OLYMPUS_TLS_CERT", cert.toString(), "OLYMPUS_TLS_KEY", key.toString());
     }
 
+    /** One context per set of files in this process (records compare by their paths). */
+    private static final java.util.concurrent.ConcurrentHashMap<TlsFiles, SSLContext> CONTEXTS = new java.util.concurrent.ConcurrentHashMap<>();
+
     /**
-     * A TLS 1.2/1.3 context that trusts the CA alone and presents this host's certificate. Read
-     * once at start: a renewed certificate takes a restart (as PostgreSQL's and Redis' need a reload).
+     * A TLS 1.2/1.3 context that trusts the CA alone and presents this host's certificate. Made
+     * once per process and kept: the node agent opens a PgBouncer console per PAUSE, RESUME and
+     * RELOAD, and a context made per connection re-read and re-parsed the files and had no session
+     * cache, so every one paid a full handshake (PAUSE in a switchover took 1.0-1.1 s with TLS
+     * against 0.3 s without, 2026-12-06). So a renewed certificate takes a restart (as
+     * PostgreSQL's and Redis' need a reload). A failure is not kept: the next call tries again.
      */
     public SSLContext sslContext() {
+        return CONTEXTS.computeIfAbsent(this, TlsFiles::load);
+    }
+
+    private static SSLContext load(TlsFiles f) {
+        Path ca = f.ca();
+        Path cert = f.cert();
+        Path key = f.key();
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);

@@ -34,8 +34,8 @@ import java.util.List;
  *
  * <p>Authentication: SCRAM-SHA-256 (what the rendered pgbouncer.ini asks), MD5 and clear text
  * (an operator's own auth_type). The server's SCRAM signature is checked, so a console that does
- * not know the password cannot pretend a PAUSE happened. No TLS: the agent reaches its own
- * host's PgBouncer over loopback or the host's address, never across regions.
+ * not know the password cannot pretend a PAUSE happened. With the deployment's TLS files, the
+ * console is reached over TLS (SSLRequest first, as libpq does), PgBouncer's certificate checked.
  */
 final class BouncerConsole implements AutoCloseable {
     /** A refusal by PgBouncer, with its message as the console gave it ("already suspended/paused", ...). */

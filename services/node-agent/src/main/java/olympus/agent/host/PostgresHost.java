@@ -72,6 +72,11 @@ public final class PostgresHost {
 
     public PostgresHost(AgentConfiguration c, Credentials creds, Duration probeTimeout, olympus.tls.TlsFiles tls) {
         this.tls = tls;
+        if (tls != null) {
+            // At start, not at the first PAUSE of a switchover: a bad key or CA stops the agent
+            // here with the file named, and the context is ready when writes wait on it.
+            tls.sslContext();
+        }
         this.region = c.region();
         this.regions = List.copyOf(c.regions());
         this.bin = c.pgBin().endsWith("/") ? c.pgBin() : c.pgBin() + "/";
