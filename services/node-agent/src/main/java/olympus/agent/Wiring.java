@@ -18,6 +18,9 @@ import olympus.agent.host.TokenStore;
 import olympus.agent.nats.AgentListener;
 import olympus.agent.nats.ControlWatch;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +30,8 @@ import java.util.UUID;
 /** Builds the agent from configuration; refuses to start on settings that make the self-fence unsafe. */
 @Factory
 public class Wiring {
+    private static final Logger LOG = LoggerFactory.getLogger(Wiring.class);
+
     @Singleton
     Connection nats(NatsConfiguration c, AgentConfiguration a, io.micronaut.context.env.Environment env)
             throws IOException, InterruptedException {
@@ -44,6 +49,17 @@ public class Wiring {
         }
         PostgresHost host = new PostgresHost(a, creds, a.fenceActionTimeout().multipliedBy(2),
                 olympus.tls.TlsFiles.from(k -> env.getProperty(k, String.class).orElse(null)));
+        // In the background: the agent must serve (and fence) whether or not PgBouncer is up.
+        Thread console = new Thread(() -> {
+            try {
+                LOG.info("{}", host.checkConsole(Duration.ofSeconds(60)));
+            } catch (RuntimeException e) {
+                LOG.warn("{}; PAUSE, RESUME and REPOINT will fail until it does: check PgBouncer, PGBOUNCER_ADMIN_USER/PASSWORD "
+                        + "and its TLS files", e.getMessage());
+            }
+        }, "pgbouncer-console-check");
+        console.setDaemon(true);
+        console.start();
         String id = "node-agent-" + a.region() + "-" + UUID.randomUUID().toString().substring(0, 8);
         return new Agent(id, host, new TokenStore(Path.of(a.stateDir())), new ControlWatch(nc, a.region(), n.requestTimeout()),
                 new Agent.Timing(a.selfFence(), a.fenceAfter(), a.heartbeatEvery(), a.fenceActionTimeout()),

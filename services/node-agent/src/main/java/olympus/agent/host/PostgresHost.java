@@ -201,6 +201,36 @@ public final class PostgresHost {
         return s == null ? "" : s;
     }
 
+    /**
+     * One harmless console command ({@code SHOW VERSION}), at start: the first connection of a
+     * process pays the JVM's cold TLS and SCRAM code, and without this that was the first PAUSE
+     * of a switchover, while writes wait; it also finds a wrong admin password or certificate
+     * long before a switchover needs the console. Retried while PgBouncer is not up yet.
+     *
+     * @return how long the successful attempt took, or the last failure's message
+     */
+    public String checkConsole(Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        String last;
+        do {
+            long t0 = System.nanoTime();
+            try {
+                bouncerAdmin(List.of("SHOW VERSION"), Duration.ofSeconds(5));
+                return "PgBouncer console at " + bouncerHost + ":" + bouncerPort + (tls == null ? "" : " over TLS") + " answered in "
+                        + (System.nanoTime() - t0) / 1_000_000 + " ms";
+            } catch (RuntimeException e) {
+                last = firstLine(e.getMessage());
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        } while (System.nanoTime() < deadline);
+        throw new IllegalStateException("PgBouncer console at " + bouncerHost + ":" + bouncerPort + " did not answer: " + last);
+    }
+
     public String pausePool(Duration timeout) {
         try {
             bouncerAdmin(List.of("PAUSE"), timeout);
