@@ -163,13 +163,18 @@ public final class NatsConfigs {
         return (pidFile == null ? "" : "pid_file: \"" + pidFile + "\"\n") + (logFile == null ? "" : "log_file: \"" + logFile + "\"\n");
     }
 
-    /** A listener's TLS (client port, routes, leaf port): with a CA, the peer's certificate is required and checked. */
+    /**
+     * A listener's TLS (client port, routes, leaf port): with a CA, the peer's certificate is
+     * required and checked. Handshake timeout 5 s, not NATS' 2: a JVM's first handshake runs cold
+     * code, and with every service of a host starting at once on 2 cores (deploy/local/demo,
+     * 2026-12-06) one took longer than 2 s, the server closed it, and that service did not start.
+     */
     private static String tls(Tls tls) {
         if (tls == null) {
             return "";
         }
         return "tls {\n  cert_file: \"" + tls.certFile() + "\"\n  key_file: \"" + tls.keyFile() + "\"\n"
-                + (tls.caFile() == null ? "" : "  ca_file: \"" + tls.caFile() + "\"\n  verify: true\n") + "  timeout: 2\n}\n";
+                + (tls.caFile() == null ? "" : "  ca_file: \"" + tls.caFile() + "\"\n  verify: true\n") + "  timeout: 5\n}\n";
     }
 
     /** A leaf remote's TLS: this server's certificate, and the CA it checks the control node's against. */
@@ -178,7 +183,7 @@ public final class NatsConfigs {
             return "";
         }
         return "tls {\n  cert_file: \"" + tls.certFile() + "\"\n  key_file: \"" + tls.keyFile() + "\"\n"
-                + (tls.caFile() == null ? "" : "  ca_file: \"" + tls.caFile() + "\"\n") + "  timeout: 2\n}\n";
+                + (tls.caFile() == null ? "" : "  ca_file: \"" + tls.caFile() + "\"\n") + "  timeout: 5\n}\n";
     }
 
     private static String indent(String block, String by) {
