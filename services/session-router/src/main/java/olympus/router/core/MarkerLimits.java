@@ -39,10 +39,6 @@ public final class MarkerLimits {
         this.burst = burst;
     }
 
-    public boolean enabled() {
-        return ratePerSecond > 0;
-    }
-
     /** Whether {@code caller} may record one more marker now. */
     public Verdict admit(String caller, long nowNanos) {
         if (ratePerSecond <= 0) {

@@ -18,16 +18,8 @@ public final class TokenBucket {
         this.tokens = this.burst;
     }
 
-    public boolean unlimited() {
-        return ratePerSecond <= 0;
-    }
-
     public double ratePerSecond() {
         return ratePerSecond;
-    }
-
-    public double burst() {
-        return burst;
     }
 
     /** 0 when a token was taken; otherwise how long (ns, at least 1) until one will be there. */
