@@ -380,5 +380,6 @@ public final class Agent implements AutoCloseable {
     public void close() {
         loop.shutdownNow();
         bootstrapLoop.shutdownNow();
+        host.close();
     }
 }

@@ -37,7 +37,7 @@ import static olympus.agent.host.Commands.run;
  * new leader may repeat a step its predecessor did) and fails with a message that says what did
  * not happen. Other regions' servers are reached only as a replication or rewind source.
  */
-public final class PostgresHost {
+public final class PostgresHost implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresHost.class);
     private static final Pattern DB_LINE = Pattern.compile("^(\\S+) = host=(\\S+) port=(\\d+) dbname=(\\S+)\\s*$", Pattern.MULTILINE);
 
@@ -69,6 +69,10 @@ public final class PostgresHost {
 
     /** verify-full against the deployment's CA for every connection this host makes (null: plain). */
     private final olympus.tls.TlsFiles tls;
+    private final PgSessions sessions = new PgSessions(this::superConn);
+    /** The admin console kept open between commands, for the same reason as {@link PgSessions}; guarded by itself. */
+    private final Object consoleLock = new Object();
+    private BouncerConsole console;
 
     public PostgresHost(AgentConfiguration c, Credentials creds, Duration probeTimeout, olympus.tls.TlsFiles tls) {
         this.tls = tls;
@@ -143,7 +147,7 @@ public final class PostgresHost {
     }
 
     public State state(Duration timeout) {
-        try (Connection c = superConn(timeout); Statement s = c.createStatement();
+        try (PgSessions.Loan l = sessions.borrow(timeout); Statement s = l.connection().createStatement();
              ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on', "
                      + "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END, "
                      + "pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text, "
@@ -189,11 +193,51 @@ public final class PostgresHost {
      * refused there, and a psql process per command was slow). Fails with PgBouncer's message.
      */
     private void bouncerAdmin(List<String> commands, Duration timeout) {
-        try (BouncerConsole c = BouncerConsole.open(bouncerHost, bouncerPort, creds.bouncerAdmin(), nz(creds.bouncerAdminPassword()),
-                probeTimeout, timeout, tls)) {
-            c.run(commands);
-        } catch (IOException e) {
-            throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        synchronized (consoleLock) {
+            boolean kept = console != null;
+            try {
+                runOnConsole(commands, timeout);
+            } catch (BouncerConsole.ConsoleException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            } catch (IOException e) {
+                dropConsole();
+                // A kept console that PgBouncer closed (restart, idle timeout) fails at once, not by
+                // timing out: one retry on a new one. A timeout is not retried (the PAUSE may be pending).
+                if (!kept || e instanceof java.net.SocketTimeoutException) {
+                    throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+                }
+                try {
+                    runOnConsole(commands, timeout);
+                } catch (IOException again) {
+                    dropConsole();
+                    throw new IllegalStateException(again.getMessage() == null ? again.toString() : again.getMessage(), again);
+                }
+            }
+        }
+    }
+
+    private void runOnConsole(List<String> commands, Duration timeout) throws IOException {
+        if (console == null) {
+            console = BouncerConsole.open(bouncerHost, bouncerPort, creds.bouncerAdmin(), nz(creds.bouncerAdminPassword()),
+                    probeTimeout, timeout, tls);
+        } else {
+            console.timeout(timeout);
+        }
+        console.run(commands);
+    }
+
+    private void dropConsole() {
+        if (console != null) {
+            console.close();
+            console = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        sessions.close();
+        synchronized (consoleLock) {
+            dropConsole();
         }
     }
 
@@ -305,12 +349,12 @@ public final class PostgresHost {
      * that a restart comes up as a read-only standby.
      */
     public String fence(Duration timeout) {
-        try (Connection c = superConn(timeout); Statement s = c.createStatement()) {
+        try (PgSessions.Loan l = sessions.borrow(timeout); Statement s = l.connection().createStatement()) {
             s.execute("ALTER SYSTEM SET default_transaction_read_only = on");
             s.execute("SELECT pg_reload_conf()");
             s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' "
                     + "AND pid <> pg_backend_pid()");
-            awaitReadOnly(timeout);
+            awaitReadOnly(s, timeout);
             return "read-only (ALTER SYSTEM default_transaction_read_only + reload), client sessions terminated";
         } catch (SQLException e) {
             String why = firstLine(e.getMessage());
@@ -322,10 +366,14 @@ public final class PostgresHost {
         }
     }
 
-    private void awaitReadOnly(Duration timeout) throws SQLException {
+    /**
+     * Polled on the fence's own session: the postmaster rereads its configuration before it
+     * signals its children, so once this backend sees the setting, every new session does too.
+     */
+    private static void awaitReadOnly(Statement s, Duration timeout) throws SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            try (Connection c = superConn(timeout); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW transaction_read_only")) {
+            try (ResultSet rs = s.executeQuery("SHOW transaction_read_only")) {
                 rs.next();
                 if ("on".equals(rs.getString(1))) {
                     return;
@@ -367,7 +415,7 @@ public final class PostgresHost {
     }
 
     public String unfence() {
-        try (Connection c = superConn(Duration.ofSeconds(10)); Statement s = c.createStatement()) {
+        try (PgSessions.Loan l = sessions.borrow(Duration.ofSeconds(10)); Statement s = l.connection().createStatement()) {
             s.execute("ALTER SYSTEM RESET default_transaction_read_only");
             s.execute("SELECT pg_reload_conf()");
             return "fence lifted (default_transaction_read_only reset)";
@@ -417,7 +465,7 @@ public final class PostgresHost {
     }
 
     public long currentWalLsn() {
-        try (Connection c = superConn(Duration.ofSeconds(10)); Statement s = c.createStatement();
+        try (PgSessions.Loan l = sessions.borrow(Duration.ofSeconds(10)); Statement s = l.connection().createStatement();
              ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
             rs.next();
             return Lsn.parse(rs.getString(1));
@@ -428,7 +476,7 @@ public final class PostgresHost {
 
     /** Clears the fence and promotes; keeps a replication slot for every other region. */
     public String promote(Duration timeout) {
-        try (Connection c = superConn(timeout.plusSeconds(5)); Statement s = c.createStatement()) {
+        try (PgSessions.Loan l = sessions.borrow(timeout.plusSeconds(5)); Statement s = l.connection().createStatement()) {
             s.execute("ALTER SYSTEM RESET default_transaction_read_only");
             // A standby whose upstream just went away sleeps wal_retrieve_retry_interval (5 s by
             // default) between attempts, and was seen to notice the promotion only after it.
@@ -573,7 +621,7 @@ public final class PostgresHost {
 
     /** Points this running replica at {@code primary} (primary_conninfo, slot, reload). */
     public String follow(String primary) {
-        try (Connection c = superConn(Duration.ofSeconds(10)); Statement s = c.createStatement()) {
+        try (PgSessions.Loan l = sessions.borrow(Duration.ofSeconds(10)); Statement s = l.connection().createStatement()) {
             s.execute("ALTER SYSTEM SET primary_conninfo = '" + conninfo(primary) + "'");
             s.execute("ALTER SYSTEM SET primary_slot_name = '" + slotName(region) + "'");
             s.execute("SELECT pg_reload_conf()");
