@@ -47,7 +47,12 @@ public final class FailoverHostsBench {
             System.err.println("leader: " + fleet.awaitLeader());
             run(topo, fleet);
         } finally {
-            topo.down(true);
+            // OLYMPUS_BENCH_KEEP=1 keeps the folder (every process's log) to read where the time went.
+            boolean keep = "1".equals(System.getenv("OLYMPUS_BENCH_KEEP"));
+            topo.down(!keep);
+            if (keep) {
+                System.err.println("kept " + dir + " (OLYMPUS_BENCH_KEEP=1): the processes' logs are there");
+            }
         }
     }
 
