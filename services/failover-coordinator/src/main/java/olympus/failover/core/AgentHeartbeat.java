@@ -17,12 +17,12 @@ public record AgentHeartbeat(String region, String at, String role, boolean self
     public static final long STALE_MS = 5_000;
     /**
      * How long a probe of such an agent waits: it answers in milliseconds when it answers at all (a
-     * switchover's whole preflight, every region probed, took 19-40 ms in the TLS bench). 250 ms,
+     * switchover's whole preflight, every region probed, took 19-40 ms in the TLS bench). 150 ms,
      * not the 500 it was: this wait is most of a failover's preflight after a cut, and a failover
      * from the command must finish within 1 s. Taking a slow agent for cut off is safe here: the
      * failover waits the fence grace, within which that host's own agent has fenced it.
      */
-    public static final java.time.Duration SHORT_PROBE = java.time.Duration.ofMillis(250);
+    public static final java.time.Duration SHORT_PROBE = java.time.Duration.ofMillis(150);
 
     /**
      * How long to wait for a region's agent to answer a status probe, or null for the normal probe

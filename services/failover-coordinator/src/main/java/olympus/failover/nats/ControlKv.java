@@ -103,8 +103,12 @@ public final class ControlKv {
         throw last instanceof IOException io ? io : new IOException("get '" + key + "' failed: " + last, last);
     }
 
-    /** The wait before a get is sent again beside the first: well above a get's normal time (1-20 ms here). */
-    static final Duration HEDGE = Duration.ofMillis(100);
+    /**
+     * The wait before a get is sent again beside the first: above a get's normal time (1-20 ms
+     * here), so a duplicate is rare; each bad pick after a cut costs this much (100 ms left a
+     * TLS failover at 0.9-1.0 s in the bench, several gets sit on its path).
+     */
+    static final Duration HEDGE = Duration.ofMillis(50);
     private static final java.util.concurrent.ExecutorService GETS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "control-kv-get");
         t.setDaemon(true);

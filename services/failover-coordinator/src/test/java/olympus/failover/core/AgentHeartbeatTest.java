@@ -14,8 +14,8 @@ class AgentHeartbeatTest {
     @CsvSource({
             "300,    ''",     // fresh: the normal probe timeout
             "5000,   ''",     // at the bound: still normal
-            "5001,   250",    // stale: cut off or gone, a short probe
-            "60000,  250",
+            "5001,   150",    // stale: cut off or gone, a short probe
+            "60000,  150",
             "-1,     ''",     // never seen: normal
     })
     void probeWait(long ageMs, String waitMs) {
