@@ -413,6 +413,14 @@ class BadInputIT {
         assertTrue(tooMany.body().contains("TOO_LARGE"), tooMany.body());
         HttpResponse<String> tooBig = east.revoke("{\"kind\":\"token\",\"jti\":\"" + "y".repeat(1_100_000) + "\"}");
         assertEquals(413, tooBig.statusCode());
+        // Micronaut's own refusals in the API's error body, not its _embedded.errors shape.
+        assertTrue(tooBig.body().contains("\"rejection\":\"TOO_LARGE\"") && tooBig.body().contains("\"field\":\"body\""), tooBig.body());
+        HttpResponse<String> setTooBig = east.post("/v1/revocations/caep", "application/secevent+jwt", "e".repeat(1_100_000), Region.CAEP_TOKEN);
+        assertEquals(413, setTooBig.statusCode());
+        assertTrue(setTooBig.body().contains("\"err\":\"invalid_request\""), "RFC 8935 shape on the SET endpoint: " + setTooBig.body());
+        String badEscape = east.rawGet("/v1/revocations/check?jti=%zz");
+        assertTrue(badEscape.startsWith("HTTP/1.1 400"), badEscape);
+        assertTrue(badEscape.contains("\"field\":\"uri\"") && badEscape.contains("percent-encoding"), badEscape);
         HttpResponse<String> badCheck = east.check("subject=u");
         assertEquals(400, badCheck.statusCode());
         assertTrue(badCheck.body().contains("iat"), badCheck.body());

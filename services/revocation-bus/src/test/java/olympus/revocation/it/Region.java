@@ -124,6 +124,16 @@ final class Region implements AutoCloseable {
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A GET sent as raw bytes, for a request line java.net.URI refuses to build (a bad percent-escape); the whole answer. */
+    String rawGet(String pathAndQuery) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     HttpResponse<String> check(String query) throws Exception {
         return get("/v1/revocations/check?" + query);
     }
