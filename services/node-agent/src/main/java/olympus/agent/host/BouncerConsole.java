@@ -104,12 +104,12 @@ final class BouncerConsole implements AutoCloseable {
         return ssl;
     }
 
-    /** Runs each command in turn; the first refusal ends the run with PgBouncer's message. */
     /** Bounds every later read (a kept console serves calls with different timeouts). */
     void timeout(Duration timeout) throws IOException {
         socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
     }
 
+    /** Runs each command in turn; the first refusal ends the run with PgBouncer's message. */
     void run(List<String> commands) throws IOException {
         for (String sql : commands) {
             byte[] q = cstring(sql);

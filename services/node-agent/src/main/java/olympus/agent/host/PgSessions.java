@@ -57,7 +57,7 @@ final class PgSessions implements AutoCloseable {
     private static boolean usable(Connection c) {
         try {
             // An empty query, bounded to 1 s: a connection the fence terminated answers at once with an error.
-            return !c.isClosed() && c.getAutoCommit() && c.isValid(1);
+            return !c.isClosed() && c.isValid(1); // only autocommit connections are given back
         } catch (SQLException e) {
             return false;
         }

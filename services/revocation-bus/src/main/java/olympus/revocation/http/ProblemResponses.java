@@ -34,19 +34,8 @@ final class ProblemResponses implements ErrorResponseProcessor<Object> {
 
     static Replies.ErrorReply problem(ErrorContext ctx, HttpStatus status) {
         Error first = ctx.getErrors().isEmpty() ? null : ctx.getErrors().get(0);
-        String message = first == null || first.getMessage() == null ? status.getReason() : first.getMessage();
-        String field = first == null ? null : first.getPath().orElse(null);
-        if (status == HttpStatus.BAD_REQUEST && "Malformed URI".equals(message)) {
-            // Micronaut's answer to a bad escape (%zz, a trailing %) in the path or query.
-            return new Replies.ErrorReply("the request URI is not valid percent-encoding: every % must be followed by two hex digits",
-                    "uri", null, "INVALID_FIELD");
-        }
-        if (status == HttpStatus.REQUEST_ENTITY_TOO_LARGE) {
-            return new Replies.ErrorReply(message + " (the limit is micronaut.server.max-request-size, 1 MiB)", "body", null, "TOO_LARGE");
-        }
-        if (status == HttpStatus.UNAUTHORIZED) {
-            return new Replies.ErrorReply(message, "Authorization", null, "UNAUTHENTICATED");
-        }
-        return new Replies.ErrorReply(message, field, null, status.getCode() >= 500 ? null : "INVALID_REQUEST");
+        olympus.wire.HttpRefusal r = olympus.wire.HttpRefusal.of(status.getCode(), status.getReason(), first == null ? null : first.getMessage(),
+                first == null ? null : first.getPath().orElse(null), "bodies up to 1 MiB");
+        return new Replies.ErrorReply(r.message(), r.field(), null, r.rejection());
     }
 }

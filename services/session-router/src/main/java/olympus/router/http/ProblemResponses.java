@@ -29,15 +29,8 @@ final class ProblemResponses implements ErrorResponseProcessor<Api.Problem> {
 
     static Api.Problem problem(ErrorContext ctx, HttpStatus status) {
         Error first = ctx.getErrors().isEmpty() ? null : ctx.getErrors().get(0);
-        String message = first == null || first.getMessage() == null ? status.getReason() : first.getMessage();
-        String field = first == null ? null : first.getPath().orElse(null);
-        if (status == HttpStatus.BAD_REQUEST && "Malformed URI".equals(message)) {
-            // Micronaut's answer to a bad escape (%zz, a trailing %) in the path or query.
-            return new Api.Problem("the request URI is not valid percent-encoding: every % must be followed by two hex digits", "uri");
-        }
-        if (status == HttpStatus.REQUEST_ENTITY_TOO_LARGE) {
-            return new Api.Problem(message + " (bodies of this API are under 1 KB; the limit is micronaut.server.max-request-size)", "body");
-        }
-        return new Api.Problem(message, field);
+        olympus.wire.HttpRefusal r = olympus.wire.HttpRefusal.of(status.getCode(), status.getReason(), first == null ? null : first.getMessage(),
+                first == null ? null : first.getPath().orElse(null), "bodies of this API are under 1 KB");
+        return new Api.Problem(r.message(), r.field()); // the router's error body has no rejection
     }
 }
