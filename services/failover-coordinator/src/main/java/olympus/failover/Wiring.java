@@ -106,6 +106,10 @@ public class Wiring {
 
         @PreDestroy
         void stop() throws InterruptedException {
+            // Stop acting first: a command cut short here must leave its operation recorded for
+            // the next leader, not run the rest of a rollback on a closing connection (which once
+            // cleared the operation key after its other steps had failed).
+            leadership.resign();
             listener.close();
             coordinator.close();
             leadership.close();

@@ -90,6 +90,7 @@ public final class Leadership implements AutoCloseable {
     /** Gives the lease up (tests, shutdown): stops renewing and acting at once. */
     public void resign() {
         lastRenewStartNanos = Long.MIN_VALUE;
+        leader = null; // not itself any more; who is next is unknown until the lease is taken
         loop.shutdownNow();
     }
 

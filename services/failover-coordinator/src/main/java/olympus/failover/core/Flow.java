@@ -181,6 +181,18 @@ public final class Flow {
             return null;
         }
 
+        /** Those of {@code actions} that ran and failed (tolerated or not), as "ACTION (why)". */
+        public List<String> failedAmong(Action... actions) {
+            List<String> l = new ArrayList<>();
+            for (Action a : actions) {
+                Done d = find(a);
+                if (d != null && !d.ok()) {
+                    l.add(a + " (" + d.detail() + ")");
+                }
+            }
+            return l;
+        }
+
         public String detail(Action a) {
             Done d = find(a);
             return d == null ? null : d.detail();

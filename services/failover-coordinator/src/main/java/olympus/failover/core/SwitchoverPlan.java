@@ -87,9 +87,25 @@ public record SwitchoverPlan(String from, String to, List<String> regions, Timeo
         });
     }
 
-    /** Every rollback step is tried, whatever the one before it did: each undoes one thing. */
+    /**
+     * Every rollback step is tried, whatever the one before it did: each undoes one thing. The
+     * operation key is cleared only once all of them succeeded: a rollback left half done (the old
+     * primary still stopped or fenced, a pooler or the writes still PAUSED) stays recorded, so the
+     * leader's maintenance runs it again as a recovery ({@link RecoveryPlan}). Cleared anyway,
+     * nothing would ever reopen writes (CI saw a stopping leader's rollback steps fail one after
+     * another while its clearing of the key went through: writes PAUSED for good).
+     */
     private Next rollBack(Progress p, Done failed) {
-        Action a = Flow.firstNotRun(p, RESTART, UNFENCE, RESUME_POOLS, OPEN_WRITES, END_OPERATION);
+        Action a = Flow.firstNotRun(p, RESTART, UNFENCE, RESUME_POOLS, OPEN_WRITES);
+        if (a == null) {
+            List<String> undone = p.failedAmong(RESTART, UNFENCE, RESUME_POOLS, OPEN_WRITES);
+            if (!undone.isEmpty()) {
+                return Next.finish(CommandResult.FAILED, "switchover failed before promotion (" + failed.detail() + "); the rollback is "
+                        + "not complete, " + String.join(", ", undone) + " failed: the operation stays recorded and the leader "
+                        + "retries the rollback (" + from + " stays primary)");
+            }
+            a = Flow.firstNotRun(p, END_OPERATION);
+        }
         if (a == null) {
             return Next.finish(CommandResult.ROLLED_BACK, "switchover failed before promotion (" + failed.detail() + "); rolled back: "
                     + from + " stays primary, writes reopened");

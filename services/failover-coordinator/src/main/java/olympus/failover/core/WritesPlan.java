@@ -45,9 +45,14 @@ public record WritesPlan(Verb verb, String primary, List<String> regions, String
         }
         Action a = failed == null ? Flow.firstNotRun(p, PAUSE_WRITES, PAUSE_POOLS) : Flow.firstNotRun(p, RESUME_POOLS, OPEN_WRITES);
         if (a == null) {
+            List<String> undone = failed == null ? List.of() : p.failedAmong(RESUME_POOLS, OPEN_WRITES);
+            // A pause records no operation, so no leader would retry a reopening that failed: say so.
             return failed == null
                     ? Next.finish(CommandResult.DONE, "writes paused " + why)
-                    : Next.finish(CommandResult.ROLLED_BACK, "could not pause every pooler (" + failed.detail() + "); writes reopened");
+                    : undone.isEmpty()
+                    ? Next.finish(CommandResult.ROLLED_BACK, "could not pause every pooler (" + failed.detail() + "); writes reopened")
+                    : Next.finish(CommandResult.FAILED, "could not pause every pooler (" + failed.detail() + ") nor reopen writes ("
+                    + String.join(", ", undone) + " failed): run olympusctl resume once the cause is fixed");
         }
         return Next.step(switch (a) {
             case PAUSE_WRITES -> FlowStep.of(a, "writes PAUSED in the control KV " + why, List.of(), t.kvMs());
@@ -74,7 +79,18 @@ public record WritesPlan(Verb verb, String primary, List<String> regions, String
         Done failed = p.failure();
         Action a = failed == null
                 ? Flow.firstNotRun(p, PAUSE_WRITES, PAUSE_POOLS, APPLY, AWAIT_REPLAY, RESUME_POOLS, OPEN_WRITES, END_OPERATION)
-                : Flow.firstNotRun(p, RESUME_POOLS, OPEN_WRITES, END_OPERATION);
+                : Flow.firstNotRun(p, RESUME_POOLS, OPEN_WRITES);
+        if (a == null && failed != null) {
+            // The operation key is cleared only if writes really reopened: kept, the leader's
+            // maintenance reopens them (RecoveryPlan); cleared, nothing would.
+            List<String> undone = p.failedAmong(RESUME_POOLS, OPEN_WRITES);
+            if (!undone.isEmpty()) {
+                return Next.finish(CommandResult.FAILED, failed.detail() + (p.succeeded(APPLY) ? " (the migration was applied on "
+                        + primary + " at " + p.detail(APPLY) + ")" : "") + "; writes are still PAUSED, " + String.join(", ", undone)
+                        + " failed: the operation stays recorded and the leader reopens them");
+            }
+            a = Flow.firstNotRun(p, END_OPERATION);
+        }
         if (a == null) {
             return failed == null
                     ? Next.finish(CommandResult.DONE, "migration applied on " + primary + " and replayed by " + replicas())

@@ -44,7 +44,10 @@ class SwitchoverPlanTest {
             "STOP,                      STOP,            ROLLBACK,      ROLLED_BACK,  'before promotion (STOP broke)'",
             "AWAIT_REPLAY,              AWAIT_REPLAY,    ROLLBACK,      ROLLED_BACK,  'before promotion (AWAIT_REPLAY broke)'",
             "PROMOTE,                   PROMOTE,         ROLLBACK,      ROLLED_BACK,  'before promotion (PROMOTE broke)'",
-            "STOP RESTART UNFENCE,      STOP,            ROLLBACK,      ROLLED_BACK,  'before promotion (STOP broke)'",
+            // a rollback left half done stays recorded (no END_OPERATION): the leader's recovery retries it
+            "STOP RESTART UNFENCE,      STOP,            'RESTART UNFENCE RESUME_POOLS OPEN_WRITES', FAILED, 'before promotion (STOP broke); the rollback is not complete, RESTART (RESTART broke), UNFENCE (UNFENCE broke) failed: the operation stays recorded and the leader retries the rollback'",
+            "FENCE OPEN_WRITES,         FENCE,           'RESTART UNFENCE RESUME_POOLS OPEN_WRITES', FAILED, 'OPEN_WRITES (OPEN_WRITES broke) failed: the operation stays recorded'",
+            "PAUSE_POOLS RESUME_POOLS,  PAUSE_POOLS,     'RESTART UNFENCE RESUME_POOLS OPEN_WRITES', FAILED, 'RESUME_POOLS (RESUME_POOLS broke) failed'",
             "PUBLISH_PRIMARY,           PUBLISH_PRIMARY, '',            FAILED,       'PUBLISH_PRIMARY broke; eu-west is promoted but writes are not open yet: the operation stays recorded'",
             "REPOINT_POOLS,             REPOINT_POOLS,   '',            FAILED,       'REPOINT_POOLS broke; eu-west is promoted but writes are not open yet'",
             "AWAIT_FOLLOW,              AWAIT_FOLLOW,    '',            FAILED,       'AWAIT_FOLLOW broke; eu-west is promoted'",

@@ -27,12 +27,15 @@ class WritesPlanTest {
             "pause,   '',             'PAUSE_WRITES PAUSE_POOLS',                                                   DONE,        'writes paused until 12:00 (vacuum)'",
             "pause,   PAUSE_WRITES,   'PAUSE_WRITES',                                                               FAILED,      'PAUSE_WRITES broke'",
             "pause,   PAUSE_POOLS,    'PAUSE_WRITES PAUSE_POOLS RESUME_POOLS OPEN_WRITES',                          ROLLED_BACK, 'could not pause every pooler (PAUSE_POOLS broke); writes reopened'",
+            "pause,   'PAUSE_POOLS OPEN_WRITES', 'PAUSE_WRITES PAUSE_POOLS RESUME_POOLS OPEN_WRITES',             FAILED,      'nor reopen writes (OPEN_WRITES (OPEN_WRITES broke) failed): run olympusctl resume'",
             "resume,  '',             'RESUME_POOLS OPEN_WRITES',                                                   DONE,        'writes open: resumed by nats:alice'",
             "resume,  RESUME_POOLS,   'RESUME_POOLS',                                                               FAILED,      'RESUME_POOLS broke'",
             "migrate, '',             'PAUSE_WRITES PAUSE_POOLS APPLY AWAIT_REPLAY RESUME_POOLS OPEN_WRITES END_OPERATION', DONE, 'migration applied on us-east and replayed by [eu-west, ap-south]'",
             "migrate, APPLY,          'PAUSE_WRITES PAUSE_POOLS APPLY RESUME_POOLS OPEN_WRITES END_OPERATION',      FAILED,      'APPLY broke; writes reopened'",
             "migrate, AWAIT_REPLAY,   'PAUSE_WRITES PAUSE_POOLS APPLY AWAIT_REPLAY RESUME_POOLS OPEN_WRITES END_OPERATION', FAILED, 'AWAIT_REPLAY broke (the migration was applied on us-east'",
-            "migrate, 'PAUSE_POOLS RESUME_POOLS', 'PAUSE_WRITES PAUSE_POOLS RESUME_POOLS OPEN_WRITES END_OPERATION', FAILED,      'PAUSE_POOLS broke; writes reopened'",
+            // writes not reopened: the operation stays recorded (no END_OPERATION) and the leader's recovery reopens them
+            "migrate, 'PAUSE_POOLS RESUME_POOLS', 'PAUSE_WRITES PAUSE_POOLS RESUME_POOLS OPEN_WRITES', FAILED, 'PAUSE_POOLS broke; writes are still PAUSED, RESUME_POOLS (RESUME_POOLS broke) failed: the operation stays recorded'",
+            "migrate, 'AWAIT_REPLAY OPEN_WRITES', 'PAUSE_WRITES PAUSE_POOLS APPLY AWAIT_REPLAY RESUME_POOLS OPEN_WRITES', FAILED, 'AWAIT_REPLAY broke (the migration was applied on us-east at 0/4000000); writes are still PAUSED, OPEN_WRITES (OPEN_WRITES broke) failed'",
             "rejoin,  '',             'REJOIN REPOINT_POOLS UPDATE_MEMBERS',                                        DONE,        'us-east: clean stop, no rewind needed'",
             "rejoin,  REJOIN,         'REJOIN',                                                                     FAILED,      'REJOIN broke'",
     })
