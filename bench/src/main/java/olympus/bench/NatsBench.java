@@ -35,7 +35,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  */
 public final class NatsBench {
-    static final int WARMUP = 500;
+    /**
+     * Unmeasured messages before each latency run. 500 (a quarter second) left the TLS code of
+     * both the client (JSSE) and the JIT-compiled paths cold: the side-by-side with and without
+     * TLS (bench/compare-tls nats) then compared interpreters. 10 s at the paced rate by default.
+     */
+    static final int WARMUP = Integer.getInteger("warmupMessages", 20_000);
+    /** Unmeasured messages published flat out before the throughput burst, for the same reason. */
+    static final int BURST_WARMUP = Integer.getInteger("burstWarmupMessages", 20_000);
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
@@ -44,12 +51,14 @@ public final class NatsBench {
         LocalTopology t = LocalTopology.load(Path.of(env("OLYMPUS_TOPOLOGY_DIR", "/tmp/olympus-local")), System.err::println);
         String from = t.regions().get(0);
         String to = t.regions().get(1);
-        System.out.printf("nats: %s -> %s, %d messages at %d/s after %d warm-up, burst of %d%n", from, to, n, rate, WARMUP, burst);
+        System.out.printf("nats: %s -> %s, %d messages at %d/s after %d warm-up, burst of %d after %d warm-up%n", from, to, n, rate, WARMUP,
+                burst, BURST_WARMUP);
         try (Connection pub = t.connect(from, NatsRole.ADMIN); Connection sub = t.connect(to, NatsRole.ADMIN)) {
             Histogram core = core(pub, sub, from, n, rate);
             report("core", core);
             Histogram js = jetStream(pub, sub, from, n, rate);
             report("js", js);
+            throughput(pub, sub, from, BURST_WARMUP);
             double perS = throughput(pub, sub, from, burst);
             System.out.printf("js throughput: %d messages origin(%s) -> view(%s) at %.0f msgs/s%n", burst, from, to, perS);
             System.out.printf("RESULT nats core_p50_ms=%.3f core_p99_ms=%.3f js_p50_ms=%.3f js_p99_ms=%.3f js_max_ms=%.3f js_msgs_per_s=%.0f%n",
