@@ -102,6 +102,14 @@ public final class RevocationBench {
                 ms(bus.getValueAtPercentile(99)) / Math.max(0.001, ms(redis.getValueAtPercentile(99))));
 
         double minApply = PHASES.contains("apply") ? Double.MAX_VALUE : 0;
+        if (PHASES.contains("apply")) {
+            // One unmeasured drain first: the propagation phase never pulled a backlog in bulk,
+            // so the first region drained ran that path cold. With TLS its rate was half the other
+            // regions' (23,655 against 50,644 and 56,916 events/s, bench/compare-tls on 12-07),
+            // without TLS it was level with them: the JIT compiling the TLS bulk-read path.
+            double w = applyRate(t, regions.get(0), servers, run + "w");
+            System.out.printf("apply rate %-9s %,10.0f events/s (warm-up drain, not counted)%n", regions.get(0), w);
+        }
         for (String r : PHASES.contains("apply") ? regions : List.<String>of()) {
             double rate = applyRate(t, r, servers, run);
             System.out.printf("apply rate %-9s %,10.0f events/s (backlog of %,d)%n", r, rate, BACKLOG);
