@@ -512,11 +512,12 @@ public final class PostgresHost implements AutoCloseable {
                     }
                     did = "promoted";
                 }
+            } finally {
+                // Only recovery reads it: back to the default, also when the promotion failed or
+                // timed out, so this host's later life as a standby of a primary that is down
+                // retries every 5 s rather than every 5 ms.
+                resetRetryInterval(s);
             }
-            // Only recovery reads it: back to the default, so a later life as a standby of a
-            // primary that is down retries every 5 s rather than every 5 ms.
-            s.execute("ALTER SYSTEM RESET wal_retrieve_retry_interval");
-            s.execute("SELECT pg_reload_conf()");
             for (String r : regions) {
                 String slot = slotName(r);
                 if (r.equals(region)) {
@@ -529,6 +530,17 @@ public final class PostgresHost implements AutoCloseable {
             return did + "; slots for " + regions.stream().filter(r -> !r.equals(region)).toList();
         } catch (SQLException e) {
             throw new IllegalStateException("promote " + region + " failed: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** Never throws: a failed reset must not hide why the promotion failed. */
+    private void resetRetryInterval(Statement s) {
+        try {
+            s.execute("ALTER SYSTEM RESET wal_retrieve_retry_interval");
+            s.execute("SELECT pg_reload_conf()");
+        } catch (SQLException e) {
+            LOG.warn("could not reset wal_retrieve_retry_interval on {} ({}): run ALTER SYSTEM RESET wal_retrieve_retry_interval there",
+                    region, firstLine(e.getMessage()));
         }
     }
 
