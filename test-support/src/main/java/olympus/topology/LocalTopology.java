@@ -951,7 +951,8 @@ public final class LocalTopology {
         }
     }
 
-    private void awaitStreaming(Duration timeout) {
+    /** Every replica streams from the current primary within the timeout, or the exception says which does not and why. */
+    public void awaitStreaming(Duration timeout) {
         int expected = spec.regions().size() - 1;
         try {
             Proc.await(expected + " replicas streaming", timeout, () -> replication().stream()

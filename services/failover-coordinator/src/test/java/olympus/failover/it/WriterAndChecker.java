@@ -39,12 +39,34 @@ public final class WriterAndChecker implements AutoCloseable {
         this.topo = topo;
         this.table = table;
         this.writerRegion = writerRegion;
-        // Through the pooler: it always reaches the current primary, wherever that is.
-        try (Connection c = app(topo.pgBouncerJdbcUrl(writerRegion)); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
-        }
+        createTable();
         writer = new Thread(this::write, "writer");
         checker = new Thread(this::check, "checker");
+    }
+
+    /**
+     * Through the pooler: it always reaches the current primary, wherever that is. A read-only
+     * refusal is retried for a while and each one printed with the status table: CI once saw
+     * "cannot execute CREATE TABLE in a read-only transaction" right after a switchover had
+     * answered DONE (LeaderIT), with nothing to tell a self-fence of the new primary from a
+     * pooler still pointing at the old one.
+     */
+    private void createTable() throws SQLException {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (true) {
+            try (Connection c = app(topo.pgBouncerJdbcUrl(writerRegion)); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
+                return;
+            } catch (SQLException e) {
+                // 25006: read_only_sql_transaction
+                if (!"25006".equals(e.getSQLState()) || System.nanoTime() > deadline) {
+                    throw new SQLException(e.getMessage() + " (through " + writerRegion + "'s PgBouncer)\n" + topo.statusTable(), e.getSQLState(), e);
+                }
+                System.out.println("WRITER: " + writerRegion + "'s PgBouncer reached a read-only server (" + e.getMessage()
+                        + "), retrying\n" + topo.statusTable());
+                sleep(500);
+            }
+        }
     }
 
     public WriterAndChecker start() {
