@@ -63,6 +63,14 @@ public final class RevocationBench {
     /** Longest warm-up, and the JIT time per 5 s below which it counts as settled (see warmUp). */
     static final int WARMUP_MAX = Integer.getInteger("warmupMax", 150);
     static final int JIT_QUIET_MS = Integer.getInteger("jitQuietMs", 100);
+    /**
+     * The baselines warm up the same way (ramp, then until the JIT settles), shorter: they were
+     * given 2 s, and on 12-07 the C2 compiler took 4.3 s of CPU in the 12 s the same-work baseline
+     * was measured (jstack), which put its p99 at 1.2-3.0 s against 12 ms that morning: the ratio
+     * to it read 0.15, a comparison against cold code.
+     */
+    static final int BASELINE_WARMUP = Integer.getInteger("baselineWarmup", 5);
+    static final int BASELINE_WARMUP_MAX = Integer.getInteger("baselineWarmupMax", 60);
     static final int CHECK_WARMUP = Integer.getInteger("checkWarmup", 15);
     static final int CHECK_CONNECTIONS = Integer.getInteger("checkConnections", 16);
     static final String TOKEN = "bench-token";
@@ -303,6 +311,11 @@ public final class RevocationBench {
      * 126 ms on one machine. Settling is measured, not guessed, because machines differ.
      */
     static void warmUp(Tracker warm, String prefix, BiConsumer<Integer, String> send) {
+        warmUp(warm, prefix, send, WARMUP, WARMUP_MAX);
+    }
+
+    /** As above, with at least {@code minSeconds} at the full rate after the ramp, and at most {@code maxSeconds} in all. */
+    static void warmUp(Tracker warm, String prefix, BiConsumer<Integer, String> send, int minSeconds, int maxSeconds) {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         long t0 = System.nanoTime();
         // Ramp up over the first 10 s: at the full rate at once, the cold services (interpreted
@@ -313,10 +326,10 @@ public final class RevocationBench {
         for (int step = 1; step <= 10; step++) {
             paced(RATE * step / 10, RATE * step / 10, warm, prefix + "r" + step + "-", send);
         }
-        paced(RATE * WARMUP, warm, prefix + "a", send);
+        paced(RATE * minSeconds, warm, prefix + "a", send);
         long before = jit.getTotalCompilationTime();
         int step = 0;
-        while ((System.nanoTime() - t0) / 1_000_000_000L < WARMUP_MAX) {
+        while ((System.nanoTime() - t0) / 1_000_000_000L < maxSeconds) {
             paced(RATE * 5, warm, prefix + step++ + "-", send);
             long now = jit.getTotalCompilationTime();
             long compiled = now - before;
@@ -326,7 +339,7 @@ public final class RevocationBench {
                 return;
             }
         }
-        System.out.printf("  warm-up stopped at %d s with the JIT still busy: the figures below include compilation%n", WARMUP_MAX);
+        System.out.printf("  warm-up stopped at %d s with the JIT still busy: the figures below include compilation%n", maxSeconds);
     }
 
     static Histogram propagation(LocalTopology t, String run) throws Exception {
@@ -408,7 +421,7 @@ public final class RevocationBench {
             pubs.add(c.connect());
         }
         BiConsumer<Integer, String> send = (i, id) -> pubs.forEach(p -> p.async().publish(channel, id));
-        paced(RATE * 2, warm, "rw-" + run + "-", send);
+        warmUp(warm, "rw-" + run + "-", send, BASELINE_WARMUP, BASELINE_WARMUP_MAX);
         warm.await(Duration.ofSeconds(5));
         current[0] = tracker;
         paced(RATE * SECONDS, tracker, "r-" + run + "-", send);
@@ -469,7 +482,7 @@ public final class RevocationBench {
         Thread.sleep(1000); // interest propagates over the leaf nodes
         BiConsumer<Integer, String> send = (i, id) -> conns.get(i % conns.size())
                 .publish(subject, id.getBytes(StandardCharsets.UTF_8));
-        paced(RATE * 2, warm, prefix + "w-" + run + "-", send);
+        warmUp(warm, prefix + "w-" + run + "-", send, BASELINE_WARMUP, BASELINE_WARMUP_MAX);
         warm.await(Duration.ofSeconds(5));
         current[0] = tracker;
         paced(RATE * SECONDS, tracker, prefix + "-" + run + "-", send);
