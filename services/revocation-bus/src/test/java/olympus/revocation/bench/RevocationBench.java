@@ -74,7 +74,7 @@ public final class RevocationBench {
     static final int CHECK_WARMUP = Integer.getInteger("checkWarmup", 15);
     static final int CHECK_CONNECTIONS = Integer.getInteger("checkConnections", 16);
     static final String TOKEN = "bench-token";
-    /** Comma-separated phases to run (propagation, baselines, apply, check); all by default. For profiling one. */
+    /** Comma-separated phases to run (propagation, baselines, apply, check; samework: that baseline alone); all by default. For profiling one. */
     static final List<String> PHASES = List.of(System.getProperty("phases", "propagation,baselines,apply,check").split(","));
 
     public static void main(String[] args) throws Exception {
@@ -94,7 +94,7 @@ public final class RevocationBench {
         }
         Histogram redis = PHASES.contains("baselines") ? redisPubSub(t, run) : new Histogram(3);
         Histogram nats = PHASES.contains("baselines") ? coreNats(t, run) : new Histogram(3);
-        Histogram same = PHASES.contains("baselines") ? sameWork(t, run) : new Histogram(3);
+        Histogram same = PHASES.contains("baselines") || PHASES.contains("samework") ? sameWork(t, run) : new Histogram(3);
         System.out.println();
         row("revocation-bus (durable)", bus);
         row("Redis pub/sub (baseline)", redis);
