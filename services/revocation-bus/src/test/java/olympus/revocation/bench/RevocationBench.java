@@ -442,15 +442,26 @@ public final class RevocationBench {
      */
     static Histogram sameWork(LocalTopology t, String run) throws Exception {
         List<RedisClient> clients = new ArrayList<>();
+        Map<String, ConcurrentHistogram> rtts = new java.util.TreeMap<>();
         try {
             return fanOut(t, run, "bench.revocation.samework", "s", region -> {
                 RedisClient rc = t.redisClient(region);
                 clients.add(rc);
                 StatefulRedisConnection<String, String> redis = rc.connect();
-                return (id, arrived) -> redis.async().set("bench:samework:" + id, "1", io.lettuce.core.SetArgs.Builder.ex(60))
-                        .thenRun(arrived);
+                ConcurrentHistogram setRtt = new ConcurrentHistogram(3);
+                rtts.put(region, setRtt);
+                return (id, arrived) -> {
+                    long t0 = System.nanoTime();
+                    redis.async().set("bench:samework:" + id, "1", io.lettuce.core.SetArgs.Builder.ex(60))
+                            .thenRun(() -> {
+                                setRtt.recordValue(System.nanoTime() - t0);
+                                arrived.run();
+                            });
+                };
             });
         } finally {
+            // Where the same-work time goes: the SET's own round trip, per region (warm-up included).
+            rtts.forEach((r, h) -> row("  same work: SET round trip in " + r, h));
             clients.forEach(RedisClient::shutdown);
         }
     }
