@@ -146,36 +146,43 @@ public final class OriginPublisher {
 
     private void sendWhatFits() {
         while (true) {
-            List<Pending> batch;
+            List<Pending> batch = null;
             List<Pending> expired;
+            // One lock per round on this path (every ingest and every ack): shed, then decide.
             synchronized (this) {
-                expired = takeExpired(System.nanoTime());
+                long now = System.nanoTime();
+                expired = takeExpired(now);
+                if (inFlight < maxInFlight && !queue.isEmpty()) {
+                    batch = nextBatch(now);
+                }
             }
             fail(expired);
-            synchronized (this) {
-                if (inFlight >= maxInFlight || queue.isEmpty()) {
-                    return;
-                }
-                long now = System.nanoTime();
-                long wait = Linger.wait(now, queue.peekFirst().queuedAt(), lastSentAt, lingerNanos, queue.size(), maxEvents);
-                if (wait > 0) {
-                    if (!lingering) {
-                        lingering = true;
-                        timer.schedule(() -> {
-                            synchronized (this) {
-                                lingering = false;
-                            }
-                            sendWhatFits();
-                        }, wait, TimeUnit.NANOSECONDS);
-                    }
-                    return;
-                }
-                batch = take();
-                inFlight++;
-                lastSentAt = now;
+            if (batch == null) {
+                return;
             }
             send(batch);
         }
+    }
+
+    /** Under lock: the batch to send now and its slot taken, or null while it lingers (a timer then calls back). */
+    private List<Pending> nextBatch(long now) {
+        long wait = Linger.wait(now, queue.peekFirst().queuedAt(), lastSentAt, lingerNanos, queue.size(), maxEvents);
+        if (wait > 0) {
+            if (!lingering) {
+                lingering = true;
+                timer.schedule(() -> {
+                    synchronized (this) {
+                        lingering = false;
+                    }
+                    sendWhatFits();
+                }, wait, TimeUnit.NANOSECONDS);
+            }
+            return null;
+        }
+        List<Pending> batch = take();
+        inFlight++;
+        lastSentAt = now;
+        return batch;
     }
 
     /**

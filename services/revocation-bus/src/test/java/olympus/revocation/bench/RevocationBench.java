@@ -66,8 +66,9 @@ public final class RevocationBench {
     /**
      * The baselines warm up the same way (ramp, then until the JIT settles), shorter: they were
      * given 2 s, and on 12-07 the C2 compiler took 4.3 s of CPU in the 12 s the same-work baseline
-     * was measured (jstack), which put its p99 at 1.2-3.0 s against 12 ms that morning: the ratio
-     * to it read 0.15, a comparison against cold code.
+     * was measured (jstack), so it was compared as cold code. Warming it up did not remove its
+     * lag on that machine (p99 still 2.7-6.9 s with the JIT quiet; see the README): that lag is
+     * in its SET round trip, which the baseline now prints per region.
      */
     static final int BASELINE_WARMUP = Integer.getInteger("baselineWarmup", 5);
     static final int BASELINE_WARMUP_MAX = Integer.getInteger("baselineWarmupMax", 60);
