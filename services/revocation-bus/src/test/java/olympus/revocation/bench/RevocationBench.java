@@ -133,10 +133,10 @@ public final class RevocationBench {
         System.out.printf(java.util.Locale.ROOT,
                 "RESULT revocation p50_ms=%.2f p99_ms=%.2f max_ms=%.2f apply_per_s=%.0f redis_pubsub_p99_ms=%.2f "
                         + "core_nats_p99_ms=%.2f ratio_p99_vs_core_nats=%.2f same_work_p99_ms=%.2f ratio_p99_vs_same_work=%.2f "
-                        + "apply_min_region_per_s=%.0f check_per_s=%.0f check_p99_ms=%.2f%n",
+                        + "apply_min_region_per_s=%.0f check_per_s=%.0f check_p99_ms=%.2f cpu_pct_machine_propagation=%.1f%n",
                 ms(bus.getValueAtPercentile(50)), ms(bus.getValueAtPercentile(99)), ms(bus.getMaxValue()), minApply,
                 ms(redis.getValueAtPercentile(99)), ms(nats.getValueAtPercentile(99)), ratio, ms(same.getValueAtPercentile(99)),
-                sameRatio, minApply, check[0], check[1]);
+                sameRatio, minApply, check[0], check[1], busyPropagation);
         System.exit(0);
     }
 
@@ -279,6 +279,57 @@ public final class RevocationBench {
         }
     }
 
+    /** The machine's CPU busy share in the propagation phase's measured window (RESULT's cpu_pct_machine). */
+    static double busyPropagation;
+
+    /**
+     * The measured window of a mode: RATE * SECONDS events, and how busy the whole machine was
+     * meanwhile (every process: the NATS servers, Redis and the services alike), printed and
+     * returned in percent. Why: on two cores this benchmark's own topology can use all of the
+     * machine (12-07, KVM: 0-2 % idle at 2,000 events/s, vmstat), and then every latency here is
+     * time spent queued for a core, the baselines' included; a figure read without this one
+     * cannot say whether the service or the host set it.
+     */
+    static double measured(Tracker tracker, String prefix, BiConsumer<Integer, String> send) {
+        long[] before = MachineCpu.ticks();
+        paced(RATE * SECONDS, tracker, prefix, send);
+        long[] after = MachineCpu.ticks();
+        double busy = MachineCpu.busyPercent(before, after);
+        System.out.printf(java.util.Locale.ROOT, "  machine CPU while sending (/proc/stat, %d cores): %.1f %% busy (user %.1f, system %.1f)%n",
+                Runtime.getRuntime().availableProcessors(), busy, MachineCpu.share(before, after, 0), MachineCpu.share(before, after, 2));
+        return busy;
+    }
+
+    /** The aggregate "cpu" line of /proc/stat: user nice system idle iowait irq softirq steal. */
+    static final class MachineCpu {
+        static long[] ticks() {
+            try {
+                String line = java.nio.file.Files.readAllLines(Path.of("/proc/stat")).get(0);
+                String[] f = line.trim().split("\\s+");
+                long[] t = new long[8];
+                for (int i = 0; i < 8; i++) {
+                    t[i] = Long.parseLong(f[i + 1]);
+                }
+                return t;
+            } catch (Exception e) {
+                return new long[8]; // not Linux: 0 % busy is printed, nothing else depends on it
+            }
+        }
+
+        static double share(long[] a, long[] b, int field) {
+            long total = 0;
+            for (int i = 0; i < 8; i++) {
+                total += b[i] - a[i];
+            }
+            return total == 0 ? 0 : 100.0 * (b[field] - a[field]) / total;
+        }
+
+        /** Everything but idle and iowait. */
+        static double busyPercent(long[] a, long[] b) {
+            return share(a, b, 0) + share(a, b, 1) + share(a, b, 2) + share(a, b, 5) + share(a, b, 6) + share(a, b, 7);
+        }
+    }
+
     /** Sends {@code n} events at RATE/s, calling send(i, id) at each slot. Warm-up is the first second. */
     static void paced(int n, Tracker tracker, String prefix, BiConsumer<Integer, String> send) {
         paced(RATE, n, tracker, prefix, send);
@@ -383,7 +434,7 @@ public final class RevocationBench {
         warmUp(warm, "bw-" + run + "-", send);
         warm.await(Duration.ofSeconds(10));
         current[0] = tracker;
-        paced(RATE * SECONDS, tracker, "b-" + run + "-", send);
+        busyPropagation = measured(tracker, "b-" + run + "-", send);
         tracker.await(Duration.ofSeconds(30));
         if (failed.get() > 0) {
             System.out.printf("  (%d ingest requests failed or timed out)%n", failed.get());
@@ -425,7 +476,7 @@ public final class RevocationBench {
         warmUp(warm, "rw-" + run + "-", send, BASELINE_WARMUP, BASELINE_WARMUP_MAX);
         warm.await(Duration.ofSeconds(5));
         current[0] = tracker;
-        paced(RATE * SECONDS, tracker, "r-" + run + "-", send);
+        measured(tracker, "r-" + run + "-", send);
         tracker.await(Duration.ofSeconds(10));
         clients.forEach(RedisClient::shutdown);
         return tracker.h;
@@ -497,7 +548,7 @@ public final class RevocationBench {
         warmUp(warm, prefix + "w-" + run + "-", send, BASELINE_WARMUP, BASELINE_WARMUP_MAX);
         warm.await(Duration.ofSeconds(5));
         current[0] = tracker;
-        paced(RATE * SECONDS, tracker, prefix + "-" + run + "-", send);
+        measured(tracker, prefix + "-" + run + "-", send);
         tracker.await(Duration.ofSeconds(10));
         for (Connection c : conns) {
             c.close();
