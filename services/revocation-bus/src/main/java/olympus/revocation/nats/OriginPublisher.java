@@ -74,6 +74,9 @@ public final class OriginPublisher {
     private boolean lingering;
     /** When the last message left (guarded by this); the linger applies only on a busy bus. */
     private long lastSentAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
+    /** When the last event arrived, and the moving mean of the gaps between arrivals (guarded by this; see Linger). */
+    private long lastArrivalAt = System.nanoTime();
+    private long meanGapNanos = MAX_GAP_NANOS;
     private final int maxEvents;
     private final int maxBytes;
 
@@ -139,6 +142,7 @@ public final class OriginPublisher {
         }
         synchronized (this) {
             queue.addAll(ps);
+            noteArrivals(now, ps.size());
         }
         sendWhatFits();
         return out;
@@ -164,9 +168,25 @@ public final class OriginPublisher {
         }
     }
 
+    /**
+     * A gap counts at most this much: after a quiet minute the mean must come down within some
+     * 30 events of a burst, not hundreds, for the linger to group the burst.
+     */
+    private static final long MAX_GAP_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** Under lock: folds {@code n} events arriving together at {@code now} into the mean gap (weight 1/8 each). */
+    private void noteArrivals(long now, int n) {
+        long gap = Math.min(MAX_GAP_NANOS, now - lastArrivalAt);
+        lastArrivalAt = now;
+        for (int i = 0; i < n; i++) {
+            meanGapNanos += (gap - meanGapNanos) / 8;
+            gap = 0; // the others came with the first
+        }
+    }
+
     /** Under lock: the batch to send now and its slot taken, or null while it lingers (a timer then calls back). */
     private List<Pending> nextBatch(long now) {
-        long wait = Linger.wait(now, queue.peekFirst().queuedAt(), lastSentAt, lingerNanos, queue.size(), maxEvents);
+        long wait = Linger.wait(now, queue.peekFirst().queuedAt(), lastSentAt, lingerNanos, queue.size(), maxEvents, meanGapNanos);
         if (wait > 0) {
             if (!lingering) {
                 lingering = true;
