@@ -74,6 +74,11 @@ public final class OriginPublisher {
     private boolean lingering;
     /** When the last message left (guarded by this); the linger applies only on a busy bus. */
     private long lastSentAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
+    /**
+     * A gap counts at most this much: after a quiet minute the mean must come down within some
+     * 30 events of a burst, not hundreds, for the linger to group the burst.
+     */
+    private static final long MAX_GAP_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** When the last event arrived, and the moving mean of the gaps between arrivals (guarded by this; see Linger). */
     private long lastArrivalAt = System.nanoTime();
     private long meanGapNanos = MAX_GAP_NANOS;
@@ -167,12 +172,6 @@ public final class OriginPublisher {
             send(batch);
         }
     }
-
-    /**
-     * A gap counts at most this much: after a quiet minute the mean must come down within some
-     * 30 events of a burst, not hundreds, for the linger to group the burst.
-     */
-    private static final long MAX_GAP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Under lock: folds {@code n} events arriving together at {@code now} into the mean gap (weight 1/8 each). */
     private void noteArrivals(long now, int n) {

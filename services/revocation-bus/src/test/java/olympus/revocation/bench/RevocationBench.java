@@ -279,7 +279,7 @@ public final class RevocationBench {
         }
     }
 
-    /** The machine's CPU busy share in the propagation phase's measured window (RESULT's cpu_pct_machine). */
+    /** The machine's CPU busy share in the propagation phase's measured window (RESULT's cpu_pct_machine_propagation). */
     static double busyPropagation;
 
     /**
@@ -326,7 +326,7 @@ public final class RevocationBench {
 
         /** Everything but idle and iowait. */
         static double busyPercent(long[] a, long[] b) {
-            return share(a, b, 0) + share(a, b, 1) + share(a, b, 2) + share(a, b, 5) + share(a, b, 6) + share(a, b, 7);
+            return 100 - share(a, b, 3) - share(a, b, 4);
         }
     }
 
