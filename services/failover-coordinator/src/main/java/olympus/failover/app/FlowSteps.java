@@ -44,6 +44,11 @@ final class FlowSteps implements FlowRunner.Steps {
     static final Duration REJOIN_TIMEOUT = Duration.ofSeconds(60);
     static final Duration REJOIN_AFTER_FAILOVER_TIMEOUT = Duration.ofSeconds(90);
     static final Duration APPLY_TIMEOUT = Duration.ofMinutes(5);
+    /**
+     * A follow is a reload, unless the replica holds WAL past the new primary's fork point (a
+     * failover to a less advanced replica): then its agent rewinds it, as long as a rejoin.
+     */
+    static final Duration FOLLOW_TIMEOUT = REJOIN_AFTER_FAILOVER_TIMEOUT;
 
     /**
      * What the command is, for the reasons written with the topology.
@@ -71,7 +76,7 @@ final class FlowSteps implements FlowRunner.Steps {
     private final Coordinator.Settings settings;
     private final MeterRegistry metrics;
     private CompletableFuture<String> pausing;
-    private CompletableFuture<Void> following;
+    private CompletableFuture<String> following;
 
     FlowSteps(Context c, NodeAgent agent, TopologyWriter writer, ControlKv kv, ExecutorService fanout, Coordinator.Settings settings,
               MeterRegistry metrics) {
@@ -131,18 +136,13 @@ final class FlowSteps implements FlowRunner.Steps {
                 yield Done.ok(a, "epoch " + next.epoch());
             }
             case START_FOLLOW -> {
-                following = CompletableFuture.runAsync(() -> each(s, r -> agent.follow(r, c.to())), fanout);
+                following = CompletableFuture.supplyAsync(() -> follow(s, c.to()), fanout);
                 yield Done.ok(a, null);
             }
-            case AWAIT_FOLLOW -> {
-                if (following != null) {
-                    join(following);
-                }
-                yield Done.ok(a, null);
-            }
+            case AWAIT_FOLLOW -> Done.ok(a, following == null ? null : join(following));
             case REPOINT_POOLS -> Done.ok(a, each(s, r -> agent.repointAndResume(r, c.to())));
             case REPOINT_POOLS_ONLY -> Done.ok(a, each(s, r -> agent.repointPool(r, c.to())));
-            case FOLLOW -> Done.ok(a, each(s, r -> agent.follow(r, c.to())));
+            case FOLLOW -> Done.ok(a, follow(s, c.to()));
             case RESUME_POOLS -> Done.ok(a, each(s, agent::resumePool));
             case OPEN_WRITES -> {
                 writer.open(p.failure() != null ? c.label() + ": writes reopened after a failure" : c.label() + ": writes open");
@@ -188,6 +188,19 @@ final class FlowSteps implements FlowRunner.Steps {
      * The action in every region of the step at once. A step whose regions may fail names the
      * ones that did in its detail (null: none did); otherwise the first failure fails the step.
      */
+    /** Each region's replica follows {@code primary}; the detail names the ones that had to be rewound first. */
+    private String follow(FlowStep s, String primary) {
+        List<String> rewound = new CopyOnWriteArrayList<>();
+        String failed = each(s, r -> {
+            String d = agent.follow(r, primary, FOLLOW_TIMEOUT);
+            if (d != null && d.contains("rewinding")) {
+                rewound.add(r + ": " + d);
+            }
+        });
+        String out = rewound.isEmpty() ? null : "rewound before following: " + rewound;
+        return failed == null ? out : out == null ? failed : out + "; " + failed;
+    }
+
     private String each(FlowStep s, Consumer<String> action) {
         List<String> failed = new CopyOnWriteArrayList<>();
         List<CompletableFuture<Void>> all = new ArrayList<>();

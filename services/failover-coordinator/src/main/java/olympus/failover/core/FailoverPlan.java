@@ -49,7 +49,8 @@ public record FailoverPlan(String from, String to, List<String> regions, List<St
         if (a == null) {
             String check = p.detail(CHECK_FOLLOWERS);
             return Next.finish(CommandResult.DONE, "primary is " + to + " (" + p.detail(PUBLISH_PRIMARY) + "); " + verdict + "; " + from
-                    + " stays FENCED until rejoined (olympusctl rejoin --to " + from + ")" + (check == null ? "" : check));
+                    + " stays FENCED until rejoined (olympusctl rejoin --to " + from + ")" + (check == null ? "" : check)
+                    + (p.detail(AWAIT_FOLLOW) == null ? "" : "; " + p.detail(AWAIT_FOLLOW)));
         }
         List<String> pausing = fromReachable ? reachable : List.of();
         return Next.step(switch (a) {
@@ -66,7 +67,10 @@ public record FailoverPlan(String from, String to, List<String> regions, List<St
             // back for a request timeout; its pooler is repointed when it is rejoined.
             case REPOINT_POOLS -> FlowStep.of(a, "repoint PgBouncer to " + to + " and RESUME where reachable", reachable, t.agentMs())
                     .toleratingRegions();
-            case AWAIT_FOLLOW -> FlowStep.of(a, "repoint replicas " + others(), others(), t.agentMs());
+            // A replica that received more of the old primary's WAL than the candidate is rewound
+            // here (its agent does it): writes stay paused meanwhile, so that no read routed to it
+            // compares a new-timeline LSN with WAL the new primary never had.
+            case AWAIT_FOLLOW -> FlowStep.of(a, "repoint replicas " + others(), others(), t.rejoinMs());
             case OPEN_WRITES -> FlowStep.of(a, "writes OPEN in the control KV", List.of(), t.kvMs());
             case END_OPERATION -> FlowStep.of(a, null, List.of(), t.kvMs()).bestEffort();
             case CHECK_FOLLOWERS -> FlowStep.of(a, "replicas " + others() + " replay what " + to + " writes", others(), t.catchUpMs())

@@ -52,8 +52,12 @@ public interface NodeAgent {
     /** Clears the fence on a primary that was fenced by a switchover that is being rolled back. */
     void unfence(String region);
 
-    /** Points a running replica at {@code primary} (primary_conninfo, slot, reload). */
-    void follow(String region, String primary);
+    /**
+     * Points a running replica at {@code primary} (primary_conninfo, slot, reload); a replica that
+     * holds WAL past the point where {@code primary}'s timeline forked is rewound first (the
+     * detail then says "rewinding" and why). Returns what was done.
+     */
+    String follow(String region, String primary, Duration timeout);
 
     /**
      * Turns a former primary into a replica of {@code primary}: stop, pg_rewind (unless

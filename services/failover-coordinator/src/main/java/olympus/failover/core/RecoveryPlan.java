@@ -87,7 +87,7 @@ public record RecoveryPlan(Operation op, Recovery.Decision decision, String prim
         return Next.step(switch (a) {
             case PUBLISH_PRIMARY -> FlowStep.of(a, "epoch++ and new primary in the control KV", List.of(op.to()), t.kvMs());
             case REPOINT_POOLS_ONLY -> FlowStep.of(a, "repoint PgBouncer in every region", regions, t.agentMs());
-            case FOLLOW -> FlowStep.of(a, "repoint replicas", others, t.agentMs());
+            case FOLLOW -> FlowStep.of(a, "repoint replicas", others, t.rejoinMs()); // a diverged replica is rewound first
             case RESUME_POOLS -> FlowStep.of(a, "PgBouncer RESUME", regions, t.agentMs());
             case OPEN_WRITES -> FlowStep.of(a, "writes OPEN", List.of(), t.kvMs());
             // A switchover promotes only after the old primary stopped cleanly and the candidate

@@ -76,7 +76,7 @@ public record SwitchoverPlan(String from, String to, List<String> regions, Timeo
             case START_FOLLOW -> FlowStep.of(a, null, others(), t.agentMs()).at("repoint");
             case REPOINT_POOLS -> FlowStep.of(a, "repoint PgBouncer in every region to " + to + " and RESUME", regions, t.agentMs())
                     .noting("clients continue on " + to);
-            case AWAIT_FOLLOW -> FlowStep.of(a, "repoint replicas " + others(), others(), t.agentMs());
+            case AWAIT_FOLLOW -> FlowStep.of(a, "repoint replicas " + others(), others(), t.rejoinMs()); // as long as a rewind, see FailoverPlan
             case OPEN_WRITES -> FlowStep.of(a, "writes OPEN in the control KV (" + p.detail(PUBLISH_PRIMARY) + ")", List.of(), t.kvMs());
             case REJOIN -> FlowStep.of(a, "rejoin " + from + " as a replica of " + to, List.of(from), t.rejoinMs()).at("rejoin");
             case UPDATE_MEMBERS -> FlowStep.of(a, "members updated", List.of(from), t.kvMs());

@@ -136,8 +136,8 @@ public final class RemoteNodeAgent implements NodeAgent {
     }
 
     @Override
-    public void follow(String region, String primary) {
-        act(region, Op.FOLLOW, primary, null, null, null);
+    public String follow(String region, String primary, Duration timeout) {
+        return act(region, Op.FOLLOW, primary, timeout, null, null).detail();
     }
 
     @Override

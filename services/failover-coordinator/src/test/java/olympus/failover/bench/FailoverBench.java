@@ -193,7 +193,7 @@ public final class FailoverBench {
         }
         for (String r : topo.regions()) {
             if (!r.equals(from) && !r.equals(to)) {
-                agent.follow(r, to);
+                agent.follow(r, to, Duration.ofSeconds(90));
             }
         }
         agent.rejoin(from, to, true, Duration.ofSeconds(60));

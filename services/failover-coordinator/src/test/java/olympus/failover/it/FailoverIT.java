@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Emergency failover: kill -9 of the primary; a lagging candidate is refused with its lag, --force
- * proceeds and is audited; the old primary restarted takes no write (fenced) and rejoins as a
+ * proceeds and is audited; the replica that had more of the old primary's WAL than the candidate
+ * is rewound and follows it; the old primary restarted takes no write (fenced) and rejoins as a
  * replica; then a planned switchover puts the primary back in us-east for the other tests.
  */
 @ExtendWith(TopologyExtension.class)
@@ -54,9 +55,11 @@ class FailoverIT {
         try (Connection c = app("us-east"); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS failover_bulk (id bigint, pad text)");
         }
-        topo.pauseReplay("ap-south");
+        // ap-south stops receiving WAL; eu-west goes on. The insert below is about 3 MiB of WAL
+        // that eu-west has and ap-south never gets: ap-south lags past the 1 MiB guard, and once
+        // it is promoted eu-west holds 3 MiB past its fork point, so it cannot simply follow it.
+        stopReceiving("ap-south");
         try (Connection c = app("us-east"); Statement s = c.createStatement()) {
-            // About 3 MiB of WAL that ap-south receives but does not replay: it lags past the 1 MiB guard.
             s.execute("INSERT INTO failover_bulk SELECT g, repeat('x', 1000) FROM generate_series(1, 3000) g");
         }
         Thread.sleep(2500); // observers record the primary's position after the bulk insert
@@ -72,12 +75,25 @@ class FailoverIT {
         assertEquals(CommandResult.DONE, forced.outcome(), forced.reason());
         assertEquals("ap-south", forced.primary());
         assertTrue(forced.reason().contains("FORCED"), forced.reason());
+        // eu-west was rewound by its agent during the failover, not left on the dead timeline.
+        assertTrue(forced.reason().contains("rewound before following: [eu-west:"), forced.reason());
         // The new primary takes writes through the pooler.
         try (Connection c = DriverManager.getConnection(topo.pgBouncerJdbcUrl("eu-west"), PgRoles.APP, topo.credentials().pgPassword(PgRoles.APP));
              Statement s = c.createStatement()) {
             s.execute("INSERT INTO failover_bulk VALUES (-1, 'after failover')");
         }
         System.out.printf("FAILOVER command to first acknowledged write: %.2f s%n", (System.nanoTime() - t0) / 1e9);
+        // eu-west replays what the new primary writes: pg_stat_replication's "streaming" alone
+        // also shows, for moments, a replica stuck on the dead timeline.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            try (Connection c = app("eu-west"); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(*) FROM failover_bulk WHERE id = -1")) {
+                rs.next();
+                return rs.getInt(1) == 1;
+            } catch (SQLException e) {
+                return false;
+            }
+        });
 
         // The old primary comes back: fenced, it takes no acknowledged write.
         topo.restart("pg-us-east");
@@ -98,11 +114,6 @@ class FailoverIT {
 
         CommandResult rejoin = coordinators.run("rejoin", Map.of("to", "us-east"));
         assertEquals(CommandResult.DONE, rejoin.outcome(), rejoin.reason());
-        // eu-west may have received WAL past ap-south's promotion point: rejoin it too when it cannot follow.
-        if (!streamingFrom("ap-south", "eu-west")) {
-            CommandResult r2 = coordinators.run("rejoin", Map.of("to", "eu-west"));
-            assertEquals(CommandResult.DONE, r2.outcome(), r2.reason());
-        }
         await().atMost(Duration.ofSeconds(30)).until(() -> streamingFrom("ap-south", "us-east"));
         CommandResult back = coordinators.run("switchover", Map.of("to", "us-east"));
         assertEquals(CommandResult.DONE, back.outcome(), back.reason());
@@ -166,6 +177,21 @@ class FailoverIT {
             return String.valueOf(st.data()).contains("primary, writable");
         });
         Thread.sleep(2500);
+    }
+
+    /** The replica's WAL receiver stops (no primary_conninfo): it keeps what it has and gets nothing more. */
+    private void stopReceiving(String replica) throws SQLException {
+        try (Connection c = DriverManager.getConnection(topo.jdbcUrl(replica) + "&connectTimeout=3", PgRoles.SUPERUSER,
+                topo.credentials().pgPassword(PgRoles.SUPERUSER)); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM SET primary_conninfo = ''");
+            s.execute("SELECT pg_reload_conf()");
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_wal_receiver")) {
+                    rs.next();
+                    return rs.getInt(1) == 0;
+                }
+            });
+        }
     }
 
     private boolean streamingFrom(String primary, String replica) {

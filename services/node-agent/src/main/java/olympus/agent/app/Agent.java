@@ -151,7 +151,7 @@ public final class Agent implements AutoCloseable {
                     detail = host.unfence();
                     selfFenced(false);
                 }
-                case FOLLOW -> detail = host.follow(c.primary());
+                case FOLLOW -> detail = host.follow(c.primary(), timeout);
                 case REJOIN -> {
                     detail = host.rejoin(c.primary(), Boolean.TRUE.equals(c.cleanStop()), timeout);
                     selfFenced(false);

@@ -2,6 +2,7 @@ package olympus.agent.host;
 
 import olympus.agent.config.AgentConfiguration;
 import olympus.agent.config.Credentials;
+import olympus.agent.core.Divergence;
 import olympus.agent.core.HostRole;
 import olympus.wire.Lsn;
 import org.slf4j.Logger;
@@ -132,7 +133,12 @@ public final class PostgresHost implements AutoCloseable {
     }
 
     private Connection superConn(Duration socketTimeout) throws SQLException {
-        Endpoint e = endpoint(region);
+        return superConn(region, socketTimeout);
+    }
+
+    /** As the superuser to {@code r}'s server: this host's own, or a primary this host compares its history with. */
+    private Connection superConn(String r, Duration socketTimeout) throws SQLException {
+        Endpoint e = endpoint(r);
         return DriverManager.getConnection("jdbc:postgresql://" + e.host() + ":" + e.port() + "/postgres?connectTimeout="
                         + Math.max(1, Math.min(probeTimeout.toSeconds(), socketTimeout.toSeconds())) + "&socketTimeout="
                         + Math.max(1, socketTimeout.toSeconds())
@@ -641,15 +647,81 @@ public final class PostgresHost implements AutoCloseable {
         return did.toString();
     }
 
-    /** Points this running replica at {@code primary} (primary_conninfo, slot, reload). */
-    public String follow(String primary) {
+    /**
+     * Points this running replica at {@code primary} (primary_conninfo, slot, reload); first, when
+     * it holds WAL past the point where the primary's timeline forked ({@link Divergence}), it is
+     * rewound instead, since no reload could ever make it follow.
+     */
+    public String follow(String primary, Duration timeout) {
+        Divergence d;
+        try {
+            d = divergence(primary);
+        } catch (SQLException | RuntimeException e) {
+            // Today's behaviour, and what an unchecked replica needs in most failovers: if it did
+            // diverge, its log says so and `olympusctl rejoin` rewinds it.
+            LOG.warn("cannot compare {}'s WAL with {}'s history ({}); repointing it without the check", region, primary, firstLine(e.getMessage()));
+            d = new Divergence(false, "history not checked: " + firstLine(e.getMessage()));
+        }
+        if (d.rewind()) {
+            LOG.warn("follow {}: {}", primary, d.reason());
+            return d.reason() + "; " + rejoin(primary, false, timeout);
+        }
+        LOG.info("follow {}: {}", primary, d.reason());
         try (PgSessions.Loan l = sessions.borrow(Duration.ofSeconds(10)); Statement s = l.connection().createStatement()) {
             s.execute("ALTER SYSTEM SET primary_conninfo = '" + conninfo(primary) + "'");
             s.execute("ALTER SYSTEM SET primary_slot_name = '" + slotName(region) + "'");
             s.execute("SELECT pg_reload_conf()");
-            return "follows " + primary;
+            return "follows " + primary + " (" + d.reason() + ")";
         } catch (SQLException e) {
             throw new IllegalStateException("repoint replica " + region + " to " + primary + " failed: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** This replica's timeline and furthest WAL against {@code primary}'s current timeline and history. */
+    private Divergence divergence(String primary) throws SQLException {
+        long position;
+        int timeline;
+        try (PgSessions.Loan l = sessions.borrow(Duration.ofSeconds(10)); Statement s = l.connection().createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_last_wal_replay_lsn()::text, pg_last_wal_receive_lsn()::text, "
+                     + "(SELECT timeline_id FROM pg_control_checkpoint())")) {
+            rs.next();
+            // A restarted WAL receiver reports the start of its segment: the replay position can be further.
+            position = Math.max(rs.getString(1) == null ? 0 : Lsn.parse(rs.getString(1)), rs.getString(2) == null ? 0 : Lsn.parse(rs.getString(2)));
+            timeline = Math.max(rs.getInt(3), highestSegmentTimeline());
+        }
+        try (Connection c = superConn(primary, Duration.ofSeconds(10)); Statement s = c.createStatement()) {
+            int primaryTimeline;
+            try (ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN NULL "
+                    + "ELSE pg_walfile_name(pg_current_wal_lsn()) END")) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    throw new IllegalStateException(primary + " is still in recovery");
+                }
+                primaryTimeline = Integer.parseInt(rs.getString(2).substring(0, 8), 16);
+            }
+            String history = "";
+            if (primaryTimeline > 1) {
+                try (ResultSet rs = s.executeQuery(String.format("SELECT pg_read_file('pg_wal/%08X.history')", primaryTimeline))) {
+                    rs.next();
+                    history = rs.getString(1);
+                }
+            }
+            return Divergence.decide(region, timeline, position, primary, primaryTimeline, Divergence.parseHistory(history));
+        }
+    }
+
+    /**
+     * The highest timeline this replica has WAL segments for (names are TTTTTTTT + 16 hex digits).
+     * A replica writes segments only for the timeline it replays (the WAL it streams, the
+     * segments a restartpoint recycles), never for a timeline it refused: unlike history files,
+     * which it fetches while it checks a timeline it may then refuse.
+     */
+    private int highestSegmentTimeline() {
+        try (var names = Files.list(data.resolve("pg_wal"))) {
+            return names.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}"))
+                    .mapToInt(n -> Integer.parseInt(n.substring(0, 8), 16)).max().orElse(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + data.resolve("pg_wal"), e);
         }
     }
 
@@ -675,6 +747,7 @@ public final class PostgresHost implements AutoCloseable {
         if (cleanStop) {
             did.append("clean stop, no rewind needed; ");
         } else {
+            checkpoint(primary);
             try {
                 String out = run(asPostgres(List.of(bin + "pg_rewind", "-D", data.toString(), "--source-server=host=" + source.host()
                                 + " port=" + source.port() + " user=" + creds.superuser() + " dbname=postgres " + olympus.tls.PgTls.conninfo(tls))),
@@ -710,6 +783,22 @@ public final class PostgresHost implements AutoCloseable {
         }
         did.append("started as a standby of ").append(primary);
         return did.toString();
+    }
+
+    /**
+     * A CHECKPOINT on a just-promoted source before pg_rewind reads it: until its first checkpoint
+     * after the promotion, its control file still names the old timeline, and pg_rewind then
+     * answers "source and target cluster are on the same timeline, no rewind required" for a
+     * target that did diverge (seen in FailoverIT: the replica then stayed on the dead timeline).
+     */
+    private void checkpoint(String primary) {
+        try (Connection c = superConn(primary, Duration.ofSeconds(60)); Statement s = c.createStatement()) {
+            s.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            // pg_rewind still runs: it may find the timeline already in the control file, and
+            // the fresh clone after it covers the rest.
+            LOG.warn("CHECKPOINT on {} before the rewind failed ({}); rewinding anyway", primary, firstLine(e.getMessage()));
+        }
     }
 
     /** Runs a migration in one transaction as the application's owner; returns the WAL position after commit. */
