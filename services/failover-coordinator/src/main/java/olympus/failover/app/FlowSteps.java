@@ -184,10 +184,6 @@ final class FlowSteps implements FlowRunner.Steps {
         };
     }
 
-    /**
-     * The action in every region of the step at once. A step whose regions may fail names the
-     * ones that did in its detail (null: none did); otherwise the first failure fails the step.
-     */
     /** Each region's replica follows {@code primary}; the detail names the ones that had to be rewound first. */
     private String follow(FlowStep s, String primary) {
         List<String> rewound = new CopyOnWriteArrayList<>();
@@ -201,6 +197,10 @@ final class FlowSteps implements FlowRunner.Steps {
         return failed == null ? out : out == null ? failed : out + "; " + failed;
     }
 
+    /**
+     * The action in every region of the step at once. A step whose regions may fail names the
+     * ones that did in its detail (null: none did); otherwise the first failure fails the step.
+     */
     private String each(FlowStep s, Consumer<String> action) {
         List<String> failed = new CopyOnWriteArrayList<>();
         List<CompletableFuture<Void>> all = new ArrayList<>();

@@ -657,8 +657,8 @@ public final class PostgresHost implements AutoCloseable {
         try {
             d = divergence(primary);
         } catch (SQLException | RuntimeException e) {
-            // Today's behaviour, and what an unchecked replica needs in most failovers: if it did
-            // diverge, its log says so and `olympusctl rejoin` rewinds it.
+            // Repointed unchecked, as before the check existed: most replicas can follow, and one
+            // that diverged says so in its log and is rewound by `olympusctl rejoin`.
             LOG.warn("cannot compare {}'s WAL with {}'s history ({}); repointing it without the check", region, primary, firstLine(e.getMessage()));
             d = new Divergence(false, "history not checked: " + firstLine(e.getMessage()));
         }
