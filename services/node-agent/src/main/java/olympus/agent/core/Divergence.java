@@ -68,7 +68,7 @@ public record Divergence(boolean rewind, String reason) {
         }
         for (Switch s : history) {
             if (s.timeline() == timeline) {
-                if (Long.compareUnsigned(position, s.switchLsn()) <= 0) {
+                if (Lsn.atOrAfter(s.switchLsn(), position)) {
                     return new Divergence(false, at + ", at or before " + Lsn.format(s.switchLsn()) + " where " + primary
                             + "'s history leaves timeline " + timeline + ": it follows as it is");
                 }
